@@ -1,0 +1,180 @@
+/** Servers and clients the benchmark rows are built from. */
+import { randomUUID } from 'node:crypto';
+import { createServer, request, Agent, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { AGENT_DEFAULTS, type AgentDefinition } from '../../src/core/agents/definition';
+import { InstantChatModel } from '../../src/core/models/instant';
+import type { ChatModel } from '../../src/core/models/types';
+import { AopServer } from '../../src/core/server/aop-server';
+import { NodeHttpClientTransport } from '../../src/core/cluster/http-client-transport';
+
+export interface Closeable {
+  close(): Promise<void>;
+}
+
+export function listenOn(server: HttpServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The physical limit: a keep-alive POST that echoes a small JSON body. */
+export async function startRawEcho(): Promise<{ port: number } & Closeable> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = await listenOn(server);
+  return { port, close: () => closeHttp(server) };
+}
+
+export function rawPoster(port: number): { post(body: string): Promise<string> } & Closeable {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  return {
+    post(body: string) {
+      return new Promise((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/mcp',
+            method: 'POST',
+            agent,
+            headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}
+
+/**
+ * The bare SDK pair's server: McpServer + StreamableHTTPServerTransport (stateful, one transport per
+ * session, as in the SDK README) with one tool equivalent to an agent tool.
+ */
+export async function startSdkServer(): Promise<{ url: string } & Closeable> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const newMcp = () => {
+    const mcp = new McpServer({ name: 'sdk-bench', version: '0' });
+    mcp.registerTool(
+      'echo',
+      {
+        description: 'Echoes the task.',
+        inputSchema: { task: z.string() },
+        outputSchema: { result: z.string(), success: z.boolean(), error: z.string().nullable() },
+      },
+      async ({ task }) => {
+        const out = { result: task, success: true, error: null };
+        return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
+      },
+    );
+    return mcp;
+  };
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const sid = req.headers['mcp-session-id'] as string | undefined;
+    let transport = sid ? sessions.get(sid) : undefined;
+    if (!transport && req.method === 'POST' && isInitializeRequest(body)) {
+      const t = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, t),
+      });
+      t.onclose = () => {
+        if (t.sessionId) sessions.delete(t.sessionId);
+      };
+      await newMcp().connect(t);
+      transport = t;
+    }
+    if (!transport) {
+      res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}');
+      return;
+    }
+    await transport.handleRequest(req, res, body);
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = await listenOn(server);
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    async close() {
+      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      await closeHttp(server);
+    },
+  };
+}
+
+export function benchAgent(name: string, over: Partial<AgentDefinition> = {}): AgentDefinition {
+  return {
+    id: `bench-${name}`,
+    name,
+    description: `Benchmark agent ${name}: answers with its task.`,
+    provider: 'openai',
+    model: 'instant',
+    maxLoops: 1,
+    timeout: AGENT_DEFAULTS.timeout,
+    maxRetries: 0,
+    maxConcurrency: 64,
+    queueLimit: AGENT_DEFAULTS.queueLimit,
+    tags: ['bench'],
+    capabilities: ['echo'],
+    role: 'worker',
+    systemPrompt: `You are ${name}.`,
+    source: { file: `/bench/${name}.agent.md`, kind: 'aop' },
+    ...over,
+  };
+}
+
+/** Our AopServer with agents answered by an in-process model (instant by default). */
+export async function startAop(
+  agents: AgentDefinition[],
+  model: ChatModel = new InstantChatModel(),
+): Promise<{ server: AopServer; url: string } & Closeable> {
+  const server = new AopServer({ port: 0, models: () => model });
+  server.setAgents(agents);
+  const { url } = await server.listen();
+  return { server, url, close: () => server.close() };
+}
+
+export async function sdkClient(url: string): Promise<Client> {
+  const client = new Client({ name: 'bench-sdk', version: '0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+export async function nodeClient(url: string, agent?: Agent): Promise<Client> {
+  const client = new Client({ name: 'bench-node', version: '0' });
+  await client.connect(new NodeHttpClientTransport(new URL(url), { agent }));
+  return client;
+}

@@ -1,0 +1,76 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { connectMcp } from '../core/cluster/mcp-connection';
+import { ProgressLine } from './progress';
+import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
+import type { CliCommand } from './usage';
+
+export const callCommand: CliCommand = {
+  summary: 'Call one agent (tool) on an AOP or MCP server and print its answer',
+  usage: 'aop call <url> <tool> --task "…" [--token T] [--json] [--timeout SECONDS]',
+  options: {
+    task: { type: 'string', short: 't', description: 'The task for the agent (required for agents)' },
+    args: { type: 'string', description: 'Tool arguments as JSON, for tools that are not agents' },
+    token: { type: 'string', description: 'Bearer token (default: $AOP_TOKEN)' },
+    header: { type: 'string', short: 'H', multiple: true, description: 'Extra HTTP header "Name: value" (repeatable)' },
+    json: { type: 'boolean', description: 'Print the whole tool result as JSON' },
+    timeout: { type: 'string', description: 'Give up after this many seconds (default 600)' },
+  },
+  async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
+    const [url, tool] = positionals;
+    if (!url || !tool) throw new UsageError('needs a server URL and a tool name');
+    const args = toolArguments(values);
+    const headers = parseHeaders(optList(values, 'header'));
+    const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const timeoutMs = (optNumber(values, 'timeout') ?? 600) * 1000;
+    const client = await connectMcp(url, { headers, timeoutMs: 15_000 });
+    const progress = new ProgressLine(`calling ${tool}`);
+    try {
+      const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
+        timeout: timeoutMs,
+        resetTimeoutOnProgress: false,
+        maxTotalTimeout: timeoutMs,
+        onprogress: (p) => progress.update(p.progress),
+      })) as CallToolResult;
+      progress.done();
+      return printResult(result, values.json === true);
+    } finally {
+      progress.done();
+      await client.close().catch(() => {});
+    }
+  },
+};
+
+export function toolArguments(values: Record<string, unknown>): Record<string, unknown> {
+  const raw = optString(values, 'args');
+  let args: Record<string, unknown> = {};
+  if (raw !== undefined) {
+    try {
+      args = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      throw new UsageError('--args must be a JSON object');
+    }
+  }
+  const task = optString(values, 'task');
+  if (task !== undefined) args.task = task;
+  return args;
+}
+
+/** Prints an agent's answer (or the whole result with --json); exit code 1 when it failed. */
+export function printResult(result: CallToolResult, json: boolean): number {
+  if (json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return result.isError ? 1 : 0;
+  }
+  const s = result.structuredContent as { result?: unknown; success?: unknown; error?: unknown } | undefined;
+  if (s && typeof s.success === 'boolean') {
+    if (s.success) process.stdout.write(String(s.result ?? '') + '\n');
+    else process.stderr.write(`failed: ${String(s.error ?? 'unknown error')}\n`);
+    return s.success ? 0 : 1;
+  }
+  for (const c of result.content ?? []) {
+    if (c.type === 'text') (result.isError ? process.stderr : process.stdout).write(c.text + '\n');
+    else process.stdout.write(JSON.stringify(c) + '\n');
+  }
+  return result.isError ? 1 : 0;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { CliCommand } from './usage';
+import { VERSION } from '../core/version';
+import { serveCommand } from './serve';
+import { callCommand } from './call';
+import { discoverCommand } from './discover';
+import { validateCommand } from './validate';
+import { UsageError } from './usage';
+
+type Command = CliCommand;
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  call: callCommand,
+  discover: discoverCommand,
+  validate: validateCommand,
+};
+
+function mainHelp(): string {
+  const lines = [
+    `aop ${VERSION} — serve agents as MCP tools, discover and call agents on AOP servers`,
+    '',
+    'Usage: aop <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    'Run "aop <command> --help" for the options of a command.',
+  ];
+  return lines.join('\n');
+}
+
+function commandHelp(name: string, c: Command): string {
+  const opts = Object.entries(c.options).map(([key, o]) => {
+    const flag = `--${key}${o.short ? `, -${o.short}` : ''}${o.type === 'string' ? ' <value>' : ''}`;
+    return `  ${flag.padEnd(28)} ${o.description}`;
+  });
+  return [`aop ${name} — ${c.summary}`, '', `Usage: ${c.usage}`, '', 'Options:', ...opts, '  --help, -h                   Show this help'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp() + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`aop: unknown command "${name}"\n\n${mainHelp()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp(name, command) + '\n');
+    return 0;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: stripDescriptions(command.options),
+      allowPositionals: true,
+      strict: true,
+    });
+    return await command.run(values, positionals);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`aop ${name}: ${(err as Error).message}\n\nUsage: ${command.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`aop ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+function stripDescriptions(options: Command['options']): NonNullable<ParseArgsConfig['options']> {
+  const out: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [k, { description: _d, ...rest }] of Object.entries(options)) out[k] = rest;
+  return out;
+}
+
+if (require.main === module) {
+  // `aop discover … | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`aop: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,77 @@
+import { promises as fs, type Dirent } from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import type { AgentSourceKind } from './definition';
+
+/** Our own agents anywhere, VS Code custom agents and Claude Code subagents at the workspace root. */
+export const DEFAULT_AGENT_INCLUDE: readonly string[] = ['**/*.agent.md', '.github/agents/*.agent.md', '.claude/agents/*.md'];
+export const DEFAULT_AGENT_EXCLUDE: readonly string[] = ['**/node_modules/**', '**/.git/**'];
+
+/** The file format, decided by where the file lives. */
+export function sourceKindOf(file: string): AgentSourceKind {
+  const normalized = file.split(path.sep).join('/');
+  if (/(^|\/)\.github\/agents\/[^/]+$/.test(normalized)) return 'vscode';
+  if (/(^|\/)\.claude\/agents\/[^/]+$/.test(normalized)) return 'claude';
+  return 'aop';
+}
+
+/** Decides which paths under a root are agent files, and which folders are not worth entering. */
+export class AgentFileMatcher {
+  private readonly included: (p: string) => boolean;
+  private readonly excluded: (p: string) => boolean;
+
+  constructor(include: readonly string[] = DEFAULT_AGENT_INCLUDE, exclude: readonly string[] = DEFAULT_AGENT_EXCLUDE) {
+    this.included = picomatch([...include]);
+    this.excluded = exclude.length ? picomatch([...exclude], { dot: true }) : () => false;
+  }
+
+  isAgentFile(root: string, file: string): boolean {
+    const rel = relativeTo(root, file);
+    return rel !== undefined && rel !== '' && this.included(rel) && !this.excluded(rel);
+  }
+
+  isExcludedDir(root: string, dir: string): boolean {
+    const rel = relativeTo(root, dir);
+    return rel === undefined || (rel !== '' && this.excluded(rel));
+  }
+}
+
+/** `file` relative to `root` with `/` separators; undefined when it is outside. */
+export function relativeTo(root: string, file: string): string | undefined {
+  const rel = path.relative(root, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
+}
+
+export interface DirectoryListing {
+  files: string[];
+  /** Sub-folders (not symbolic links: following them risks cycles). */
+  dirs: string[];
+}
+
+/** One folder's entries as absolute paths; undefined when the folder is gone. Symbolic links to files count as files. */
+export async function listDirectory(dir: string): Promise<DirectoryListing | undefined> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw e;
+  }
+  const listing: DirectoryListing = { files: [], dirs: [] };
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) listing.dirs.push(full);
+    else if (entry.isFile()) listing.files.push(full);
+    else if (entry.isSymbolicLink()) {
+      const target = await fs.stat(full).catch(() => undefined);
+      if (target?.isFile()) listing.files.push(full);
+    }
+  }
+  return listing;
+}
+
+export function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

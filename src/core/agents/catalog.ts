@@ -1,0 +1,356 @@
+import { EventEmitter } from 'node:events';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { AgentDefinition, AgentDiagnostic, ProviderKind } from './definition';
+import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf } from './agent-files';
+import { DirectoryWatcher } from './directory-watcher';
+import { parseAgentFile, type ParseAgentResult } from './parse';
+import type { SourceRange } from './source-text';
+
+
+/**
+ * The finding for a file whose agent name is taken (by `owner`, the first file by path, or by the host
+ * when undefined). Shared with the language server so both report the same thing.
+ */
+export function duplicateNameDiagnostic(file: string, name: string, nameRange: SourceRange | undefined, owner?: string): AgentDiagnostic {
+  const where = owner ? `in ${owner}` : 'by the host';
+  return {
+    file,
+    ...(nameRange ?? { line: 1, column: 1, endLine: 1, endColumn: 1 }),
+    severity: 'error',
+    message: `the name \`${name}\` is already used ${where}; this agent is skipped`,
+    code: 'duplicate-name',
+  };
+}
+
+export interface AgentCatalogOptions {
+  /** Folders to scan and single agent files. */
+  roots: string[];
+  /** Globs relative to each root folder. Default: DEFAULT_AGENT_INCLUDE. */
+  include?: string[];
+  /** Globs relative to each root folder. Default: DEFAULT_AGENT_EXCLUDE (node_modules, .git). */
+  exclude?: string[];
+  defaultProvider?: ProviderKind;
+  /** Quiet time after the last file-system event before re-reading. Default 75 ms. */
+  debounceMs?: number;
+}
+
+export interface AgentCatalogEvents {
+  added: [agent: AgentDefinition];
+  /** Same name, different definition. */
+  changed: [agent: AgentDefinition, previous: AgentDefinition];
+  removed: [agent: AgentDefinition];
+  /** The findings of a file changed; an empty list clears them. */
+  diagnostics: [file: string, diagnostics: AgentDiagnostic[]];
+  /** Once after each batch that changed anything (and after every load()). */
+  updated: [];
+}
+
+interface LoadedFile {
+  root: string;
+  text: string;
+  result: ParseAgentResult;
+}
+
+interface TrackedDir {
+  root: string;
+  ino: number;
+}
+
+/**
+ * The agents of a workspace, keyed by tool name. Bad files are reported and skipped; when two files
+ * use one name the first by path wins. Programmatic agents (set/delete) win over files.
+ */
+export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
+  private readonly roots: string[];
+  private readonly matcher: AgentFileMatcher;
+  private readonly files = new Map<string, LoadedFile>();
+  private readonly dirs = new Map<string, TrackedDir>();
+  private readonly programmatic = new Map<string, AgentDefinition>();
+  private active = new Map<string, AgentDefinition>();
+  private published = new Map<string, AgentDiagnostic[]>();
+  private queue: Promise<void> = Promise.resolve();
+  private watcher?: DirectoryWatcher;
+  private readonly dirty = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private loaded = false;
+  private disposed = false;
+
+  constructor(private readonly options: AgentCatalogOptions) {
+    super();
+    this.roots = options.roots.map((r) => path.resolve(r));
+    this.matcher = new AgentFileMatcher(options.include, options.exclude);
+  }
+
+  /** Scans every root and parses every agent file. Emits the differences with the previous state. */
+  load(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.scanAll();
+      this.loaded = true;
+      this.commit(true);
+    });
+  }
+
+  /** Follows file-system changes until dispose(): added, changed and deleted files and folders. */
+  watch(): void {
+    if (this.watcher || this.disposed) return;
+    this.watcher = new DirectoryWatcher((dir) => this.markDirty(dir));
+    const start = () => {
+      for (const dir of this.dirs.keys()) this.watcher?.add(dir);
+      // Catch changes made between the scan and the first watch.
+      for (const dir of this.dirs.keys()) this.markDirty(dir);
+    };
+    if (this.loaded) start();
+    else void this.load().then(start, () => undefined);
+  }
+
+  /** Re-reads one file (a deleted file is removed). */
+  reloadFile(file: string): Promise<void> {
+    const full = path.resolve(file);
+    return this.enqueue(async () => {
+      await this.readFile(full, this.files.get(full)?.root ?? this.rootOf(full));
+      this.commit();
+    });
+  }
+
+  removeFile(file: string): void {
+    this.files.delete(path.resolve(file));
+    this.commit();
+  }
+
+  /** Adds or replaces an agent that has no file (tests, benchmarks, embedders). */
+  set(agent: AgentDefinition): void {
+    this.programmatic.set(agent.name, agent);
+    this.commit();
+  }
+
+  delete(name: string): boolean {
+    const had = this.programmatic.delete(name);
+    if (had) this.commit();
+    return had;
+  }
+
+  /** Active agents, sorted by name. */
+  agents(): AgentDefinition[] {
+    return [...this.active.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  get(name: string): AgentDefinition | undefined {
+    return this.active.get(name);
+  }
+
+  /** Findings per file, only files that have some. */
+  diagnostics(): Map<string, AgentDiagnostic[]> {
+    return new Map([...this.published].filter(([, list]) => list.length > 0));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.dirty.clear();
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(() => (this.disposed ? undefined : task()));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private markDirty(dir: string): void {
+    if (this.disposed) return;
+    this.dirty.add(dir);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const dirs = [...this.dirty].sort();
+      this.dirty.clear();
+      void this.enqueue(async () => {
+        for (const dir of dirs) await this.rescanDir(dir);
+        this.commit();
+      }).catch(() => undefined);
+    }, this.options.debounceMs ?? 75);
+  }
+
+  private async scanAll(): Promise<void> {
+    const seenFiles = new Set<string>();
+    const seenDirs = new Set<string>();
+    for (const root of this.roots) {
+      const stat = await fs.stat(root).catch(() => undefined);
+      if (stat?.isFile()) {
+        seenFiles.add(root);
+        this.trackDir(path.dirname(root), root, -1, seenDirs);
+        await this.readFile(root, root);
+      } else if (stat?.isDirectory()) {
+        await this.walk(root, root, seenFiles, seenDirs);
+      }
+    }
+    for (const file of [...this.files.keys()]) if (!seenFiles.has(file)) this.files.delete(file);
+    for (const dir of [...this.dirs.keys()]) if (!seenDirs.has(dir)) this.untrackDir(dir);
+  }
+
+  private async walk(dir: string, root: string, seenFiles: Set<string>, seenDirs: Set<string>): Promise<void> {
+    if (seenDirs.has(dir) || this.matcher.isExcludedDir(root, dir)) return;
+    const stat = await fs.stat(dir).catch(() => undefined);
+    const listing = stat?.isDirectory() ? await listDirectory(dir) : undefined;
+    if (!stat || !listing) return;
+    this.trackDir(dir, root, stat.ino, seenDirs);
+    for (const file of listing.files) {
+      if (!this.matcher.isAgentFile(root, file) || seenFiles.has(file)) continue;
+      seenFiles.add(file);
+      await this.readFile(file, root);
+    }
+    for (const sub of listing.dirs) await this.walk(sub, root, seenFiles, seenDirs);
+  }
+
+  /** Re-reads one watched folder: new, changed and deleted files, new and deleted sub-folders. */
+  private async rescanDir(dir: string): Promise<void> {
+    const tracked = this.dirs.get(dir);
+    if (!tracked) return;
+    if (tracked.ino === -1) {
+      // The parent folder of a file root: only that file matters.
+      await this.readFile(tracked.root, tracked.root);
+      return;
+    }
+    const listing = await listDirectory(dir);
+    if (!listing) {
+      this.forgetTree(dir);
+      return;
+    }
+    const present = new Set(listing.files);
+    for (const file of [...this.files.keys()]) {
+      if (path.dirname(file) === dir && !present.has(file) && !this.roots.includes(file)) this.files.delete(file);
+    }
+    for (const file of listing.files) {
+      if (this.matcher.isAgentFile(tracked.root, file)) await this.readFile(file, tracked.root);
+    }
+    const subdirs = new Set(listing.dirs);
+    for (const known of [...this.dirs.keys()]) {
+      if (path.dirname(known) === dir && !subdirs.has(known)) this.forgetTree(known);
+    }
+    for (const sub of listing.dirs) {
+      const stat = await fs.stat(sub).catch(() => undefined);
+      const known = this.dirs.get(sub);
+      if (known && stat && known.ino === stat.ino) continue;
+      // New folder, or one deleted and created again (its old watcher is dead).
+      if (known) this.forgetTree(sub);
+      await this.walk(sub, tracked.root, new Set(this.files.keys()), new Set());
+    }
+  }
+
+  /** Reads and parses one file into `files`; a missing or unreadable file is dropped or reported. */
+  private async readFile(file: string, root: string): Promise<void> {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      if (isMissing(e)) {
+        this.files.delete(file);
+        return;
+      }
+      const diagnostic: AgentDiagnostic = {
+        file,
+        line: 1,
+        column: 1,
+        endLine: 1,
+        endColumn: 1,
+        severity: 'error',
+        message: `cannot read the file: ${(e as Error).message}`,
+        code: 'read-error',
+      };
+      this.files.set(file, { root, text: '', result: { diagnostics: [diagnostic] } });
+      return;
+    }
+    const previous = this.files.get(file);
+    if (previous && previous.text === text && previous.root === root) return;
+    const result = parseAgentFile(text, file, {
+      kind: sourceKindOf(file),
+      root: root === file ? path.dirname(file) : root,
+      defaultProvider: this.options.defaultProvider,
+    });
+    this.files.set(file, { root, text, result });
+  }
+
+  private trackDir(dir: string, root: string, ino: number, seen: Set<string>): void {
+    seen.add(dir);
+    if (!this.dirs.has(dir)) this.dirs.set(dir, { root, ino });
+    this.watcher?.add(dir);
+  }
+
+  private untrackDir(dir: string): void {
+    this.dirs.delete(dir);
+    this.watcher?.remove(dir);
+  }
+
+  /** A folder is gone: forget it, its sub-folders and their files. */
+  private forgetTree(dir: string): void {
+    const inside = (p: string) => p === dir || p.startsWith(dir + path.sep);
+    for (const known of [...this.dirs.keys()]) if (inside(known) && !this.roots.includes(known)) this.untrackDir(known);
+    if (this.roots.includes(dir)) this.watcher?.remove(dir);
+    for (const file of [...this.files.keys()]) if (inside(file) && !this.roots.includes(file)) this.files.delete(file);
+  }
+
+  /** The root folder holding `file` (the deepest one), or its own folder. */
+  private rootOf(file: string): string {
+    const holders = this.roots.filter((r) => file.startsWith(r + path.sep));
+    return holders.sort((a, b) => b.length - a.length)[0] ?? file;
+  }
+
+  /** Resolves names, then emits what changed since the last commit. */
+  private commit(always = false): void {
+    if (this.disposed) return;
+    const next = new Map<string, AgentDefinition>(this.programmatic);
+    const owners = new Map<string, string>();
+    const diagnostics = new Map<string, AgentDiagnostic[]>();
+    for (const file of [...this.files.keys()].sort()) {
+      const { result } = this.files.get(file)!;
+      const list = [...result.diagnostics];
+      diagnostics.set(file, list);
+      const agent = result.agent;
+      if (!agent) continue;
+      if (next.has(agent.name)) {
+        list.push(duplicateNameDiagnostic(file, agent.name, result.nameRange, owners.get(agent.name)));
+        continue;
+      }
+      next.set(agent.name, agent);
+      owners.set(agent.name, file);
+    }
+
+    const previous = this.active;
+    const previousDiagnostics = this.published;
+    this.active = next;
+    this.published = diagnostics;
+    let changed = false;
+    for (const [name, agent] of previous) {
+      if (!next.has(name)) {
+        changed = true;
+        this.emit('removed', agent);
+      }
+    }
+    for (const [name, agent] of next) {
+      const before = previous.get(name);
+      if (before && !isDeepStrictEqual(before, agent)) {
+        changed = true;
+        this.emit('changed', agent, before);
+      }
+    }
+    for (const [name, agent] of next) {
+      if (!previous.has(name)) {
+        changed = true;
+        this.emit('added', agent);
+      }
+    }
+    const files = new Set([...previousDiagnostics.keys(), ...diagnostics.keys()]);
+    for (const file of [...files].sort()) {
+      const before = previousDiagnostics.get(file) ?? [];
+      const after = diagnostics.get(file) ?? [];
+      if (!isDeepStrictEqual(before, after)) {
+        changed = true;
+        this.emit('diagnostics', file, after);
+      }
+    }
+    if (changed || always) this.emit('updated');
+  }
+}

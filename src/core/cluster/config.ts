@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+export const ROUTING_STRATEGIES = ['round-robin', 'least-inflight', 'latency'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+const serverObjectSchema = z.strictObject({
+    url: z.url(),
+    /** Display name; default host:port. */
+    name: z.string().min(1).optional(),
+    /** HTTP headers; values may use ${env:VAR} (and ${secret:KEY} in VS Code). */
+    headers: z.record(z.string(), z.string()).optional(),
+    transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
+});
+type ServerObject = z.output<typeof serverObjectSchema>;
+/** A server is its URL, or an object with the URL and its options. */
+const serverSchema = z.union([z.url().transform((url): ServerObject => ({ url })), serverObjectSchema]);
+
+/**
+ * A cluster C = ⟨U, τ⟩ (paper §4.2.4): a name and server URLs, plus the knobs of discovery,
+ * routing and federation. One shape for the CLI's `--cluster FILE` and the `aop.clusters` setting.
+ */
+export const clusterConfigSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'cluster name: 1-32 letters, digits, "_" or "-"'),
+  /** Prefix of re-exported tools (`<alias>__<tool>`); default: the name. */
+  alias: z.string().regex(/^[a-zA-Z0-9_-]{1,16}$/, 'alias: 1-16 letters, digits, "_" or "-"').optional(),
+  servers: z.array(serverSchema).min(1, 'a cluster needs at least one server'),
+  /** Discovery timeout per server. */
+  timeout_ms: z.number().int().positive().max(600_000).default(2000),
+  /** Timeout of one call on one replica before failing over. */
+  call_timeout_ms: z.number().int().positive().max(86_400_000).default(120_000),
+  cache_ttl_s: z.number().nonnegative().max(86_400).default(60),
+  routing: z.enum(ROUTING_STRATEGIES).default('round-robin'),
+  /** Consecutive failures that open a server's circuit breaker. */
+  breaker_failures: z.number().int().min(1).max(1000).default(3),
+  /** How long an open breaker waits before letting one trial call through. */
+  breaker_reset_ms: z.number().int().positive().max(3_600_000).default(10_000),
+  max_hops: z.number().int().min(1).max(16).default(3),
+});
+
+export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
+export type ClusterConfig = z.output<typeof clusterConfigSchema>;
+export type ClusterServerConfig = ServerObject;
+
+export class ClusterConfigError extends Error {}
+
+export function parseClusterConfig(value: unknown, source = 'cluster'): ClusterConfig {
+  const parsed = clusterConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ClusterConfigError(`${source}: ${why}`);
+  }
+  return parsed.data;
+}
+
+export async function loadClusterFile(file: string): Promise<ClusterConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ClusterConfigError(`cannot read cluster file ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ClusterConfigError(`cluster file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseClusterConfig(json, file);
+}
+
+/** Resolves `${env:NAME}` / `${secret:KEY}` in a header value. */
+export type SecretLookup = (kind: string, key: string) => string | undefined;
+
+export function envLookup(env: NodeJS.ProcessEnv = process.env): SecretLookup {
+  return (kind, key) => (kind === 'env' ? env[key] : undefined);
+}
+
+/** Expands placeholders in headers; throws with the header name when one is missing. */
+export function expandHeaders(headers: Record<string, string> | undefined, lookup: SecretLookup): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    out[name] = value.replace(/\$\{(env|secret):([^}]+)\}/g, (_m, kind: string, key: string) => {
+      const v = lookup(kind, key);
+      if (v === undefined || v === '') {
+        throw new ClusterConfigError(`header ${name} needs \${${kind}:${key}}, which is not set`);
+      }
+      return v;
+    });
+  }
+  return out;
+}
+
+export function serverLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.host;
+  } catch {
+    return url;
+  }
+}

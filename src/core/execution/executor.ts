@@ -1,0 +1,305 @@
+import {
+  BulkheadPolicy,
+  BulkheadRejectedError,
+  ExponentialBackoff,
+  TimeoutStrategy,
+  bulkhead,
+  halfJitterGenerator,
+  handleWhen,
+  isTaskCancelledError,
+  retry,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import type { AgentDefinition } from '../agents/definition';
+import type { ChatResponse, ModelResolver } from '../models/types';
+import { ModelError } from '../models/types';
+import { AgentRuntime } from './lifecycle';
+import type { AgentResult, AgentToolArgs } from './tool-schema';
+import { agentToolInputSchema } from './tool-schema';
+
+/**
+ * Hooks into one invocation (Algorithm 2). Tracing and metrics subscribe here; the executor
+ * itself knows nothing about spans.
+ */
+export interface InvocationObserver {
+  /** Waiting for a bulkhead slot. */
+  queued?(): void;
+  /** Got a slot; `queueMs` spent waiting. */
+  admitted?(queueMs: number): void;
+  attemptStarted?(attempt: number): void;
+  attemptFinished?(attempt: number, error?: unknown): void;
+  backoff?(attempt: number, delayMs: number): void;
+  modelCalled?(model: string, response: ChatResponse, firstTokenMs?: number): void;
+  finished?(result: AgentResult): void;
+}
+
+export interface InvokeOptions {
+  /** Aborted when the caller cancels; stops the model call at once. */
+  signal?: AbortSignal;
+  /** Streaming text while the model writes (MCP progress notifications). */
+  onText?: (delta: string, totalChars: number) => void;
+  observer?: InvocationObserver;
+}
+
+export interface ExecutorOptions {
+  models: ModelResolver;
+  /** First backoff delay in ms (doubles each retry, half jitter). Default 250. */
+  initialBackoffMs?: number;
+  /** Longest backoff delay in ms. Default 10,000. */
+  maxBackoffMs?: number;
+}
+
+export class CancelledError extends Error {
+  constructor(message = 'the call was cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+/** Algorithm 2: validate → attempt with timeout → retry with backoff + jitter → {result, success, error}. */
+export class AgentExecutor {
+  private readonly bulkheads = new Map<string, { policy: BulkheadPolicy; key: string }>();
+  private readonly runtimes = new Map<string, AgentRuntime>();
+
+  constructor(private readonly options: ExecutorOptions) {}
+
+  /** Live counters and lifecycle state of an agent (created on first use). */
+  runtime(name: string): AgentRuntime {
+    let rt = this.runtimes.get(name);
+    if (!rt) {
+      rt = new AgentRuntime(name);
+      this.runtimes.set(name, rt);
+    }
+    return rt;
+  }
+
+  /** Registers an agent: INIT → REGISTERED → ACTIVE (paper §6.1). */
+  register(agent: AgentDefinition): void {
+    const rt = this.runtime(agent.name);
+    if (rt.state === 'TERMINATED') rt.state = 'INIT';
+    rt.apply('register');
+    rt.apply('activate');
+  }
+
+  /** The agent was removed: TERMINATED; in-flight calls finish, new ones are refused by the server. */
+  terminate(name: string): void {
+    this.runtime(name).apply('terminate');
+    this.bulkheads.delete(name);
+  }
+
+  queueStats(name: string): { running: number; queued: number; capacity: number; queueLimit: number } {
+    const b = this.bulkheads.get(name)?.policy;
+    const rt = this.runtime(name);
+    return {
+      running: rt.inFlight,
+      queued: rt.queued,
+      capacity: b ? b.executionSlots + rt.inFlight : 0,
+      queueLimit: b ? b.queueSlots + rt.queued : 0,
+    };
+  }
+
+  private bulkheadFor(agent: AgentDefinition): BulkheadPolicy {
+    const key = `${agent.maxConcurrency}/${agent.queueLimit}`;
+    const existing = this.bulkheads.get(agent.name);
+    if (existing && existing.key === key) return existing.policy;
+    const policy = bulkhead(agent.maxConcurrency, agent.queueLimit);
+    this.bulkheads.set(agent.name, { policy, key });
+    return policy;
+  }
+
+  async invoke(agent: AgentDefinition, rawArgs: unknown, opts: InvokeOptions = {}): Promise<AgentResult> {
+    const observer = opts.observer ?? {};
+    const result = await this.run(agent, rawArgs, opts, observer);
+    observer.finished?.(result);
+    return result;
+  }
+
+  private async run(
+    agent: AgentDefinition,
+    rawArgs: unknown,
+    opts: InvokeOptions,
+    observer: InvocationObserver,
+  ): Promise<AgentResult> {
+    const parsed = agentToolInputSchema.safeParse(rawArgs);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+      return failure(`invalid arguments for ${agent.name}: ${why}`);
+    }
+    const args = parsed.data;
+    const signal = opts.signal ?? new AbortController().signal;
+    if (signal.aborted) return failure('the call was cancelled before it started');
+
+    const rt = this.runtime(agent.name);
+    if (rt.state === 'TERMINATED') return failure(`agent ${agent.name} has been removed`);
+
+    const slots = this.bulkheadFor(agent);
+    const enqueuedAt = performance.now();
+    const mustQueue = slots.executionSlots === 0;
+    if (mustQueue) {
+      if (slots.queueSlots === 0) {
+        return failure(
+          `agent ${agent.name} is at capacity: ${agent.maxConcurrency} running and ` +
+            `${agent.queueLimit} queued (max_concurrency / queue_limit); try again later`,
+        );
+      }
+      rt.queued++;
+      observer.queued?.();
+    }
+
+    let admitted = false;
+    try {
+      return await slots.execute(async () => {
+        admitted = true;
+        if (mustQueue) rt.queued--;
+        observer.admitted?.(performance.now() - enqueuedAt);
+        return this.attempts(agent, args, signal, opts, observer, rt);
+      }, signal);
+    } catch (err) {
+      if (mustQueue && !admitted) rt.queued--;
+      if (err instanceof BulkheadRejectedError) {
+        return failure(`agent ${agent.name} is at capacity (max_concurrency ${agent.maxConcurrency}, queue_limit ${agent.queueLimit}); try again later`);
+      }
+      if (signal.aborted) return failure('the call was cancelled while it waited in the queue');
+      return failure(errorMessage(err));
+    }
+  }
+
+  private async attempts(
+    agent: AgentDefinition,
+    args: AgentToolArgs,
+    signal: AbortSignal,
+    opts: InvokeOptions,
+    observer: InvocationObserver,
+    rt: AgentRuntime,
+  ): Promise<AgentResult> {
+    const started = performance.now();
+    rt.started();
+    let lastError: unknown;
+    let attempt = 0;
+    try {
+      const model = this.options.models(agent);
+      const perAttempt = timeout(agent.timeout * 1000, TimeoutStrategy.Aggressive);
+      const retries = retry(
+        handleWhen((e) => !signal.aborted && !(e instanceof ModelError && !e.retryable)),
+        {
+          maxAttempts: agent.maxRetries,
+          backoff: new ExponentialBackoff({
+            initialDelay: this.options.initialBackoffMs ?? 250,
+            maxDelay: this.options.maxBackoffMs ?? 10_000,
+            generator: halfJitterGenerator,
+          }),
+        },
+      );
+      const retryListener = retries.onRetry((e) => observer.backoff?.(e.attempt, e.delay));
+      try {
+        const text = await abortable(
+          wrap(retries, perAttempt).execute(async ({ signal: attemptSignal }) => {
+            attempt++;
+            const n = attempt;
+            observer.attemptStarted?.(n);
+            try {
+              const answer = await this.loops(agent, args, model, attemptSignal, opts, observer);
+              observer.attemptFinished?.(n);
+              return answer;
+            } catch (err) {
+              lastError = attemptSignal.aborted && !signal.aborted ? timeoutError(agent) : err;
+              observer.attemptFinished?.(n, lastError);
+              throw lastError;
+            }
+          }, signal),
+          signal,
+        );
+        rt.finished(true, performance.now() - started);
+        return { result: text, success: true, error: null };
+      } finally {
+        retryListener.dispose();
+      }
+    } catch (err) {
+      const message = signal.aborted
+        ? 'the call was cancelled'
+        : isTaskCancelledError(err)
+          ? timeoutError(agent).message
+          : errorMessage(lastError ?? err);
+      const why = retriesNote(message, attempt, signal);
+      rt.finished(false, performance.now() - started, why);
+      return failure(why);
+    }
+  }
+
+  /** max_loops: each loop refines the previous answer. */
+  private async loops(
+    agent: AgentDefinition,
+    args: AgentToolArgs,
+    model: ReturnType<ModelResolver>,
+    signal: AbortSignal,
+    opts: InvokeOptions,
+    observer: InvocationObserver,
+  ): Promise<string> {
+    const images = [...(args.img ? [args.img] : []), ...(args.imgs ?? [])];
+    let answer = '';
+    for (let loop = 1; loop <= agent.maxLoops; loop++) {
+      const task =
+        loop === 1
+          ? args.task
+          : `${args.task}\n\nYour previous answer (loop ${loop - 1} of ${agent.maxLoops}):\n${answer}\n\nImprove it.`;
+      const t0 = performance.now();
+      let firstTokenMs: number | undefined;
+      let chars = 0;
+      const response = await model.complete({
+        system: agent.systemPrompt,
+        task,
+        images: images.length ? images : undefined,
+        model: agent.model,
+        temperature: agent.temperature,
+        maxTokens: agent.maxTokens,
+        signal,
+        onText: (delta) => {
+          firstTokenMs ??= performance.now() - t0;
+          chars += delta.length;
+          opts.onText?.(delta, chars);
+        },
+      });
+      observer.modelCalled?.(response.model ?? agent.model ?? model.id, response, firstTokenMs);
+      answer = response.text;
+    }
+    return answer;
+  }
+}
+
+function failure(error: string): AgentResult {
+  return { result: '', success: false, error };
+}
+
+function timeoutError(agent: AgentDefinition): Error {
+  return new Error(`timed out after ${agent.timeout} s (timeout per attempt)`);
+}
+
+function retriesNote(message: string, attempts: number, signal: AbortSignal): string {
+  if (signal.aborted || attempts <= 1) return message;
+  return `${message} (after ${attempts} attempts)`;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Resolves or rejects with the promise, but rejects at once when the signal aborts (cockatiel's backoff wait is not abortable). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

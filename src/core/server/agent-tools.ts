@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AgentDefinition } from '../agents/definition';
+import { agentToolInputSchema, agentToolOutputSchema, describeAgentTool, toCallToolResult } from '../execution/tool-schema';
+import type { AopServer } from './aop-server';
+import type { ToolHandler } from './tool-registry';
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
+  return rest as Tool['inputSchema'];
+}
+
+/** Computed once: every agent tool shares these schemas (Algorithm 1). */
+const INPUT_SCHEMA = jsonSchema(agentToolInputSchema, 'input');
+const OUTPUT_SCHEMA = jsonSchema(agentToolOutputSchema, 'output');
+
+/** Algorithm 1: the MCP tool of an agent. */
+export function agentTool(agent: AgentDefinition): Tool {
+  const d = describeAgentTool(agent);
+  return {
+    name: d.name,
+    title: d.title,
+    description: d.description,
+    inputSchema: INPUT_SCHEMA,
+    outputSchema: OUTPUT_SCHEMA as Tool['outputSchema'],
+    annotations: d.annotations,
+    _meta: {
+      'aop/agent': {
+        model: agent.model ?? null,
+        provider: agent.provider,
+        tags: agent.tags,
+        capabilities: agent.capabilities,
+        role: agent.role,
+      },
+    },
+  };
+}
+
+/** The executor f of Algorithm 1: runs Algorithm 2 for each call, as a tracked task. */
+export function agentToolHandler(server: AopServer, name: string): ToolHandler {
+  return async (args, ctx) => {
+    const agent = server.agent(name);
+    if (!agent) {
+      return toCallToolResult({ result: '', success: false, error: `agent ${name} has been removed` });
+    }
+    const task = server.tasks.start(name, ctx.signal);
+    const observer = server.observerFor(name, ctx);
+    const result = await server.executor.invoke(agent, args, {
+      signal: task.controller.signal,
+      onText: ctx.progress ? (delta, total) => ctx.progress!(total, delta) : undefined,
+      observer: {
+        ...observer,
+        admitted: (ms) => {
+          server.tasks.processing(task);
+          observer?.admitted?.(ms);
+        },
+      },
+    });
+    server.tasks.finish(task, result.success, result.result, result.error ?? undefined);
+    return toCallToolResult(result, { 'aop/task_id': task.taskId });
+  };
+}

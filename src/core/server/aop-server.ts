@@ -1,0 +1,388 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  isInitializeRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { AgentDefinition } from '../agents/definition';
+import { AgentExecutor, type InvocationObserver } from '../execution/executor';
+import type { ModelResolver } from '../models/types';
+import { BodyTooLargeError, checkRequest, isLoopbackHost, loopbackAllowList, readBody, type GuardOptions } from './http-guard';
+import { ToolRegistry, type ToolCallContext } from './tool-registry';
+import { agentTool, agentToolHandler } from './agent-tools';
+import { registerDiscoveryTools } from './discovery-tools';
+import { TaskTracker } from './task-tracker';
+import { VERSION } from '../version';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, message: string) => void;
+
+export interface AopServerOptions {
+  /** Server name N (paper §4.2.2). */
+  name?: string;
+  host?: string;
+  /** 0 = ephemeral. */
+  port?: number;
+  /** Bearer token; required for a non-loopback bind. */
+  token?: string;
+  /** Extra Host header values to accept (e.g. a public DNS name). */
+  allowedHosts?: string[];
+  /** Extra Origin values to accept. */
+  allowedOrigins?: string[];
+  /** Request body cap in bytes (default 4 MiB). */
+  maxBodyBytes?: number;
+  /** Most concurrent MCP sessions (default 1,000); the idlest is closed past it. */
+  maxSessions?: number;
+  /** Sessions idle longer than this are closed (default 30 min). */
+  sessionIdleMs?: number;
+  models: ModelResolver;
+  /** Backoff between retries (tests shorten it). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Called for every invocation; tracing plugs in here. */
+  observe?: (tool: string, ctx: ToolCallContext) => InvocationObserver | undefined;
+  logger?: Logger;
+}
+
+interface Session {
+  transport: Transport & { handleRequest?: StreamableHTTPServerTransport['handleRequest'] };
+  server: Server;
+  lastSeen: number;
+}
+
+const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * The AOP server (paper §4.2.2, S = ⟨N, P, T, Γ⟩): agents as MCP tools over Streamable HTTP
+ * (or stdio), with discovery tools, authentication, DNS-rebinding protection and body limits.
+ */
+export class AopServer {
+  readonly name: string;
+  readonly tools = new ToolRegistry();
+  readonly executor: AgentExecutor;
+  readonly tasks = new TaskTracker();
+  readonly startedAt = Date.now();
+  private readonly agentDefs = new Map<string, AgentDefinition>();
+  private readonly sessions = new Map<string, Session>();
+  private http?: HttpServer;
+  private guard?: GuardOptions;
+  private address?: AddressInfo;
+  private readonly log: Logger;
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(private readonly options: AopServerOptions) {
+    this.name = options.name ?? 'aop';
+    this.log = options.logger ?? (() => {});
+    this.executor = new AgentExecutor({
+      models: options.models,
+      initialBackoffMs: options.initialBackoffMs,
+      maxBackoffMs: options.maxBackoffMs,
+    });
+    registerDiscoveryTools(this);
+    this.tools.on('changed', () => this.broadcastToolListChanged());
+  }
+
+  // ---- agents ------------------------------------------------------------------------------
+
+  agents(): AgentDefinition[] {
+    return [...this.agentDefs.values()];
+  }
+
+  agent(name: string): AgentDefinition | undefined {
+    return this.agentDefs.get(name);
+  }
+
+  /** Adds or replaces an agent; its tool appears at once and sessions get tools/list_changed. */
+  upsertAgent(agent: AgentDefinition): void {
+    const clash = this.tools.get(agent.name);
+    if (clash && clash.kind !== 'agent') {
+      throw new Error(`agent name "${agent.name}" clashes with the built-in tool of the same name`);
+    }
+    this.agentDefs.set(agent.name, agent);
+    this.executor.register(agent);
+    this.tools.set({ kind: 'agent', tool: agentTool(agent), handler: agentToolHandler(this, agent.name) });
+  }
+
+  removeAgent(name: string): void {
+    if (!this.agentDefs.delete(name)) return;
+    this.executor.terminate(name);
+    this.tools.delete(name);
+  }
+
+  /** Replaces the whole agent set (e.g. after a catalog reload). */
+  setAgents(agents: AgentDefinition[]): void {
+    const keep = new Set(agents.map((a) => a.name));
+    for (const name of [...this.agentDefs.keys()]) if (!keep.has(name)) this.removeAgent(name);
+    for (const a of agents) this.upsertAgent(a);
+  }
+
+  observerFor(tool: string, ctx: ToolCallContext): InvocationObserver | undefined {
+    return this.options.observe?.(tool, ctx);
+  }
+
+  // ---- MCP protocol --------------------------------------------------------------------------
+
+  /** One SDK Server per session; handlers read the shared ToolRegistry. */
+  createMcpServer(): Server {
+    const server = new Server(
+      { name: this.name, version: VERSION, title: `AOP server ${this.name}` },
+      {
+        capabilities: { tools: { listChanged: true } },
+        instructions:
+          'Each agent is a tool taking {task}. Use discover_agents / search_agents to find agents; ' +
+          'results are {result, success, error}.',
+      },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.tools.list() }));
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const entry = this.tools.get(request.params.name);
+      if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+      const meta = request.params._meta as Record<string, unknown> | undefined;
+      const progressToken = meta?.progressToken;
+      let lastSent = 0;
+      const ctx: ToolCallContext = {
+        signal: extra.signal,
+        meta,
+        sessionId: extra.sessionId,
+        progress:
+          progressToken === undefined
+            ? undefined
+            : (progress, message) => {
+                const now = Date.now();
+                if (now - lastSent < 50) return; // at most 20 notifications per second per call
+                lastSent = now;
+                void extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: { progressToken, progress, ...(message ? { message } : {}) },
+                  })
+                  .catch(() => {});
+              },
+      };
+      return entry.handler(request.params.arguments ?? {}, ctx);
+    });
+    return server;
+  }
+
+  /** Serves on stdio (for clients that spawn `aop serve --stdio`). */
+  async serveStdio(): Promise<void> {
+    const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+    const server = this.createMcpServer();
+    const transport = new StdioServerTransport();
+    this.sessions.set('stdio', { transport, server, lastSeen: Date.now() });
+    await server.connect(transport);
+  }
+
+  private broadcastToolListChanged(): void {
+    for (const s of this.sessions.values()) {
+      void s.server.sendToolListChanged().catch(() => {});
+    }
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------
+
+  async listen(): Promise<{ url: string; port: number }> {
+    const host = this.options.host ?? '127.0.0.1';
+    if (!isLoopbackHost(host) && !this.options.token) {
+      throw new Error(
+        `refusing to listen on ${host} without a token: anyone on the network could run your agents. ` +
+          'Pass --token (or AOP_TOKEN), or bind 127.0.0.1.',
+      );
+    }
+    this.http = createServer((req, res) => void this.handle(req, res));
+    this.http.keepAliveTimeout = 65_000;
+    this.http.headersTimeout = 70_000;
+    this.http.requestTimeout = 0; // long agent calls stream over SSE
+    await new Promise<void>((resolve, reject) => {
+      this.http!.once('error', reject);
+      this.http!.listen(this.options.port ?? 0, host, () => resolve());
+    });
+    this.address = this.http.address() as AddressInfo;
+    const port = this.address.port;
+    const loop = loopbackAllowList(port);
+    const extraHosts = (this.options.allowedHosts ?? []).map((h) => h.toLowerCase());
+    this.guard = {
+      token: this.options.token,
+      // A loopback server only answers to loopback names (DNS-rebinding protection). A server bound
+      // to a public address checks Host only when told which names it is reached by.
+      allowedHosts: isLoopbackHost(host)
+        ? [...loop.hosts, ...extraHosts]
+        : extraHosts.length
+          ? [...extraHosts, ...extraHosts.map((h) => `${h}:${port}`), `${host}:${port}`, host]
+          : [],
+      allowedOrigins: [...loop.origins, ...(this.options.allowedOrigins ?? []).map((o) => o.toLowerCase())],
+    };
+    const idleMs = this.options.sessionIdleMs ?? 30 * 60_000;
+    this.idleTimer = setInterval(() => this.closeIdleSessions(idleMs), Math.min(idleMs, 60_000));
+    this.idleTimer.unref();
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/mcp`;
+    this.log('info', `AOP server "${this.name}" listening on ${url} (${this.agentDefs.size} agents)`);
+    return { url, port };
+  }
+
+  get url(): string | undefined {
+    if (!this.address) return undefined;
+    const host = this.options.host ?? '127.0.0.1';
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.address.port}/mcp`;
+  }
+
+  get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
+  get port(): number | undefined {
+    return this.address?.port;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    for (const name of this.agentDefs.keys()) this.executor.terminate(name);
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(sessions.map((s) => s.server.close()));
+    if (this.http) {
+      const http = this.http;
+      this.http = undefined;
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      const failure = checkRequest(req, {
+        ...this.guard!,
+        token: path === '/healthz' ? undefined : this.guard!.token,
+      });
+      if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
+      if (path === '/healthz' && req.method === 'GET') {
+        return sendJson(res, 200, { status: 'ok', name: this.name, agents: this.agentDefs.size, version: VERSION });
+      }
+      if (path !== '/mcp') return sendJson(res, 404, { error: `not found: ${path}; the MCP endpoint is /mcp` });
+      await this.handleMcp(req, res);
+    } catch (err) {
+      this.log('error', `request failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!res.headersSent) sendJsonRpcError(res, 500, ErrorCode.InternalError, 'Internal error');
+      else res.end();
+    }
+  }
+
+  private async handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const sessionId = header(req, 'mcp-session-id');
+    if (req.method === 'POST') {
+      let body: unknown;
+      try {
+        const raw = await readBody(req, this.options.maxBodyBytes ?? DEFAULT_BODY_LIMIT);
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          res.setHeader('Connection', 'close');
+          return sendJsonRpcError(res, 413, ErrorCode.InvalidRequest, `Request body too large: limit is ${err.limit} bytes`);
+        }
+        return sendJsonRpcError(res, 400, ErrorCode.ParseError, `Parse error: ${err instanceof Error ? err.message : 'invalid JSON'}`);
+      }
+      if (body === null || typeof body !== 'object') {
+        return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected a JSON-RPC object or array');
+      }
+      if (sessionId) {
+        const session = this.sessions.get(sessionId);
+        if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: initialize a new session');
+        session.lastSeen = Date.now();
+        return session.transport.handleRequest!(req, res, body);
+      }
+      const messages = Array.isArray(body) ? body : [body];
+      if (!messages.some((m) => isInitializeRequest(m))) {
+        return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: no Mcp-Session-Id header; send initialize first');
+      }
+      const session = await this.newSession();
+      return session.transport.handleRequest!(req, res, body);
+    }
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      const session = sessionId ? this.sessions.get(sessionId) : undefined;
+      if (!sessionId) return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required');
+      if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found');
+      session.lastSeen = Date.now();
+      return session.transport.handleRequest!(req, res);
+    }
+    res.setHeader('Allow', 'GET, POST, DELETE');
+    return sendJsonRpcError(res, 405, ErrorCode.InvalidRequest, `Method not allowed: ${req.method}`);
+  }
+
+  private async newSession(): Promise<Session> {
+    const max = this.options.maxSessions ?? 1000;
+    if (this.sessions.size >= max) this.closeIdlest();
+    const server = this.createMcpServer();
+    const session: Session = { server, lastSeen: Date.now(), transport: undefined as never };
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        this.sessions.set(id, session);
+      },
+      onsessionclosed: (id) => {
+        this.sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.sessions.delete(transport.sessionId);
+    };
+    session.transport = transport;
+    await server.connect(transport);
+    return session;
+  }
+
+  private closeIdlest(): void {
+    let idlest: [string, Session] | undefined;
+    for (const entry of this.sessions) if (!idlest || entry[1].lastSeen < idlest[1].lastSeen) idlest = entry;
+    if (idlest) {
+      this.sessions.delete(idlest[0]);
+      void idlest[1].server.close().catch(() => {});
+    }
+  }
+
+  private closeIdleSessions(idleMs: number): void {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, s] of this.sessions) {
+      if (id !== 'stdio' && s.lastSeen < cutoff) {
+        this.sessions.delete(id);
+        void s.server.close().catch(() => {});
+      }
+    }
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendJsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AopServer } from './aop-server';
+import {
+  agentDetailsResult,
+  agentsInfoResult,
+  cancelTaskResult,
+  discoverAgentsResult,
+  discoveryToolInputs,
+  listAgentsResult,
+  queueStatsResult,
+  resolveTask,
+  searchAgentsResult,
+  serverInfoResult,
+  taskStatusResult,
+  toCallToolResult,
+  type AgentRuntimeInfo,
+  type DiscoveryToolName,
+  type TaskLookup,
+  type TaskRecord as WireTaskRecord,
+} from './discovery';
+import type { TaskRecord } from './task-tracker';
+import { VERSION } from '../version';
+
+const DESCRIPTIONS: Record<DiscoveryToolName, string> = {
+  discover_agents: 'Describe the agents of this server (all, or one by agent_name): name, description, tags, capabilities, model.',
+  get_agent_details: 'Full details of one agent.',
+  get_agents_info: 'Details of several agents at once.',
+  list_agents: 'Names of all agents on this server.',
+  search_agents: 'Find agents whose name, description, tags or capabilities contain the query (case-insensitive).',
+  get_server_info: 'Server name, version, agents, uptime and queue statistics.',
+  get_queue_stats: 'Task counters of one agent or of all agents.',
+  get_task_status: 'Status of a task by id (every agent call returns its task id in _meta["aop/task_id"]).',
+  cancel_task: 'Cancel a pending or running task by id.',
+};
+
+/** Registers the swarms-compatible discovery and queue tools on a server. */
+export function registerDiscoveryTools(server: AopServer): void {
+  const runtimeMap = (): ReadonlyMap<string, AgentRuntimeInfo> => {
+    const m = new Map<string, AgentRuntimeInfo>();
+    for (const a of server.agents()) {
+      const rt = server.executor.runtime(a.name);
+      m.set(a.name, {
+        state: rt.state,
+        inFlight: rt.inFlight,
+        queued: rt.queued,
+        completed: rt.completed,
+        failed: rt.failed,
+        avgLatencyMs: rt.averageLatencyMs,
+      });
+    }
+    return m;
+  };
+  const lookup = (): TaskLookup => ({
+    agentNames: server.agents().map((a) => a.name),
+    getTask: (id) => {
+      const t = server.tasks.get(id);
+      return t ? toWireTask(t) : undefined;
+    },
+  });
+
+  const handlers: { [K in DiscoveryToolName]: (args: z.infer<(typeof discoveryToolInputs)[K]>) => object } = {
+    discover_agents: (a) => discoverAgentsResult(server.agents(), a.agent_name),
+    get_agent_details: (a) => agentDetailsResult(server.agents(), a.agent_name),
+    get_agents_info: (a) => agentsInfoResult(server.agents(), a.agent_names),
+    list_agents: () => listAgentsResult(server.agents()),
+    search_agents: (a) => searchAgentsResult(server.agents(), a.query, a.search_fields ?? undefined),
+    get_server_info: () =>
+      serverInfoResult(
+        {
+          name: server.name,
+          description: `AOP server ${server.name}`,
+          version: VERSION,
+          host: server.host,
+          port: server.port ?? 0,
+          transport: 'streamable-http',
+          startedAt: server.startedAt,
+          queueEnabled: true,
+        },
+        server.agents(),
+        runtimeMap(),
+      ),
+    get_queue_stats: (a) => queueStatsResult(server.agents(), runtimeMap(), a.agent_name),
+    get_task_status: (a) => taskStatusResult(lookup(), a),
+    cancel_task: (a) => {
+      const found = resolveTask(lookup(), a);
+      return cancelTaskResult(a.task_id, 'task' in found && server.tasks.cancel(a.task_id));
+    },
+  };
+
+  for (const name of Object.keys(handlers) as DiscoveryToolName[]) {
+    const schema = discoveryToolInputs[name];
+    const { $schema: _s, ...inputSchema } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+    const tool: Tool = {
+      name,
+      description: DESCRIPTIONS[name],
+      inputSchema: inputSchema as Tool['inputSchema'],
+      annotations: { readOnlyHint: name !== 'cancel_task', openWorldHint: false },
+    };
+    server.tools.set({
+      kind: 'discovery',
+      tool,
+      handler: async (args): Promise<CallToolResult> => {
+        const parsed = schema.safeParse(args);
+        if (!parsed.success) {
+          const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+          return { content: [{ type: 'text', text: `invalid arguments for ${name}: ${why}` }], isError: true };
+        }
+        const handler = handlers[name] as (a: unknown) => object;
+        return toCallToolResult(handler(parsed.data)) as CallToolResult;
+      },
+    });
+  }
+}
+
+function toWireTask(t: TaskRecord): WireTaskRecord {
+  return {
+    task_id: t.taskId,
+    agent_name: t.agentName,
+    status: t.status,
+    created_at: t.createdAt / 1000,
+    result: t.resultPreview ?? null,
+    error: t.error ?? null,
+  };
+}

@@ -1,0 +1,77 @@
+import { EventEmitter } from 'node:events';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+
+/** What a tool handler gets from the MCP request. */
+export interface ToolCallContext {
+  signal: AbortSignal;
+  /** `_meta` of the tools/call request (progress token, traceparent, federation hops…). */
+  meta?: Record<string, unknown>;
+  sessionId?: string;
+  /** Sends `notifications/progress` when the caller asked for progress. */
+  progress?: (progress: number, message?: string) => void;
+}
+
+export type ToolHandler = (args: Record<string, unknown>, ctx: ToolCallContext) => Promise<CallToolResult>;
+
+export type ToolKind = 'agent' | 'discovery' | 'remote';
+
+export interface ToolEntry {
+  kind: ToolKind;
+  tool: Tool;
+  handler: ToolHandler;
+}
+
+/**
+ * The tools one AopServer offers, shared by all its sessions: agents, discovery tools and
+ * re-exported remote tools. `tools/list` is served from a cached array rebuilt only on change.
+ */
+export class ToolRegistry extends EventEmitter {
+  private readonly entries = new Map<string, ToolEntry>();
+  private listCache?: Tool[];
+  private changePending = false;
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(name: string): ToolEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  names(kind?: ToolKind): string[] {
+    const out: string[] = [];
+    for (const [name, e] of this.entries) if (!kind || e.kind === kind) out.push(name);
+    return out;
+  }
+
+  set(entry: ToolEntry): void {
+    this.entries.set(entry.tool.name, entry);
+    this.changed();
+  }
+
+  delete(name: string): boolean {
+    const had = this.entries.delete(name);
+    if (had) this.changed();
+    return had;
+  }
+
+  list(): Tool[] {
+    this.listCache ??= [...this.entries.values()].map((e) => e.tool);
+    return this.listCache;
+  }
+
+  /** Coalesces many changes in one tick into one `changed` event (one list_changed per batch). */
+  private changed(): void {
+    this.listCache = undefined;
+    if (this.changePending) return;
+    this.changePending = true;
+    queueMicrotask(() => {
+      this.changePending = false;
+      this.emit('changed');
+    });
+  }
+}

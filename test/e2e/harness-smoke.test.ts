@@ -1,0 +1,70 @@
+/**
+ * Proves the e2e harness: real VS Code (code-server) + Chromium, with the throwaway
+ * fixtures/hello-ext extension. Runs only with AOP_E2E=1 (after scripts/e2e-setup.sh):
+ *   AOP_E2E=1 node --import tsx --test test/e2e/harness-smoke.test.ts
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startVSCode, toolsAvailable, TOOLS, listLogFiles, type VSCode } from './harness.js';
+
+const HERE = __dirname;
+const FIXTURE = path.join(HERE, 'fixtures', 'hello-ext');
+const skip = process.env.AOP_E2E !== '1'
+  ? 'set AOP_E2E=1 to run e2e tests'
+  : !toolsAvailable() ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh` : false;
+
+function processesMentioning(s: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(s) && !l.includes('ps -eo'));
+}
+
+test('harness: hello-ext activates, tree view shows, command shows a message', { skip, timeout: 180_000 }, async () => {
+  let vs: VSCode | undefined;
+  let rootDir = '';
+  try {
+    vs = await startVSCode({
+      extensions: [{ folder: FIXTURE }],
+      settings: { 'workbench.colorTheme': 'Default Dark Modern' },
+    });
+    rootDir = vs.server.rootDir;
+    const resultFile = path.join(vs.workspace, '.e2e-result.json');
+
+    // 1. Activated (onStartupFinished): the extension writes its API probe into the workspace.
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(resultFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    assert.ok(fs.existsSync(resultFile), `extension did not activate; console:\n${vs.consoleMessages.join('\n')}`);
+    const probe = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+    assert.equal(probe.activated, true);
+    assert.equal(probe.hasSayHi, true);
+    console.log('probe:', JSON.stringify(probe));
+
+    // 2. Tree view in its own activity bar container.
+    const activity = vs.page.locator('.activitybar .action-item a[aria-label^="Hello E2E"], .activitybar .action-item [aria-label^="Hello E2E"]').first();
+    await activity.waitFor({ state: 'visible', timeout: 30_000 });
+    await activity.click();
+    await vs.page.locator('.monaco-list-row', { hasText: 'Beta item' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+
+    // 3. Command via the palette -> info message.
+    await vs.runCommand('Hello E2E: Say Hi');
+    const msg = await vs.waitForNotification('Hello from E2E!');
+    assert.match(msg, /Hello from E2E!/);
+
+    const shot = await vs.screenshot('harness-smoke');
+    assert.ok(fs.statSync(shot).size > 10_000);
+
+    // 4. Logs: activation is in remoteexthost.log; the extension's LogOutputChannel has its own file.
+    await vs.waitForActivation('aop-e2e.hello-ext', 60_000); // the log file is flushed lazily
+    let extLog = '';
+    for (let i = 0; i < 120 && !/activated/.test(extLog); i++, await new Promise((r) => setTimeout(r, 250))) extLog = vs.readExtensionLog('aop-e2e.hello-ext');
+    assert.match(extLog, /\[hello-e2e\] activated/, `files: ${listLogFiles(vs.server.userDataDir).join(', ')}`);
+  } finally {
+    await vs?.stop();
+  }
+  // 5. Nothing left running.
+  if (rootDir) {
+    assert.deepEqual(processesMentioning(rootDir), []);
+  }
+});
