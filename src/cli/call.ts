@@ -1,13 +1,16 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectMcp } from '../core/cluster/mcp-connection';
 import { ProgressLine } from './progress';
+import { clusterFrom } from './cluster-options';
+import { SERVED_BY_META } from '../core/cluster/cluster';
 import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
 import type { CliCommand } from './usage';
 
 export const callCommand: CliCommand = {
   summary: 'Call one agent (tool) on an AOP or MCP server and print its answer',
-  usage: 'aop call <url> <tool> --task "…" [--token T] [--json] [--timeout SECONDS]',
+  usage: 'aop call <url> <tool> --task "…" [--token T] [--json] [--timeout SECONDS]\n       aop call --cluster FILE <tool> --task "…"',
   options: {
+    cluster: { type: 'string', short: 'c', description: 'Route the call through a cluster file (failover among replicas)' },
     task: { type: 'string', short: 't', description: 'The task for the agent (required for agents)' },
     args: { type: 'string', description: 'Tool arguments as JSON, for tools that are not agents' },
     token: { type: 'string', description: 'Bearer token (default: $AOP_TOKEN)' },
@@ -16,14 +19,18 @@ export const callCommand: CliCommand = {
     timeout: { type: 'string', description: 'Give up after this many seconds (default 600)' },
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-    const [url, tool] = positionals;
-    if (!url || !tool) throw new UsageError('needs a server URL and a tool name');
+    const clusterFile = optString(values, 'cluster');
+    const [url, tool] = clusterFile ? [undefined, positionals[0]] : positionals;
+    if (clusterFile ? !tool : !url || !tool) {
+      throw new UsageError(clusterFile ? 'needs a tool name' : 'needs a server URL and a tool name (or --cluster FILE and a tool name)');
+    }
     const args = toolArguments(values);
     const headers = parseHeaders(optList(values, 'header'));
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
     if (token) headers.Authorization = `Bearer ${token}`;
     const timeoutMs = (optNumber(values, 'timeout') ?? 600) * 1000;
-    const client = await connectMcp(url, { headers, timeoutMs: 15_000 });
+    if (clusterFile) return callThroughCluster(clusterFile, tool!, args, headers, timeoutMs, values.json === true);
+    const client = await connectMcp(url!, { headers, timeoutMs: 15_000 });
     const progress = new ProgressLine(`calling ${tool}`);
     try {
       const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
@@ -40,6 +47,30 @@ export const callCommand: CliCommand = {
     }
   },
 };
+
+async function callThroughCluster(
+  file: string,
+  tool: string,
+  args: Record<string, unknown>,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  json: boolean,
+): Promise<number> {
+  const cluster = await clusterFrom(file, [], headers);
+  const progress = new ProgressLine(`calling ${tool}`);
+  try {
+    const result = await cluster.call(tool, args, { timeoutMs, onprogress: (p) => progress.update(p.progress) });
+    progress.done();
+    const served = result._meta?.[SERVED_BY_META] as { server: string; attempts: number } | undefined;
+    if (served && !json) {
+      process.stderr.write(`served by ${served.server}${served.attempts > 1 ? ` after ${served.attempts - 1} failover(s)` : ''}\n`);
+    }
+    return printResult(result, json);
+  } finally {
+    progress.done();
+    await cluster.close();
+  }
+}
 
 export function toolArguments(values: Record<string, unknown>): Record<string, unknown> {
   const raw = optString(values, 'args');

@@ -1,45 +1,85 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { connectMcp } from '../core/cluster/mcp-connection';
-import { UsageError, optList, optString, parseHeaders } from './usage';
+import type { ServerHealth } from '../core/cluster/server-connection';
+import { clusterFrom } from './cluster-options';
 import type { CliCommand } from './usage';
+import { optList, optString, parseHeaders } from './usage';
 
 export const discoverCommand: CliCommand = {
-  summary: 'List the agents of one or more AOP servers',
-  usage: 'aop discover <url…> [--token T] [--json]',
+  summary: 'Discover the agents of AOP servers (URLs or a cluster file): health, latency, agents',
+  usage: 'aop discover [url…] [--cluster FILE] [--token T] [--search Q] [--json]',
   options: {
-    token: { type: 'string', description: 'Bearer token (default: $AOP_TOKEN)' },
+    cluster: { type: 'string', short: 'c', description: 'Cluster file (JSON; see README "Clusters")' },
+    token: { type: 'string', description: 'Bearer token for URLs given on the command line (default: $AOP_TOKEN)' },
     header: { type: 'string', short: 'H', multiple: true, description: 'Extra HTTP header "Name: value"' },
+    search: { type: 'string', short: 's', description: 'Only agents matching this query' },
     json: { type: 'boolean', description: 'Print JSON' },
   },
-  async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-    if (positionals.length === 0) throw new UsageError('needs at least one server URL');
+  async run(values, positionals) {
     const headers = parseHeaders(optList(values, 'header'));
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
     if (token) headers.Authorization = `Bearer ${token}`;
-    const results = await Promise.all(
-      positionals.map(async (url) => {
-        try {
-          const client = await connectMcp(url, { headers, timeoutMs: 5000 });
-          try {
-            const { tools } = await client.listTools();
-            return { url, ok: true as const, tools: tools.map((t) => ({ name: t.name, description: t.description ?? '' })) };
-          } finally {
-            await client.close().catch(() => {});
-          }
-        } catch (err) {
-          return { url, ok: false as const, error: err instanceof Error ? err.message : String(err) };
-        }
-      }),
-    );
-    if (values.json === true) {
-      process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-    } else {
-      for (const r of results) {
-        process.stdout.write(`${r.url}  ${r.ok ? `up, ${r.tools.length} tools` : `down: ${r.error}`}\n`);
-        if (r.ok) for (const t of r.tools) process.stdout.write(`  ${t.name.padEnd(28)} ${t.description.split('\n')[0]}\n`);
+    const cluster = await clusterFrom(optString(values, 'cluster'), positionals, headers);
+    try {
+      const t0 = performance.now();
+      const registry = await cluster.discover();
+      const ms = performance.now() - t0;
+      const query = optString(values, 'search');
+      const entries = query ? registry.search(query) : registry.entries();
+      const health = cluster.health();
+      if (values.json === true) {
+        process.stdout.write(
+          JSON.stringify(
+            {
+              cluster: cluster.name,
+              discovery_ms: Math.round(ms * 10) / 10,
+              servers: health,
+              tools: entries.map((e) => ({
+                name: e.name,
+                description: e.description,
+                agent: e.isAgent,
+                tags: e.tags,
+                capabilities: e.capabilities,
+                servers: e.replicas.map((r) => r.serverId),
+              })),
+            },
+            null,
+            2,
+          ) + '\n',
+        );
+      } else {
+        process.stdout.write(`cluster ${cluster.name}: ${health.length} servers, ${registry.size} tools, discovered in ${ms.toFixed(0)} ms\n\n`);
+        process.stdout.write(table(['SERVER', 'STATUS', 'LATENCY', 'AGENTS', 'BREAKER', 'ERROR'], health.map(serverRow)) + '\n\n');
+        process.stdout.write(
+          table(
+            ['TOOL', 'REPLICAS', 'DESCRIPTION'],
+            entries.map((e) => [e.name, e.replicas.map((r) => r.serverId).join(', '), firstLine(e.description, 70)]),
+          ) + '\n',
+        );
       }
+      return health.some((h) => h.status === 'down') ? 1 : 0;
+    } finally {
+      await cluster.close();
     }
-    return results.every((r) => r.ok) ? 0 : 1;
   },
 };
-export type { CallToolResult };
+
+function serverRow(h: ServerHealth): string[] {
+  return [
+    h.url,
+    h.status,
+    h.latencyP50Ms === undefined ? '-' : `${h.latencyP50Ms.toFixed(1)} ms`,
+    String(h.agentCount),
+    h.breaker,
+    h.lastError ? firstLine(h.lastError, 60) : '',
+  ];
+}
+
+function firstLine(s: string, max: number): string {
+  const line = s.split('\n')[0];
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [fmt(head), ...rows.map(fmt)].join('\n');
+}

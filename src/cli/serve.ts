@@ -4,6 +4,9 @@ import { formatDiagnostic } from '../core/agents/definition';
 import { createModelResolver } from '../core/models/resolver';
 import { AopServer } from '../core/server/aop-server';
 import { bindCatalog } from '../core/server/catalog-binding';
+import { AopCluster } from '../core/cluster/cluster';
+import { loadClusterFile } from '../core/cluster/config';
+import { federate } from '../core/cluster/federation';
 import { optList, optNumber, optString } from './usage';
 import type { CliCommand } from './usage';
 
@@ -19,6 +22,8 @@ export const serveCommand: CliCommand = {
     name: { type: 'string', description: 'Server name shown to clients (default "aop")' },
     stdio: { type: 'boolean', description: 'Serve MCP on stdin/stdout instead of HTTP' },
     'no-watch': { type: 'boolean', description: 'Do not reload agent files when they change' },
+    cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
+    'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = (positionals.length ? positionals : ['.']).map((p) => resolve(p));
@@ -36,6 +41,7 @@ export const serveCommand: CliCommand = {
       name: optString(values, 'name') ?? 'aop',
       host: optString(values, 'host') ?? '127.0.0.1',
       port: optNumber(values, 'port') ?? 8000,
+      maxHops: optNumber(values, 'max-hops'),
       token: token || undefined,
       allowedHosts: optList(values, 'allowed-host'),
       allowedOrigins: optList(values, 'allowed-origin'),
@@ -45,9 +51,20 @@ export const serveCommand: CliCommand = {
       },
     });
     bindCatalog(server, catalog);
+    const clusters: AopCluster[] = [];
+    for (const file of optList(values, 'cluster')) {
+      const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id });
+      federate(server, cluster);
+      cluster.startAutoRefresh();
+      clusters.push(cluster);
+      cluster.on('health', (h) => {
+        if (h.status === 'down') say(`[warn] cluster ${cluster.name}: ${h.url} is down: ${h.lastError ?? 'unknown error'}`);
+      });
+    }
     if (values['no-watch'] !== true) catalog.watch();
     const shutdown = async () => {
       catalog.dispose();
+      await Promise.allSettled(clusters.map((c) => c.close()));
       await server.close();
       process.exit(0);
     };
@@ -59,6 +76,12 @@ export const serveCommand: CliCommand = {
       return 0;
     }
     const { url } = await server.listen();
+    // Discover after listening, so clusters that include this server (loops) can reach it.
+    await Promise.all(clusters.map((c) => c.discover().catch(() => undefined)));
+    for (const c of clusters) {
+      const n = c.registry?.size ?? 0;
+      say(`aop: cluster ${c.name}: ${n} remote tools re-exported as ${c.alias}__<tool> (${c.health().filter((h) => h.status === 'up').length}/${c.servers.length} servers up)`);
+    }
     say(`aop: serving ${server.agents().length} agents at ${url}${token ? ' (token required)' : ''}`);
     for (const a of server.agents()) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
     say('Press Ctrl+C to stop.');

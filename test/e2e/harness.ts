@@ -296,7 +296,7 @@ export function readExtensionLog(userDataDir: string, extensionId: string): stri
 
 /** Waits until remoteexthost.log says the extension was activated (ExtensionService#_doActivateExtension). */
 export async function waitForActivation(userDataDir: string, extensionId: string, timeoutMs = 60_000): Promise<void> {
-  const needle = `_doActivateExtension ${extensionId.toLowerCase()},`;
+  const needle = `_doActivateExtension ${extensionId},`.toLowerCase();
   await waitFor(`activation of ${extensionId}`, () => readExtHostLog(userDataDir).toLowerCase().includes(needle) || undefined, timeoutMs, 300);
 }
 
@@ -447,5 +447,68 @@ export async function startVSCode(opts: StartOptions = {}): Promise<VSCode> {
     await browser?.close().catch(() => undefined);
     await server.stop();
     throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests inside the extension host (like @vscode/test-electron's extensionTestsPath)
+
+export interface ExtensionTestsOptions extends CodeServerOptions {
+  /** Folder of the extension under development (loaded without installing it). */
+  extensionDevelopmentPath: string;
+  /** JS module exporting `run(): Promise<void>` (e.g. a mocha runner); rejecting = failure. */
+  extensionTestsPath: string;
+  /** Workspace folder to open; default a fresh `<root>/workspace`. */
+  folder?: string;
+  timeoutMs?: number;
+  /** Screenshot name taken just before stopping (optional). */
+  screenshotName?: string;
+}
+
+export interface ExtensionTestsResult {
+  exitCode: number;
+  /** Browser console (includes the extension host's console.log in development mode). */
+  console: string[];
+  extHostLog: string;
+}
+
+/**
+ * Runs extensionTestsPath inside the (remote, Node) extension host of code-server, the way VS
+ * Code's own browser integration tests do: workbench URL `payload` with vscode-remote:// URIs, and
+ * `window.codeAutomationExit(code)` called by the workbench when the tests finish.
+ */
+export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<ExtensionTestsResult> {
+  const server = await startCodeServer(opts);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (m: { type(): string; text(): string }) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+    let onExit!: (code: number) => void;
+    const exited = new Promise<number>((r) => { onExit = r; });
+    await page.exposeFunction('codeAutomationExit', (code: number) => { onExit(code); });
+    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+      consoleLines.push(`[automation:${type}] ${Array.isArray(args) ? args.join(' ') : String(args)}`);
+    });
+    const folder = opts.folder ?? path.join(server.rootDir, 'workspace');
+    await fsp.mkdir(folder, { recursive: true });
+    await page.goto(workbenchUrl(server, folder, [
+      ['extensionDevelopmentPath', remoteUri(server, opts.extensionDevelopmentPath)],
+      ['extensionTestsPath', remoteUri(server, opts.extensionTestsPath)],
+      ['skipWelcome', 'true'],
+    ]));
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const exitCode = await Promise.race([
+      exited,
+      sleep(timeoutMs).then(() => { throw new Error(`extension tests did not finish in ${timeoutMs} ms`); }),
+    ]);
+    if (opts.screenshotName) await screenshot(page, opts.screenshotName).catch(() => undefined);
+    await context.close().catch(() => undefined);
+    return { exitCode, console: consoleLines, extHostLog: readExtHostLog(server.userDataDir, true) };
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
   }
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { isAbortError } from '../../src/core/models/abort';
 import { CommandChatModel } from '../../src/core/models/command';
 import { ModelError, type ChatRequest } from '../../src/core/models/types';
@@ -32,6 +32,20 @@ async function rejection(promise: Promise<unknown>, ms = 4000): Promise<any> {
   assert.fail('expected the call to reject');
 }
 
+/** Every agent pid seen, killed after the tests so a failing test leaves no processes behind. */
+const started: number[] = [];
+after(() => {
+  for (const pid of started) {
+    if (!isAlive(pid)) continue;
+    try {
+      if (process.platform === 'linux' && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('echo-agent')) continue;
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone, as it should be */
+    }
+  }
+});
+
 /** Starts a call and resolves with the pids the agent prints ("pid N" / "pids N M") and the pending call. */
 async function startAndGetPids(model: CommandChatModel, signal: AbortSignal) {
   let out = '';
@@ -39,6 +53,7 @@ async function startAndGetPids(model: CommandChatModel, signal: AbortSignal) {
   call.catch(() => undefined);
   await waitUntil(() => /\n/.test(out), 5000, 'agent printed its pid');
   const pids = out.trim().split(/\s+/).slice(1).map(Number);
+  started.push(...pids);
   assert.ok(pids.length > 0 && pids.every((p) => p > 0), `bad pid line: ${out}`);
   return { call, pids };
 }

@@ -332,3 +332,30 @@ describe('SseParser', { timeout: 30_000 }, () => {
     assert.deepEqual(events, ['{"a":1}', 'line1\nline2', '[DONE]']);
   });
 });
+
+describe('OpenAiChatModel content sniffing', { timeout: 30_000 }, () => {
+  const respond = (body: string, type: string) =>
+    new OpenAiChatModel({
+      baseUrl: 'http://model.invalid/v1',
+      fetch: async () => new Response(body, { headers: { 'content-type': type } }),
+    });
+
+  it('parses an SSE stream sent as text/plain', async () => {
+    const body = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"choices":[{"delta":{"content":"b"}}]}\n\ndata: [DONE]\n\n';
+    assert.equal((await respond(body, 'text/plain').complete(req())).text, 'ab');
+  });
+
+  it('parses a JSON answer sent as text/plain', async () => {
+    const body = JSON.stringify({ model: 'x', choices: [{ message: { content: 'json!' }, finish_reason: 'length' }] });
+    const answer = await respond(body, 'text/plain').complete(req());
+    assert.equal(answer.text, 'json!');
+    assert.equal(answer.model, 'x');
+    assert.equal(answer.finishReason, 'length');
+  });
+
+  it('rejects a JSON body without choices', async () => {
+    const error = await rejection(respond('{"object":"list"}', 'application/json').complete(req()));
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /no choices/);
+  });
+});

@@ -146,6 +146,13 @@ export const AGENT_KEY_DOCS: { readonly [K in keyof AgentFrontMatter]-?: AgentKe
   },
 };
 
+/** What each provider value means. */
+export const PROVIDER_DOCS: Record<ProviderKind, string> = {
+  editor: 'A model of the editor (vscode.lm): Copilot or any installed model provider. Default in VS Code.',
+  openai: 'An OpenAI-compatible endpoint (`base_url`): OpenAI, Ollama, vLLM, LM Studio… API key from `api_key_env`.',
+  command: 'A program (`command`): the task on stdin, the answer on stdout. Any CLI agent or script.',
+};
+
 /** Keys in documentation order. */
 export const AGENT_KEYS = Object.keys(AGENT_KEY_DOCS) as (keyof AgentFrontMatter)[];
 

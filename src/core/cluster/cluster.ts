@@ -61,6 +61,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private refreshing?: Promise<AgentRegistry>;
   private readonly serverRefresh = new Map<string, Promise<void>>();
   private closed = false;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     readonly config: ClusterConfig,
@@ -226,7 +227,16 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     );
   }
 
+  /** Re-discovers every `cache_ttl_s` (at least 1 s) so federated tools follow servers coming and going. */
+  startAutoRefresh(): void {
+    if (this.timer) return;
+    const every = Math.max(1000, this.config.cache_ttl_s * 1000);
+    this.timer = setInterval(() => void this.refresh().catch(() => {}), every);
+    this.timer.unref();
+  }
+
   async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
     this.closed = true;
     await Promise.allSettled(this.servers.map((s) => s.close()));
   }

@@ -113,8 +113,9 @@ export class CommandChatModel implements ChatModel {
       };
 
       const onAbort = () => {
+        kill('SIGTERM');
         const grace = this.options.killGraceMs ?? 2000;
-        killTimer = setTimeout(() => undefined, grace);
+        killTimer = setTimeout(() => kill('SIGKILL'), grace);
         finish(abortError(signal));
       };
       signal.addEventListener('abort', onAbort, { once: true });

@@ -115,38 +115,34 @@ export class OpenAiChatModel implements ChatModel {
 
   private async readAnswer(response: Response, model: string | undefined, request: ChatRequest): Promise<ChatResponse> {
     const contentType = (response.headers.get('content-type') ?? '').toLowerCase();
-    const body = response.body;
-    if (!body) throw this.malformed('the response has no body', false);
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
-    const parser = new SseParser();
-    const acc: Accumulator = { text: '', model, chunks: 0, done: false };
-    // Servers that ignore `stream: true` answer with one JSON body.
-    let mode: 'sse' | 'json' | undefined = contentType.includes('text/event-stream')
-      ? 'sse'
-      : contentType.includes('json')
-        ? 'json'
-        : undefined;
-    let raw = '';
+    if (!response.body) throw this.malformed('the response has no body', false);
+    const reader = response.body.getReader();
     try {
-      return await this.consume(reader, decoder, parser, acc, mode, raw, contentType, model, request);
+      return await this.consume(reader, contentType, model, request);
     } catch (error) {
-      reader.cancel().catch(() => undefined);
+      reader.cancel().catch(() => undefined); // close the connection on malformed data or a throwing onText
       throw error;
     }
   }
 
   private async consume(
     reader: ReadableStreamDefaultReader<Uint8Array>,
-    decoder: TextDecoder,
-    parser: SseParser,
-    acc: Accumulator,
-    mode: 'sse' | 'json' | undefined,
-    raw: string,
     contentType: string,
     model: string | undefined,
     request: ChatRequest,
   ): Promise<ChatResponse> {
+    const decoder = new TextDecoder();
+    const parser = new SseParser();
+    const acc: Accumulator = { text: '', model, chunks: 0, done: false };
+    // Servers that ignore `stream: true` answer with one JSON body; without a telling
+    // content type, sniff the first characters.
+    let mode: 'sse' | 'json' | undefined = contentType.includes('text/event-stream')
+      ? 'sse'
+      : contentType.includes('json')
+        ? 'json'
+        : undefined;
+    let raw = '';
+
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
@@ -156,31 +152,30 @@ export class OpenAiChatModel implements ChatModel {
         throw this.networkError(error, true);
       }
       const piece = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
-      if (mode === undefined) {
+      if (mode === 'sse') {
+        this.feed(parser.push(piece), acc, request);
+      } else {
         raw += piece;
         const start = raw.trimStart();
-        if (start.length > 0) {
+        if (mode === undefined && start.length > 0) {
           if (start.startsWith('{')) mode = 'json';
-          else if (/^(data|event|id|retry)?:/.test(start) || start.startsWith(':')) mode = 'sse';
-          else throw this.notCompatible(contentType, raw);
-          if (mode === 'sse') this.feed(parser.push(raw), acc, request);
+          else if (start.startsWith(':') || /^(data|event|id|retry):/.test(start)) {
+            mode = 'sse';
+            this.feed(parser.push(raw), acc, request);
+          } else throw this.notCompatible(contentType, raw);
         }
-      } else if (mode === 'json') {
-        raw += piece;
-      } else {
-        this.feed(parser.push(piece), acc, request);
       }
       if (acc.done || chunk.done) break;
     }
 
     if (mode === 'json') return this.parseJsonAnswer(raw, model, request);
     if (mode === undefined) throw this.malformed('the model server sent an empty response', true);
-    if (!acc.done) {
-      this.feed(parser.end(), acc, request);
-      // Lenient: some servers end the stream without `[DONE]`; accept when chunks arrived.
-      if (!acc.done && acc.chunks === 0) throw this.malformed('the stream ended before any answer arrived', true);
-    } else {
+    if (acc.done) {
       reader.cancel().catch(() => undefined);
+    } else {
+      this.feed(parser.end(), acc, request);
+      // Lenient: some servers end the stream without `[DONE]`; accept it when chunks arrived.
+      if (!acc.done && acc.chunks === 0) throw this.malformed('the stream ended before any answer arrived', true);
     }
     return { text: acc.text, model: acc.model, usage: acc.usage, finishReason: acc.finishReason };
   }

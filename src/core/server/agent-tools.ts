@@ -4,6 +4,7 @@ import type { AgentDefinition } from '../agents/definition';
 import { agentToolInputSchema, agentToolOutputSchema, describeAgentTool, toCallToolResult } from '../execution/tool-schema';
 import type { AopServer } from './aop-server';
 import type { ToolHandler } from './tool-registry';
+import { combineObservers } from '../tracing/invocation';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
@@ -15,7 +16,7 @@ const INPUT_SCHEMA = jsonSchema(agentToolInputSchema, 'input');
 const OUTPUT_SCHEMA = jsonSchema(agentToolOutputSchema, 'output');
 
 /** Algorithm 1: the MCP tool of an agent. */
-export function agentTool(agent: AgentDefinition): Tool {
+export function agentTool(agent: AgentDefinition, serverId?: string): Tool {
   const d = describeAgentTool(agent);
   return {
     name: d.name,
@@ -25,6 +26,8 @@ export function agentTool(agent: AgentDefinition): Tool {
     outputSchema: OUTPUT_SCHEMA as Tool['outputSchema'],
     annotations: d.annotations,
     _meta: {
+      // The servers a tool passes through; federation uses it to never import its own tools.
+      ...(serverId ? { 'aop/route': [serverId] } : {}),
       'aop/agent': {
         model: agent.model ?? null,
         provider: agent.provider,
@@ -44,19 +47,27 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
       return toCallToolResult({ result: '', success: false, error: `agent ${name} has been removed` });
     }
     const task = server.tasks.start(name, ctx.signal);
-    const observer = server.observerFor(name, ctx);
-    const result = await server.executor.invoke(agent, args, {
-      signal: task.controller.signal,
-      onText: ctx.progress ? (delta, total) => ctx.progress!(total, delta) : undefined,
-      observer: {
-        ...observer,
-        admitted: (ms) => {
-          server.tasks.processing(task);
-          observer?.admitted?.(ms);
+    const trace = server.tracing.startInvocation(name, args, ctx.meta, agent);
+    trace.span.setAttribute('aop.task_id', task.taskId);
+    const observer = combineObservers(trace.observer, server.observerFor(name, ctx));
+    let result;
+    try {
+      result = await server.executor.invoke(agent, args, {
+        signal: task.controller.signal,
+        onText: ctx.progress ? (delta, total) => ctx.progress!(total, delta) : undefined,
+        observer: {
+          ...observer,
+          admitted: (ms) => {
+            server.tasks.processing(task);
+            observer.admitted?.(ms);
+          },
         },
-      },
-    });
+      });
+    } catch (err) {
+      trace.end(undefined, err);
+      throw err;
+    }
     server.tasks.finish(task, result.success, result.result, result.error ?? undefined);
-    return toCallToolResult(result, { 'aop/task_id': task.taskId });
+    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta() });
   };
 }

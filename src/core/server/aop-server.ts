@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
@@ -19,7 +18,13 @@ import { ToolRegistry, type ToolCallContext } from './tool-registry';
 import { agentTool, agentToolHandler } from './agent-tools';
 import { registerDiscoveryTools } from './discovery-tools';
 import { TaskTracker } from './task-tracker';
+import { NodeHttpServerTransport } from './node-http-transport';
 import { VERSION } from '../version';
+import { Metrics } from '../tracing/metrics';
+import { OtlpExporter } from '../tracing/otlp';
+import { ServerTracing } from '../tracing/invocation';
+import type { TraceStore } from '../tracing/store';
+import { checkHops, refusal } from './federation-meta';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -27,6 +32,10 @@ export type Logger = (level: LogLevel, message: string) => void;
 export interface AopServerOptions {
   /** Server name N (paper §4.2.2). */
   name?: string;
+  /** Unique id of this server in federation chains (default: random per process). */
+  id?: string;
+  /** Calls that already crossed this many servers are refused (default 3). */
+  maxHops?: number;
   host?: string;
   /** 0 = ephemeral. */
   port?: number;
@@ -48,11 +57,17 @@ export interface AopServerOptions {
   maxBackoffMs?: number;
   /** Called for every invocation; tracing plugs in here. */
   observe?: (tool: string, ctx: ToolCallContext) => InvocationObserver | undefined;
+  /** Where traces go (share one with the extension); default: a memory-only store of 1,000 traces. */
+  traceStore?: TraceStore;
+  /** Call metrics (share one across servers); default: this server's own. */
+  metrics?: Metrics;
+  /** OTLP/HTTP endpoint (e.g. http://localhost:4318) to send every trace to. */
+  otlpEndpoint?: string;
   logger?: Logger;
 }
 
 interface Session {
-  transport: Transport & { handleRequest?: StreamableHTTPServerTransport['handleRequest'] };
+  transport: Transport & { handleRequest?: NodeHttpServerTransport['handleRequest'] };
   server: Server;
   lastSeen: number;
 }
@@ -65,10 +80,15 @@ const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
  */
 export class AopServer {
   readonly name: string;
+  readonly id: string;
+  readonly maxHops: number;
   readonly tools = new ToolRegistry();
   readonly executor: AgentExecutor;
   readonly tasks = new TaskTracker();
   readonly startedAt = Date.now();
+  /** Traces (every agent invocation) and call metrics of this server. */
+  readonly tracing: ServerTracing;
+  private readonly otlp?: OtlpExporter;
   private readonly agentDefs = new Map<string, AgentDefinition>();
   private readonly sessions = new Map<string, Session>();
   private http?: HttpServer;
@@ -79,12 +99,26 @@ export class AopServer {
 
   constructor(private readonly options: AopServerOptions) {
     this.name = options.name ?? 'aop';
+    this.id = options.id ?? `${this.name}-${randomUUID().slice(0, 8)}`;
+    this.maxHops = options.maxHops ?? 3;
     this.log = options.logger ?? (() => {});
     this.executor = new AgentExecutor({
       models: options.models,
       initialBackoffMs: options.initialBackoffMs,
       maxBackoffMs: options.maxBackoffMs,
     });
+    this.tracing = new ServerTracing({
+      name: this.name,
+      serverId: () => (this.address ? `${this.name}@${this.host}:${this.address.port}` : this.name),
+      store: options.traceStore,
+      metrics: options.metrics,
+    });
+    if (options.otlpEndpoint) {
+      this.otlp = new OtlpExporter({
+        endpoint: options.otlpEndpoint,
+        onError: (err) => this.log('warn', `OTLP export failed: ${err instanceof Error ? err.message : String(err)}`),
+      }).attach(this.tracing.store);
+    }
     registerDiscoveryTools(this);
     this.tools.on('changed', () => this.broadcastToolListChanged());
   }
@@ -107,7 +141,7 @@ export class AopServer {
     }
     this.agentDefs.set(agent.name, agent);
     this.executor.register(agent);
-    this.tools.set({ kind: 'agent', tool: agentTool(agent), handler: agentToolHandler(this, agent.name) });
+    this.tools.set({ kind: 'agent', tool: agentTool(agent, this.id), handler: agentToolHandler(this, agent.name) });
   }
 
   removeAgent(name: string): void {
@@ -145,6 +179,8 @@ export class AopServer {
       const entry = this.tools.get(request.params.name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
       const meta = request.params._meta as Record<string, unknown> | undefined;
+      const refused = checkHops(meta, this.id, this.maxHops);
+      if (refused) return refusal(refused);
       const progressToken = meta?.progressToken;
       let lastSent = 0;
       const ctx: ToolCallContext = {
@@ -259,6 +295,8 @@ export class AopServer {
         http.closeAllConnections();
       });
     }
+    await this.otlp?.close();
+    await this.tracing.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -271,6 +309,11 @@ export class AopServer {
       if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
       if (path === '/healthz' && req.method === 'GET') {
         return sendJson(res, 200, { status: 'ok', name: this.name, agents: this.agentDefs.size, version: VERSION });
+      }
+      if (path === '/metrics' && req.method === 'GET') {
+        const text = this.tracing.metrics.prometheus();
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+        return void res.end(text);
       }
       if (path !== '/mcp') return sendJson(res, 404, { error: `not found: ${path}; the MCP endpoint is /mcp` });
       await this.handleMcp(req, res);
@@ -327,7 +370,7 @@ export class AopServer {
     if (this.sessions.size >= max) this.closeIdlest();
     const server = this.createMcpServer();
     const session: Session = { server, lastSeen: Date.now(), transport: undefined as never };
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeHttpServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         this.sessions.set(id, session);

@@ -21,6 +21,7 @@ import {
 } from './discovery';
 import type { TaskRecord } from './task-tracker';
 import { VERSION } from '../version';
+import type { MetricsSnapshot } from '../tracing/metrics';
 
 const DESCRIPTIONS: Record<DiscoveryToolName, string> = {
   discover_agents: 'Describe the agents of this server (all, or one by agent_name): name, description, tags, capabilities, model.',
@@ -66,6 +67,7 @@ export function registerDiscoveryTools(server: AopServer): void {
     list_agents: () => listAgentsResult(server.agents()),
     search_agents: (a) => searchAgentsResult(server.agents(), a.query, a.search_fields ?? undefined),
     get_server_info: () =>
+      withMetrics(
       serverInfoResult(
         {
           name: server.name,
@@ -80,6 +82,8 @@ export function registerDiscoveryTools(server: AopServer): void {
         server.agents(),
         runtimeMap(),
       ),
+      server.tracing.metrics.snapshot(),
+    ),
     get_queue_stats: (a) => queueStatsResult(server.agents(), runtimeMap(), a.agent_name),
     get_task_status: (a) => taskStatusResult(lookup(), a),
     cancel_task: (a) => {
@@ -111,6 +115,12 @@ export function registerDiscoveryTools(server: AopServer): void {
       },
     });
   }
+}
+
+/** get_server_info gains `server_info.metrics` (not in the reference): call counts and latency percentiles. */
+function withMetrics<T extends { server_info: object | null }>(result: T, metrics: MetricsSnapshot): T {
+  if (result.server_info) (result.server_info as Record<string, unknown>).metrics = metrics;
+  return result;
 }
 
 function toWireTask(t: TaskRecord): WireTaskRecord {

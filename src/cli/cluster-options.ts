@@ -1,0 +1,22 @@
+import { AopCluster } from '../core/cluster/cluster';
+import { loadClusterFile, parseClusterConfig, type ClusterConfig } from '../core/cluster/config';
+import { UsageError } from './usage';
+
+/** A cluster from `--cluster FILE`, or an ad-hoc one from URLs given on the command line. */
+export async function clusterFrom(
+  file: string | undefined,
+  urls: string[],
+  headers: Record<string, string>,
+): Promise<AopCluster> {
+  let config: ClusterConfig;
+  if (file) {
+    config = await loadClusterFile(file);
+    if (Object.keys(headers).length) {
+      config = { ...config, servers: config.servers.map((s) => ({ ...s, headers: { ...headers, ...s.headers } })) };
+    }
+  } else {
+    if (urls.length === 0) throw new UsageError('give server URLs or --cluster FILE');
+    config = parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }, 'command line');
+  }
+  return new AopCluster(config);
+}

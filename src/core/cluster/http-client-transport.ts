@@ -1,0 +1,468 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * A Node-native MCP Streamable HTTP client transport (spec 2025-03-26 … 2025-11-25) for the SDK
+ * `Client`: `http.request` over a keep-alive agent pooled per origin instead of `fetch` + web
+ * streams. Handles JSON and SSE responses (SSE parsed incrementally, so progress notifications
+ * arrive while the call runs), 202 for notifications, `Mcp-Session-Id`, `MCP-Protocol-Version`,
+ * the standalone GET stream for server notifications (405 tolerated), DELETE on close, and
+ * aborts the HTTP request of a call the SDK cancels.
+ *
+ * Errors of a send reject that send (the SDK rejects the call with it); errors outside any send
+ * (the GET stream) go to `onerror`.
+ */
+export interface NodeHttpClientTransportOptions {
+  /** Extra headers on every request (e.g. Authorization). */
+  headers?: Record<string, string>;
+  /** Connection pool; default: one shared keep-alive agent per origin. */
+  agent?: http.Agent;
+  /** Fail a request when the server sends nothing for this long (ms). Default: no limit (the SDK's request timeout applies). */
+  requestTimeoutMs?: number;
+  /** Open the GET stream for server-initiated notifications after initialize (default true). */
+  openServerStream?: boolean;
+}
+
+/** An HTTP-level failure: `status` is the HTTP status (0 when the server was not reached). */
+export class McpHttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'McpHttpError';
+  }
+}
+
+const pools = new Map<string, http.Agent>();
+
+/** The shared keep-alive agent of an origin. */
+export function pooledAgent(url: URL): http.Agent {
+  const origin = url.origin;
+  let agent = pools.get(origin);
+  if (!agent) {
+    const opts: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' };
+    agent = url.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
+    pools.set(origin, agent);
+  }
+  return agent;
+}
+
+/** Destroys every pooled connection (all origins); later requests open new ones. */
+export function destroyPooledAgents(): void {
+  for (const a of pools.values()) a.destroy();
+  pools.clear();
+}
+
+interface InFlight {
+  req: http.ClientRequest;
+  /** Resolves the send quietly (the call was cancelled by the SDK). */
+  cancel(): void;
+}
+
+export class NodeHttpClientTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
+  private readonly base: { protocol: string; hostname: string; port: string; path: string };
+  private readonly userHeaders: Record<string, string>;
+  private postHeaders!: Record<string, string>;
+  private _sessionId?: string;
+  private _protocolVersion?: string;
+  private started = false;
+  private closed = false;
+  private readonly inFlight = new Map<RequestId, InFlight>();
+  private readonly allRequests = new Set<http.ClientRequest>();
+  private serverStream?: http.ClientRequest;
+  private serverStreamRetry?: NodeJS.Timeout;
+
+  constructor(
+    readonly url: URL,
+    private readonly options: NodeHttpClientTransportOptions = {},
+  ) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported URL scheme ${url.protocol} (http: or https:)`);
+    this.agent = options.agent ?? pooledAgent(url);
+    this.request = url.protocol === 'https:' ? https.request : http.request;
+    this.base = {
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+    };
+    this.userHeaders = { ...(options.headers ?? {}) };
+    this.rebuildHeaders();
+  }
+
+  get sessionId(): string | undefined {
+    return this._sessionId;
+  }
+
+  get protocolVersion(): string | undefined {
+    return this._protocolVersion;
+  }
+
+  setProtocolVersion(version: string): void {
+    this._protocolVersion = version;
+    this.rebuildHeaders();
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('NodeHttpClientTransport already started');
+    this.started = true;
+  }
+
+  private rebuildHeaders(): void {
+    const h: Record<string, string> = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      ...this.userHeaders,
+    };
+    if (this._sessionId) h['Mcp-Session-Id'] = this._sessionId;
+    if (this._protocolVersion) h['MCP-Protocol-Version'] = this._protocolVersion;
+    this.postHeaders = h;
+  }
+
+  private describe(err: NodeJS.ErrnoException): McpHttpError {
+    const where = this.url.href;
+    switch (err.code) {
+      case 'ECONNREFUSED':
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return new McpHttpError(`MCP server at ${where} is not reachable (${err.message})`, 0, err.code);
+      case 'ECONNRESET':
+      case 'EPIPE':
+        return new McpHttpError(`connection to MCP server at ${where} was lost before it answered (${err.message})`, 0, err.code);
+      case 'ETIMEDOUT':
+        return new McpHttpError(`MCP server at ${where} did not answer within ${this.options.requestTimeoutMs} ms`, 0, err.code);
+      default:
+        return new McpHttpError(`request to MCP server at ${where} failed: ${err.message}`, 0, err.code);
+    }
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.closed) throw new McpHttpError(`transport to ${this.url.href} is closed`, 0, 'ECLOSED');
+    if (options?.resumptionToken) throw new Error('NodeHttpClientTransport does not support stream resumption');
+    const body = JSON.stringify(message);
+    const m = message as { method?: string; id?: RequestId; params?: { requestId?: RequestId } };
+    const requestIds: RequestId[] = [];
+    if (Array.isArray(message)) {
+      for (const x of message as Array<{ method?: string; id?: RequestId }>) if (x.method !== undefined && x.id !== undefined) requestIds.push(x.id);
+    } else if (m.method !== undefined && m.id !== undefined) {
+      requestIds.push(m.id);
+    }
+    const sending = this.post(body, requestIds, m.method === 'notifications/initialized');
+    if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
+      // The SDK gave up on this call: stop waiting for its HTTP response.
+      this.inFlight.get(m.params.requestId)?.cancel();
+    }
+    return sending;
+  }
+
+  private post(body: string, requestIds: RequestId[], initialized: boolean, retried = false): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const done = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        for (const id of requestIds) this.inFlight.delete(id);
+        this.allRequests.delete(req);
+        if (err) reject(err);
+        else resolve();
+      };
+      const headers = this.postHeaders;
+      const req = this.request({
+        ...this.base,
+        method: 'POST',
+        agent: this.agent,
+        headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+      });
+      this.allRequests.add(req);
+      let responded = false;
+      if (requestIds.length) {
+        const entry: InFlight = {
+          req,
+          cancel: () => {
+            done();
+            req.destroy();
+          },
+        };
+        for (const id of requestIds) this.inFlight.set(id, entry);
+      }
+      if (this.options.requestTimeoutMs) {
+        req.setTimeout(this.options.requestTimeoutMs, () => {
+          const e = new Error(`no data for ${this.options.requestTimeoutMs} ms`) as NodeJS.ErrnoException;
+          e.code = 'ETIMEDOUT';
+          req.destroy(e);
+        });
+      }
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        // A keep-alive socket the server closed just as we reused it: safe to send again once.
+        if (!responded && !retried && req.reusedSocket && err.code === 'ECONNRESET') {
+          settled = true;
+          this.allRequests.delete(req);
+          this.post(body, requestIds, initialized, true).then(resolve, reject);
+          return;
+        }
+        done(this.describe(err));
+      });
+      req.on('response', (res) => {
+        responded = true;
+        const sid = res.headers['mcp-session-id'];
+        if (typeof sid === 'string' && sid !== this._sessionId) {
+          this._sessionId = sid;
+          this.rebuildHeaders();
+        }
+        const status = res.statusCode ?? 0;
+        if (status === 202 || (status >= 200 && status < 300 && requestIds.length === 0)) {
+          res.resume();
+          res.on('end', () => {
+            done();
+            if (initialized) this.openServerStream();
+          });
+          res.on('error', () => done());
+          return;
+        }
+        res.setEncoding('utf8');
+        if (status < 200 || status >= 300) {
+          let text = '';
+          res.on('data', (c: string) => {
+            if (text.length < 4096) text += c;
+          });
+          res.on('end', () => done(this.httpError(status, text)));
+          res.on('error', (e) => done(this.describe(e)));
+          return;
+        }
+        const type = (res.headers['content-type'] ?? '').toLowerCase();
+        if (type.startsWith('application/json')) {
+          let text = '';
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            let data: unknown;
+            try {
+              data = JSON.parse(text);
+            } catch {
+              return done(new McpHttpError(`MCP server at ${this.url.href} sent invalid JSON`, status));
+            }
+            for (const msg of Array.isArray(data) ? data : [data]) {
+              if (isMessage(msg)) this.onmessage?.(msg);
+            }
+            done();
+          });
+          res.on('error', (e) => done(this.describe(e)));
+          return;
+        }
+        if (type.startsWith('text/event-stream')) {
+          const unanswered = new Set(requestIds);
+          const parser = new SseParser((event, data) => {
+            if (event !== 'message' || !data) return;
+            let msg: unknown;
+            try {
+              msg = JSON.parse(data);
+            } catch {
+              this.onerror?.(new Error(`MCP server at ${this.url.href} sent an SSE event that is not JSON`));
+              return;
+            }
+            if (!isMessage(msg)) return;
+            const id = (msg as { id?: RequestId }).id;
+            if (id !== undefined && !('method' in msg)) unanswered.delete(id);
+            this.onmessage?.(msg);
+            if (unanswered.size === 0 && requestIds.length) {
+              // all answers are in; the server ends the stream, we need not wait for it
+              done();
+            }
+          });
+          res.on('data', (c: string) => parser.push(c));
+          res.on('end', () => {
+            if (unanswered.size === 0) return done();
+            done(new McpHttpError(`MCP server at ${this.url.href} ended the response stream before answering`, status, 'ESTREAMEND'));
+          });
+          res.on('error', (e) => done(this.describe(e)));
+          res.on('close', () => {
+            if (!settled && unanswered.size) {
+              done(new McpHttpError(`connection to MCP server at ${this.url.href} was lost before it answered`, status, 'ECONNRESET'));
+            }
+          });
+          return;
+        }
+        res.resume();
+        done(new McpHttpError(`MCP server at ${this.url.href} answered with unexpected content type "${type}"`, status));
+      });
+      req.end(body);
+    });
+  }
+
+  private httpError(status: number, text: string): McpHttpError {
+    let detail = text.trim();
+    try {
+      const j = JSON.parse(text) as { error?: { message?: string } };
+      if (j?.error?.message) detail = j.error.message;
+    } catch {
+      /* not JSON */
+    }
+    const what =
+      status === 404 && this._sessionId
+        ? `MCP session ${this._sessionId} is not known to ${this.url.href} (expired or closed): ${detail}`
+        : status === 401
+          ? `MCP server at ${this.url.href} refused the credentials (401): ${detail}`
+          : `MCP server at ${this.url.href} answered HTTP ${status}: ${detail}`;
+    return new McpHttpError(what, status);
+  }
+
+  /** The GET stream for server-initiated messages (tools/list_changed…). */
+  private openServerStream(attempt = 0): void {
+    if (this.closed || this.serverStream || this.options.openServerStream === false) return;
+    const headers: Record<string, string> = { ...this.userHeaders, Accept: 'text/event-stream' };
+    if (this._sessionId) headers['Mcp-Session-Id'] = this._sessionId;
+    if (this._protocolVersion) headers['MCP-Protocol-Version'] = this._protocolVersion;
+    const req = this.request({ ...this.base, method: 'GET', agent: this.agent, headers });
+    this.serverStream = req;
+    let gotData = false;
+    const ended = (err?: Error) => {
+      if (this.serverStream !== req) return;
+      this.serverStream = undefined;
+      if (this.closed) return;
+      if (err) this.onerror?.(err);
+      // reconnect with backoff (a working stream resets the count)
+      const n = gotData ? 0 : attempt + 1;
+      if (n > 3) return;
+      this.serverStreamRetry = setTimeout(() => this.openServerStream(n), Math.min(1000 * 2 ** n, 10_000));
+      this.serverStreamRetry.unref();
+    };
+    req.on('error', (err: NodeJS.ErrnoException) => ended(this.closed ? undefined : this.describe(err)));
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      if (status === 405) {
+        // the server offers no GET stream
+        res.resume();
+        this.serverStream = undefined;
+        return;
+      }
+      if (status !== 200) {
+        res.resume();
+        this.serverStream = undefined;
+        if (!this.closed) this.onerror?.(new McpHttpError(`MCP server at ${this.url.href} refused the notification stream (HTTP ${status})`, status));
+        return;
+      }
+      res.setEncoding('utf8');
+      // a long-lived stream must not keep the process alive
+      res.socket?.unref();
+      const parser = new SseParser((event, data) => {
+        gotData = true;
+        if (event !== 'message' || !data) return;
+        try {
+          const msg = JSON.parse(data);
+          if (isMessage(msg)) this.onmessage?.(msg);
+        } catch {
+          this.onerror?.(new Error(`MCP server at ${this.url.href} sent an SSE event that is not JSON`));
+        }
+      });
+      res.on('data', (c: string) => {
+        gotData = true;
+        parser.push(c);
+      });
+      res.on('end', () => ended());
+      res.on('error', () => ended());
+    });
+    req.end();
+  }
+
+  /** DELETE the session on the server (405 tolerated). */
+  async terminateSession(timeoutMs = 2_000): Promise<void> {
+    const sid = this._sessionId;
+    if (!sid) return;
+    const headers: Record<string, string> = { ...this.userHeaders, 'Mcp-Session-Id': sid };
+    if (this._protocolVersion) headers['MCP-Protocol-Version'] = this._protocolVersion;
+    await new Promise<void>((resolve) => {
+      const req = this.request({ ...this.base, method: 'DELETE', agent: this.agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+        res.on('error', () => resolve());
+      });
+      req.setTimeout(timeoutMs, () => req.destroy());
+      req.on('error', () => resolve());
+      req.end();
+    });
+    this._sessionId = undefined;
+    this.rebuildHeaders();
+  }
+
+  /**
+   * Ends the session (DELETE, best effort), aborts requests still in flight and the GET stream.
+   * Pooled keep-alive sockets stay for other sessions; `destroyPooledAgents()` drops them.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.serverStreamRetry) clearTimeout(this.serverStreamRetry);
+    const stream = this.serverStream;
+    this.serverStream = undefined;
+    stream?.destroy();
+    for (const f of this.inFlight.values()) f.cancel();
+    for (const r of this.allRequests) r.destroy();
+    this.allRequests.clear();
+    await this.terminateSession(1_000).catch(() => {});
+    this.closed = true;
+    this.onclose?.();
+  }
+}
+
+function isMessage(m: unknown): m is JSONRPCMessage {
+  return m !== null && typeof m === 'object' && (m as { jsonrpc?: unknown }).jsonrpc === '2.0';
+}
+
+/** Incremental text/event-stream parser (WHATWG rules: \n, \r\n or \r line ends; data lines joined by \n). */
+export class SseParser {
+  private buf = '';
+  private data: string[] = [];
+  private event = '';
+
+  constructor(private readonly onEvent: (event: string, data: string, id?: string) => void) {}
+
+  private id?: string;
+
+  push(chunk: string): void {
+    let text = this.buf + chunk;
+    let start = 0;
+    for (;;) {
+      let i = start;
+      const n = text.length;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c === 10 || c === 13) break;
+        i++;
+      }
+      if (i >= n) break;
+      // a \r at the very end may be the first half of \r\n: wait for more
+      if (text.charCodeAt(i) === 13 && i + 1 >= n) break;
+      this.line(text.slice(start, i));
+      start = text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
+    }
+    this.buf = start === 0 ? text : text.slice(start);
+    text = '';
+  }
+
+  private line(line: string): void {
+    if (line === '') {
+      if (this.data.length) this.onEvent(this.event || 'message', this.data.join('\n'), this.id);
+      this.data = [];
+      this.event = '';
+      return;
+    }
+    if (line.charCodeAt(0) === 58) return; // ':' comment
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+    else if (field === 'id') this.id = value;
+  }
+}
