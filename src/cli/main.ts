@@ -6,6 +6,7 @@ import { serveCommand } from './serve';
 import { callCommand } from './call';
 import { discoverCommand } from './discover';
 import { validateCommand } from './validate';
+import { tracesCommand } from './traces';
 import { UsageError } from './usage';
 
 type Command = CliCommand;
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   call: callCommand,
   discover: discoverCommand,
   validate: validateCommand,
+  traces: tracesCommand,
 };
 
 function mainHelp(): string {

@@ -8,6 +8,8 @@ import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile } from '../core/cluster/config';
 import { federate } from '../core/cluster/federation';
 import { optList, optNumber, optString } from './usage';
+import { TraceStore } from '../core/tracing/store';
+import { defaultTracesDir } from '../core/tracing/paths';
 import type { CliCommand } from './usage';
 
 export const serveCommand: CliCommand = {
@@ -22,6 +24,8 @@ export const serveCommand: CliCommand = {
     name: { type: 'string', description: 'Server name shown to clients (default "aop")' },
     stdio: { type: 'boolean', description: 'Serve MCP on stdin/stdout instead of HTTP' },
     'no-watch': { type: 'boolean', description: 'Do not reload agent files when they change' },
+    'traces-dir': { type: 'string', description: `Record traces here for "aop traces" (default: $AOP_TRACES_DIR or ${defaultTracesDir()})` },
+    'otlp-endpoint': { type: 'string', description: 'Send traces to this OTLP/HTTP endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT)' },
     cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
   },
@@ -37,7 +41,16 @@ export const serveCommand: CliCommand = {
     });
     for (const diags of catalog.diagnostics().values()) for (const d of diags) say(formatDiagnostic(d));
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
+    const traceStore = await TraceStore.open({
+      dir: resolve(optString(values, 'traces-dir') ?? defaultTracesDir()),
+      onError: (err) => say(`[warn] cannot record traces: ${err instanceof Error ? err.message : String(err)}`),
+    });
+    process.once('exit', () => traceStore.flushSync());
     const server = new AopServer({
+      traceStore,
+      otlpEndpoint:
+        optString(values, 'otlp-endpoint') ??
+        (process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined),
       name: optString(values, 'name') ?? 'aop',
       host: optString(values, 'host') ?? '127.0.0.1',
       port: optNumber(values, 'port') ?? 8000,

@@ -230,6 +230,41 @@ describe('Federation', () => {
     }
   });
 
+  test('past the tool budget, remote agents are reached through call_agent and found by search_agents', async () => {
+    const remote = await startMember('R', ['r-one', 'r-two', 'r-three']);
+    const local = await startMember('L', ['l-one']);
+    const cluster = makeCluster({ name: 'team', servers: [remote.url] }, { selfId: local.server.id });
+    let budget = 2;
+    const stop = federate(local.server, cluster, { budget: { remaining: () => budget, take: (n) => (budget -= n) } });
+    try {
+      await cluster.discover();
+      const exported = local.server.tools.names('remote');
+      assert.equal(exported.length, 2, `exported ${exported.join(', ')}`);
+      assert.equal(budget, 0);
+      assert.equal(local.server.remote.size, 3);
+      const hidden = [...local.server.remote.values()].find((r) => !r.exported)!;
+      const client = new Client({ name: 't', version: '0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(local.url)));
+      const r = (await client.callTool({ name: 'call_agent', arguments: { agent: hidden.name, task: 'via call_agent' } })) as CallToolResult;
+      assert.equal(answer(r), 'R: via call_agent');
+      const byBare = (await client.callTool({ name: 'call_agent', arguments: { agent: hidden.remoteName, task: 'bare' } })) as CallToolResult;
+      assert.equal(answer(byBare), 'R: bare');
+      const localCall = (await client.callTool({ name: 'call_agent', arguments: { agent: 'l-one', task: 'here' } })) as CallToolResult;
+      assert.equal(answer(localCall), 'L: here');
+      const found = (await client.callTool({ name: 'search_agents', arguments: { query: hidden.remoteName } })) as CallToolResult;
+      const names = (found.structuredContent as { matching_agents: Array<{ agent_name: string }> }).matching_agents.map((a) => a.agent_name);
+      assert.ok(names.includes(hidden.name), names.join(', '));
+      const missing = (await client.callTool({ name: 'call_agent', arguments: { agent: 'ghost', task: 'x' } })) as CallToolResult;
+      assert.equal(missing.isError, true);
+      await client.close();
+    } finally {
+      stop();
+      assert.equal(budget, 2, 'budget returned when the federation stops');
+      await cluster.close();
+      await Promise.all([remote.stop(), local.stop()]);
+    }
+  });
+
   test('federated names stay within 40 characters and are deterministic on clashes', () => {
     const taken = new Set<string>(['team__x']);
     const long = federatedName('team', 'a-very-long-agent-name-that-goes-on-and-on', new Set());

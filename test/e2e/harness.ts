@@ -478,7 +478,9 @@ export interface ExtensionTestsResult {
  * `window.codeAutomationExit(code)` called by the workbench when the tests finish.
  */
 export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<ExtensionTestsResult> {
-  const server = await startCodeServer(opts);
+  // A built workbench honours the URL `payload` only with VS Code's --enable-smoke-test-driver,
+  // which code-server passes through with --vscode-option.
+  const server = await startCodeServer({ ...opts, args: ['--vscode-option', 'enable-smoke-test-driver', ...(opts.args ?? [])] });
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();
@@ -500,10 +502,11 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
       ['skipWelcome', 'true'],
     ]));
     const timeoutMs = opts.timeoutMs ?? 120_000;
-    const exitCode = await Promise.race([
-      exited,
-      sleep(timeoutMs).then(() => { throw new Error(`extension tests did not finish in ${timeoutMs} ms`); }),
-    ]);
+    const exitCode = await Promise.race([exited, sleep(timeoutMs).then(() => undefined)]);
+    if (exitCode === undefined) {
+      await screenshot(page, `${opts.screenshotName ?? 'extension-tests'}-timeout`).catch(() => undefined);
+      throw new Error(`extension tests did not finish in ${timeoutMs} ms; console tail:\n${consoleLines.slice(-20).join('\n')}`);
+    }
     if (opts.screenshotName) await screenshot(page, opts.screenshotName).catch(() => undefined);
     await context.close().catch(() => undefined);
     return { exitCode, console: consoleLines, extHostLog: readExtHostLog(server.userDataDir, true) };

@@ -90,5 +90,5 @@ export async function closedPort(): Promise<number> {
 }
 
 export function makeCluster(config: Partial<ClusterConfigInput> & { servers: ClusterConfigInput['servers'] }, opts?: AopClusterOptions): AopCluster {
-  return new AopCluster(parseClusterConfig({ name: 'test', timeout_ms: 1000, ...config }), opts);
+  return new AopCluster(parseClusterConfig({ name: 'test', timeout_ms: 5000, ...config }), opts);
 }

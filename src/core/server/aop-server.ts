@@ -14,7 +14,7 @@ import type { AgentDefinition } from '../agents/definition';
 import { AgentExecutor, type InvocationObserver } from '../execution/executor';
 import type { ModelResolver } from '../models/types';
 import { BodyTooLargeError, checkRequest, isLoopbackHost, loopbackAllowList, readBody, type GuardOptions } from './http-guard';
-import { ToolRegistry, type ToolCallContext } from './tool-registry';
+import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-registry';
 import { agentTool, agentToolHandler } from './agent-tools';
 import { registerDiscoveryTools } from './discovery-tools';
 import { TaskTracker } from './task-tracker';
@@ -83,6 +83,8 @@ export class AopServer {
   readonly id: string;
   readonly maxHops: number;
   readonly tools = new ToolRegistry();
+  /** Tools of federated clusters, exported or not (see `call_agent`). */
+  readonly remote = new Map<string, RemoteToolRef>();
   readonly executor: AgentExecutor;
   readonly tasks = new TaskTracker();
   readonly startedAt = Date.now();

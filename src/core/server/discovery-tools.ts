@@ -65,25 +65,25 @@ export function registerDiscoveryTools(server: AopServer): void {
     get_agent_details: (a) => agentDetailsResult(server.agents(), a.agent_name),
     get_agents_info: (a) => agentsInfoResult(server.agents(), a.agent_names),
     list_agents: () => listAgentsResult(server.agents()),
-    search_agents: (a) => searchAgentsResult(server.agents(), a.query, a.search_fields ?? undefined),
+    search_agents: (a) => withRemoteMatches(server, searchAgentsResult(server.agents(), a.query, a.search_fields ?? undefined), a.query, a.search_fields ?? undefined),
     get_server_info: () =>
       withMetrics(
-      serverInfoResult(
-        {
-          name: server.name,
-          description: `AOP server ${server.name}`,
-          version: VERSION,
-          host: server.host,
-          port: server.port ?? 0,
-          transport: 'streamable-http',
-          startedAt: server.startedAt,
-          queueEnabled: true,
-        },
-        server.agents(),
-        runtimeMap(),
+        serverInfoResult(
+          {
+            name: server.name,
+            description: `AOP server ${server.name}`,
+            version: VERSION,
+            host: server.host,
+            port: server.port ?? 0,
+            transport: 'streamable-http',
+            startedAt: server.startedAt,
+            queueEnabled: true,
+          },
+          server.agents(),
+          runtimeMap(),
+        ),
+        server.tracing.metrics.snapshot(),
       ),
-      server.tracing.metrics.snapshot(),
-    ),
     get_queue_stats: (a) => queueStatsResult(server.agents(), runtimeMap(), a.agent_name),
     get_task_status: (a) => taskStatusResult(lookup(), a),
     cancel_task: (a) => {
@@ -132,4 +132,39 @@ function toWireTask(t: TaskRecord): WireTaskRecord {
     result: t.resultPreview ?? null,
     error: t.error ?? null,
   };
+}
+
+/** Adds the agents of federated clusters (also those past the chat tool budget) to a search result. */
+function withRemoteMatches(
+  server: AopServer,
+  result: ReturnType<typeof searchAgentsResult>,
+  query: string,
+  fields: readonly string[] | undefined,
+): ReturnType<typeof searchAgentsResult> {
+  if (!result.success || server.remote.size === 0) return result;
+  const q = query.toLowerCase();
+  const use = new Set(fields ?? ['name', 'description', 'tags', 'capabilities']);
+  const extra = [...server.remote.values()]
+    .filter(
+      (r) =>
+        (use.has('name') && r.name.toLowerCase().includes(q)) ||
+        (use.has('description') && r.description.toLowerCase().includes(q)) ||
+        (use.has('tags') && r.tags.some((t) => t.toLowerCase().includes(q))) ||
+        (use.has('capabilities') && r.capabilities.some((c) => c.toLowerCase().includes(q))),
+    )
+    .map((r) => ({
+      tool_name: r.name,
+      agent_name: r.name,
+      description: r.description || 'No description available',
+      short_system_prompt: '',
+      tags: r.tags,
+      capabilities: r.capabilities,
+      role: 'remote',
+      model_name: r.model ?? 'Unknown',
+      max_loops: 1,
+      temperature: 0.5,
+      max_tokens: 4096,
+    }));
+  const matching = [...result.matching_agents, ...extra];
+  return { ...result, matching_agents: matching, total_matches: matching.length };
 }

@@ -75,3 +75,21 @@ export class ToolRegistry extends EventEmitter {
     });
   }
 }
+
+/**
+ * A tool of a federated cluster as the local server knows it: exported as a tool of its own
+ * (within the chat budget) or reachable only through `call_agent` / `search_agents`.
+ */
+export interface RemoteToolRef {
+  /** Qualified name `<alias>__<tool>` (also the exported tool name when exported). */
+  name: string;
+  /** Name of the tool on the remote servers. */
+  remoteName: string;
+  cluster: string;
+  description: string;
+  tags: string[];
+  capabilities: string[];
+  model?: string;
+  exported: boolean;
+  handler: ToolHandler;
+}

@@ -98,8 +98,8 @@ function modelDiagnostics(input: AgentDiagnosticsInput, outline: AgentFileOutlin
   const listed = names.slice(0, 8).map((n) => `\`${n}\``).join(', ') + (names.length > 8 ? ', …' : '');
   const message =
     `the editor has no model \`${model}\`` +
-    (guess ? `; did you mean \`${guess}\`?` : '') +
-    ` Models it offers: ${listed}. (Or set \`provider: openai\` / \`command\` to run the model elsewhere.)`;
+    (guess ? `; did you mean \`${guess}\`?` : '.') +
+    ` Models it offers: ${listed}. Or set \`provider: openai\` or \`command\` to run the model elsewhere.`;
   return [{ range, severity: DiagnosticSeverity.Warning, code: 'unknown-model', source: DIAGNOSTIC_SOURCE, message }];
 }
 

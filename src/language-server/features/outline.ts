@@ -1,4 +1,4 @@
-import { isMap, isNode, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, parse, parseDocument, type Node } from 'yaml';
 import type { Position, Range } from 'vscode-languageserver';
 import { splitFrontMatter } from '../../core/agents/front-matter';
 import { SourceText, type SourceRange } from '../../core/agents/source-text';
@@ -58,9 +58,14 @@ export function outlineAgentFile(text: string): AgentFileOutline {
     entries: [],
   };
   const yaml = text.slice(split.yamlStart, split.yamlEnd);
-  const doc = parseDocument(yaml, { prettyErrors: false, uniqueKeys: false });
-  if (!isMap(doc.contents)) return outline;
   const base = split.yamlStart;
+  const doc = parseDocument(yaml, { prettyErrors: false, uniqueKeys: false });
+  // While a key is half typed the YAML is often broken: read the `key: value` lines one by one then.
+  if (doc.errors.length > 0) {
+    outline.entries = lineEntries(yaml, (start, end) => lsp(base + start, base + end));
+    return outline;
+  }
+  if (!isMap(doc.contents)) return outline;
   const nodeRange = (node: Node): Range | undefined => {
     if (!node.range) return undefined;
     let [start, end] = node.range;
@@ -104,4 +109,28 @@ export function contains(range: Range, pos: Position): boolean {
 /** Whether `line` (0-based) is inside the YAML of the front matter. */
 export function inFrontMatter(outline: AgentFileOutline, line: number): boolean {
   return outline.yamlLines !== undefined && line >= outline.yamlLines.start && line < outline.yamlLines.end;
+}
+
+/** Top-level `key: value` lines of broken YAML; a value is read on its own line only. */
+function lineEntries(yaml: string, lsp: (start: number, end: number) => Range): OutlineEntry[] {
+  const entries: OutlineEntry[] = [];
+  const pattern = /^([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+|$)(.*?)[ \t]*(?:[ \t]#.*)?\r?$/gm;
+  for (const m of yaml.matchAll(pattern)) {
+    const start = m.index;
+    const [, key, raw] = m;
+    const keyRange = lsp(start, start + key.length);
+    let valueRange: Range | undefined;
+    let value: unknown = null;
+    if (raw !== '') {
+      const valueStart = start + m[0].indexOf(raw, key.length + 1);
+      valueRange = lsp(valueStart, valueStart + raw.length);
+      try {
+        value = parse(raw);
+      } catch {
+        value = raw;
+      }
+    }
+    entries.push({ key, keyRange, valueRange, value, range: { start: keyRange.start, end: valueRange?.end ?? keyRange.end } });
+  }
+  return entries;
 }

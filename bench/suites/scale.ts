@@ -1,0 +1,146 @@
+/**
+ * Scale (10,000 agents on one AopServer) and concurrency (1,000 calls in flight, 50 ms model)
+ * suites. Each runs in its own child process (`node --expose-gc`) so RSS and heap figures are
+ * not polluted by the other suites; the parent reads one JSON line from stdout.
+ */
+import { Agent } from 'node:http';
+import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
+import { benchAgent, nodeClient, startAop } from '../lib/fixtures';
+import { gc, summary } from '../lib/stats';
+
+const MiB = 2 ** 20;
+
+async function p50Of(n: number, call: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  await call();
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await call();
+    xs.push(performance.now() - t0);
+  }
+  return summary(xs);
+}
+
+export async function scale(agentCount: number): Promise<Record<string, number>> {
+  gc();
+  const rss0 = process.memoryUsage().rss;
+  const heap0 = process.memoryUsage().heapUsed;
+  const topics = ['review', 'search', 'summarize', 'translate', 'plan', 'test', 'refactor', 'document'];
+  const agents = Array.from({ length: agentCount }, (_, i) =>
+    benchAgent(`agent-${i}`, {
+      description: `Agent number ${i}: ${topics[i % topics.length]}s things in area ${i % 97}.`,
+      tags: [topics[i % topics.length], `area-${i % 97}`],
+      capabilities: [topics[(i + 3) % topics.length]],
+    }),
+  );
+  const t0 = performance.now();
+  const aop = await startAop(agents);
+  const startupMs = performance.now() - t0;
+  const client = await nodeClient(aop.url);
+  const firstList = performance.now();
+  const first = await client.listTools();
+  const firstListMs = performance.now() - firstList;
+  gc();
+  const rss1 = process.memoryUsage().rss;
+  const heap1 = process.memoryUsage().heapUsed;
+  const list = await p50Of(20, () => client.listTools());
+  const search = await p50Of(50, () => client.callTool({ name: 'search_agents', arguments: { query: 'area-42' } }));
+  const hit = (await client.callTool({ name: 'search_agents', arguments: { query: 'agent-9999' } })) as { structuredContent?: { matching_agents?: unknown[] } };
+  const call = await p50Of(200, () => client.callTool({ name: `agent-${agentCount - 1}`, arguments: { task: 'hi' } }));
+  await client.close();
+  await aop.close();
+  return {
+    agents: agentCount,
+    tools: first.tools.length,
+    startupMs,
+    firstListMs,
+    rssMiB: (rss1 - rss0) / MiB,
+    heapMiB: (heap1 - heap0) / MiB,
+    toolsListP50: list.p50,
+    toolsListP99: list.p99,
+    searchP50: search.p50,
+    searchP99: search.p99,
+    searchSanity: hit.structuredContent?.matching_agents?.length ?? -1,
+    callP50: call.p50,
+  };
+}
+
+class DelayModel implements ChatModel {
+  readonly id = 'delay';
+  constructor(private readonly delayMs: number) {}
+  complete(request: ChatRequest): Promise<ChatResponse> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        request.signal?.removeEventListener('abort', onAbort);
+        resolve({ text: request.task, model: 'delay', finishReason: 'stop' });
+      }, this.delayMs);
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(new Error('aborted'));
+      };
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+export async function concurrency(inFlight: number, capacity: number, delayMs: number): Promise<Record<string, number>> {
+  const aop = await startAop([benchAgent('slow', { maxConcurrency: capacity, queueLimit: inFlight, timeout: 120 })], new DelayModel(delayMs));
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight + 16 });
+  const client = await nodeClient(aop.url, agent);
+  // warm the pool and the code paths
+  await Promise.all(Array.from({ length: capacity }, () => client.callTool({ name: 'slow', arguments: { task: 'w' } })));
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const rss0 = process.memoryUsage().rss;
+  let peakHeap = heap0;
+  let peakRss = rss0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakRss = Math.max(peakRss, m.rss);
+  }, 5);
+  let errors = 0;
+  let failures = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, (_, i) =>
+      client
+        .callTool({ name: 'slow', arguments: { task: `t${i}` } }, undefined, { timeout: 120_000 })
+        .then((r) => {
+          if (r.isError) failures++;
+        })
+        .catch(() => errors++),
+    ),
+  );
+  const wallMs = performance.now() - t0;
+  clearInterval(sampler);
+  await client.close();
+  agent.destroy();
+  await aop.close();
+  return {
+    inFlight,
+    capacity,
+    delayMs,
+    wallMs,
+    idealMs: delayMs * Math.ceil(inFlight / capacity),
+    errors,
+    failures,
+    heapPerCallKiB: (peakHeap - heap0) / inFlight / 1024,
+    rssPerCallKiB: (peakRss - rss0) / inFlight / 1024,
+  };
+}
+
+if (require.main === module) {
+  const [what, ...args] = process.argv.slice(2);
+  const run = what === 'scale' ? scale(Number(args[0] ?? 10_000)) : concurrency(Number(args[0] ?? 1000), Number(args[1] ?? 100), Number(args[2] ?? 50));
+  run.then(
+    (r) => {
+      process.stdout.write(JSON.stringify(r) + '\n');
+      process.exit(0);
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

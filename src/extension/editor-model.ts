@@ -1,0 +1,79 @@
+import * as vscode from 'vscode';
+import type { ChatModel, ChatRequest, ChatResponse } from '../core/models/types';
+import { ModelError } from '../core/models/types';
+
+/**
+ * `provider: editor`: the agent runs on a language model of the editor (vscode.lm). There is no
+ * system role, so the system prompt goes first as a User message; the answer streams; the
+ * cancellation token follows the request's AbortSignal.
+ */
+export class EditorChatModel implements ChatModel {
+  readonly id = 'vscode.lm';
+
+  constructor(private readonly defaultFamily: () => string | undefined) {}
+
+  async complete(request: ChatRequest): Promise<ChatResponse> {
+    const model = await this.pick(request.model);
+    const cts = new vscode.CancellationTokenSource();
+    const onAbort = () => cts.cancel();
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const messages = [
+        vscode.LanguageModelChatMessage.User(request.system),
+        vscode.LanguageModelChatMessage.User(request.task),
+      ];
+      const response = await model.sendRequest(
+        messages,
+        { justification: 'An AOP agent of this workspace was invoked and runs on this model.' },
+        cts.token,
+      );
+      let text = '';
+      for await (const chunk of response.text) {
+        if (request.signal.aborted) break;
+        text += chunk;
+        request.onText?.(chunk);
+      }
+      if (request.signal.aborted) throw request.signal.reason ?? new Error('cancelled');
+      return { text, model: model.id };
+    } catch (err) {
+      if (request.signal.aborted) throw err;
+      throw mapLanguageModelError(err, model.id);
+    } finally {
+      request.signal.removeEventListener('abort', onAbort);
+      cts.dispose();
+    }
+  }
+
+  private async pick(wanted: string | undefined): Promise<vscode.LanguageModelChat> {
+    const tries: vscode.LanguageModelChatSelector[] = [];
+    if (wanted) tries.push({ id: wanted }, { family: wanted });
+    const family = this.defaultFamily();
+    if (family) tries.push({ family });
+    tries.push({});
+    for (const selector of tries) {
+      const models = await vscode.lm.selectChatModels(selector);
+      if (models.length) return models[0];
+    }
+    throw new ModelError(
+      'no language model is available in this editor: sign in to a chat model provider (e.g. GitHub Copilot), ' +
+        'or give the agent `provider: openai` or `provider: command`',
+      false,
+    );
+  }
+}
+
+export function mapLanguageModelError(err: unknown, model: string): ModelError {
+  if (err instanceof vscode.LanguageModelError) {
+    switch (err.code) {
+      case vscode.LanguageModelError.NoPermissions.name:
+        return new ModelError(`not allowed to use ${model}: allow AOP Agents to use language models when VS Code asks (${err.message})`, false);
+      case vscode.LanguageModelError.Blocked.name:
+        return new ModelError(`${model} blocked the request (quota or policy): ${err.message}`, true);
+      case vscode.LanguageModelError.NotFound.name:
+        return new ModelError(`language model ${model} was not found: ${err.message}`, false);
+      default:
+        return new ModelError(`${model} failed: ${err.message}`, true);
+    }
+  }
+  return new ModelError(`${model} failed: ${err instanceof Error ? err.message : String(err)}`, true);
+}

@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import type { ClusterConfigInput } from '../core/cluster/config';
+
+/** The `aop.*` settings, read fresh each time (changes apply without a reload). */
+export interface AopSettings {
+  host: string;
+  port: number;
+  include: string[];
+  clusters: ClusterConfigInput[];
+  cacheTtlSeconds: number;
+  maxRemoteTools: number;
+  defaultModel?: string;
+  openAiBaseUrl?: string;
+}
+
+export function readSettings(): AopSettings {
+  const c = vscode.workspace.getConfiguration('aop');
+  return {
+    host: c.get<string>('server.host', '127.0.0.1'),
+    port: c.get<number>('server.port', 0),
+    include: c.get<string[]>('agents.include', ['**/*.agent.md']),
+    clusters: c.get<ClusterConfigInput[]>('clusters', []),
+    cacheTtlSeconds: c.get<number>('discovery.cacheTtlSeconds', 60),
+    maxRemoteTools: c.get<number>('chat.maxRemoteTools', 32),
+    defaultModel: c.get<string>('defaultModel') || undefined,
+    openAiBaseUrl: c.get<string>('openai.baseUrl') || undefined,
+  };
+}
+
+export async function writeClusters(clusters: ClusterConfigInput[]): Promise<void> {
+  await vscode.workspace.getConfiguration('aop').update('clusters', clusters, vscode.ConfigurationTarget.Global);
+}
