@@ -174,7 +174,42 @@ export async function sdkClient(url: string): Promise<Client> {
 }
 
 export async function nodeClient(url: string, agent?: Agent): Promise<Client> {
+  return (await nodeClientWithTransport(url, agent)).client;
+}
+
+export async function nodeClientWithTransport(url: string, agent?: Agent): Promise<{ client: Client; transport: NodeHttpClientTransport }> {
   const client = new Client({ name: 'bench-node', version: '0' });
-  await client.connect(new NodeHttpClientTransport(new URL(url), { agent }));
-  return client;
+  const transport = new NodeHttpClientTransport(new URL(url), { agent });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+/** A raw POST on an existing session: server time + wire, no client-side parsing or validation. */
+export function rawSessionPost(url: string, sessionId: string, body: string, agent: Agent): Promise<{ status: number; bytes: number }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          'Mcp-Session-Id': sessionId,
+          'MCP-Protocol-Version': '2025-06-18',
+          'Content-Length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -4,8 +4,9 @@
  * not polluted by the other suites; the parent reads one JSON line from stdout.
  */
 import { Agent } from 'node:http';
+import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
-import { benchAgent, nodeClient, startAop } from '../lib/fixtures';
+import { benchAgent, nodeClient, nodeClientWithTransport, rawSessionPost, startAop } from '../lib/fixtures';
 import { gc, summary } from '../lib/stats';
 
 const MiB = 2 ** 20;
@@ -36,14 +37,23 @@ export async function scale(agentCount: number): Promise<Record<string, number>>
   const t0 = performance.now();
   const aop = await startAop(agents);
   const startupMs = performance.now() - t0;
-  const client = await nodeClient(aop.url);
+  const { client, transport } = await nodeClientWithTransport(aop.url);
   const firstList = performance.now();
-  const first = await client.listTools();
+  const first = await client.request({ method: 'tools/list' }, ListToolsResultSchema);
   const firstListMs = performance.now() - firstList;
   gc();
   const rss1 = process.memoryUsage().rss;
   const heap1 = process.memoryUsage().heapUsed;
-  const list = await p50Of(20, () => client.listTools());
+  // server + wire: the whole tools/list response read raw (what any client pays before parsing)
+  const raw = new Agent({ keepAlive: true });
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} });
+  let bytes = 0;
+  const list = await p50Of(20, async () => {
+    bytes = (await rawSessionPost(aop.url, transport.sessionId!, body, raw)).bytes;
+  });
+  raw.destroy();
+  // SDK Client: JSON.parse + zod validation of 10k tools (no ajv: request(), not listTools())
+  const sdkList = await p50Of(5, () => client.request({ method: 'tools/list' }, ListToolsResultSchema));
   const search = await p50Of(50, () => client.callTool({ name: 'search_agents', arguments: { query: 'area-42' } }));
   const hit = (await client.callTool({ name: 'search_agents', arguments: { query: 'agent-9999' } })) as { structuredContent?: { matching_agents?: unknown[] } };
   const call = await p50Of(200, () => client.callTool({ name: `agent-${agentCount - 1}`, arguments: { task: 'hi' } }));
@@ -58,6 +68,8 @@ export async function scale(agentCount: number): Promise<Record<string, number>>
     heapMiB: (heap1 - heap0) / MiB,
     toolsListP50: list.p50,
     toolsListP99: list.p99,
+    toolsListMiB: bytes / MiB,
+    sdkClientListP50: sdkList.p50,
     searchP50: search.p50,
     searchP99: search.p99,
     searchSanity: hit.structuredContent?.matching_agents?.length ?? -1,
@@ -85,9 +97,14 @@ class DelayModel implements ChatModel {
 
 export async function concurrency(inFlight: number, capacity: number, delayMs: number): Promise<Record<string, number>> {
   const aop = await startAop([benchAgent('slow', { maxConcurrency: capacity, queueLimit: inFlight, timeout: 120 })], new DelayModel(delayMs));
-  const agent = new Agent({ keepAlive: true, maxSockets: inFlight + 16 });
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight + 16, maxFreeSockets: inFlight + 16 });
   const client = await nodeClient(aop.url, agent);
-  // warm the pool and the code paths
+  // HTTP/1.1 needs one connection per request in flight. Open them in waves of 100 (cheap
+  // list_agents calls) so the listen backlog is never overrun: a burst of 1,000 SYNs at once
+  // overflows it and costs 1 s SYN retransmits, which would measure TCP, not the server.
+  for (let k = 100; k <= inFlight; k += 100) {
+    await Promise.all(Array.from({ length: k }, () => client.callTool({ name: 'list_agents', arguments: {} })));
+  }
   await Promise.all(Array.from({ length: capacity }, () => client.callTool({ name: 'slow', arguments: { task: 'w' } })));
   gc();
   const heap0 = process.memoryUsage().heapUsed;

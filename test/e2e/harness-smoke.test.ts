@@ -68,3 +68,21 @@ test('harness: hello-ext activates, tree view shows, command shows a message', {
     assert.deepEqual(processesMentioning(rootDir), []);
   }
 });
+
+test('harness: workspaceTrust=true shows the trust dialog; the extension waits until trusted', { skip, timeout: 180_000 }, async () => {
+  const vs = await startVSCode({ extensions: [{ folder: FIXTURE }], workspaceTrust: true });
+  try {
+    const resultFile = path.join(vs.workspace, '.e2e-result.json');
+    const trustButton = vs.page.getByRole('button', { name: /Yes, I trust the authors/i });
+    await trustButton.waitFor({ state: 'visible', timeout: 60_000 });
+    await vs.screenshot('harness-trust-dialog');
+    assert.equal(fs.existsSync(resultFile), false, 'extension must not activate in an untrusted workspace');
+    await trustButton.click();
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(resultFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const probe = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+    assert.equal(probe.isTrusted, true);
+  } finally {
+    await vs.stop();
+  }
+});

@@ -168,6 +168,11 @@ function codeServerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     if (/^(VSCODE_|ELECTRON_RUN_AS_NODE|CODE_SERVER_|NODE_OPTIONS|NODE_TEST_CONTEXT)/.test(k) && !(k in extra)) delete env[k];
   }
   delete env.PASSWORD; delete env.HASHED_PASSWORD;
+  // No marketplace traffic (code-server defaults to open-vsx.org): point the gallery at a closed loopback port.
+  env.EXTENSIONS_GALLERY ??= JSON.stringify({
+    serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item',
+    resourceUrlTemplate: 'http://127.0.0.1:9/{publisher}/{name}/{version}/{path}',
+  });
   return env;
 }
 

@@ -42,6 +42,11 @@ export function where(d: Diagnostic): string {
   return `${start.line}:${start.character}-${end.line}:${end.character} ${String(d.code)}`;
 }
 
+/** The text of a diagnostic message (LSP 3.18 allows Markdown). */
+export function msg(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}
+
 export async function tempWorkspace(files: Record<string, string>): Promise<{ dir: string; path: (rel: string) => string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'aop-lsp-'));
   for (const [rel, text] of Object.entries(files)) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { CompletionItemKind, DiagnosticSeverity, FileChangeType, InsertTextFormat, type MarkupContent } from 'vscode-languageserver/node';
-import { LspSession, tempWorkspace, uriOf, where } from './lsp-harness';
+import { LspSession, msg, tempWorkspace, uriOf, where } from './lsp-harness';
 
 const lines = (...l: string[]) => l.join('\n');
 
@@ -51,10 +51,10 @@ describe('language server: diagnostics', () => {
       '6:6-6:12 invalid-value',
     ]);
     assert.ok(d.every((x) => x.source === 'aop' && x.severity === DiagnosticSeverity.Error));
-    assert.match(d[1].message, /must be one of editor, openai, command, not "editr"/);
-    assert.match(d[2].message, /did you mean `temperature`\?/);
-    assert.match(d[3].message, /`max_tokens` must be at least 1/);
-    assert.match(d[4].message, /`tags` must be a list/);
+    assert.match(msg(d[1]), /must be one of editor, openai, command, not "editr"/);
+    assert.match(msg(d[2]), /did you mean `temperature`\?/);
+    assert.match(msg(d[3]), /`max_tokens` must be at least 1/);
+    assert.match(msg(d[4]), /`tags` must be a list/);
   });
 
   it('reports YAML syntax errors at the offending key', async () => {
@@ -70,7 +70,7 @@ describe('language server: diagnostics', () => {
     await lsp.open(missing, lines('---', 'name: a', '---', 'x'));
     const m = await lsp.diagnosticsFor(missing);
     assert.deepEqual(m.map(where), ['0:0-0:3 missing-key']);
-    assert.match(m[0].message, /missing required key `description`/);
+    assert.match(msg(m[0]), /missing required key `description`/);
 
     const empty = ws.path('empty.agent.md');
     await lsp.open(empty, lines('---', 'name: a2', 'description: d', '---', '', ''));
@@ -99,12 +99,13 @@ describe('language server: diagnostics', () => {
     const d = await lsp.diagnosticsFor(file, (x) => x.length > 0);
     assert.deepEqual(d.map(where), ['3:7-3:14 unknown-model']);
     assert.equal(d[0].severity, DiagnosticSeverity.Warning);
-    assert.match(d[0].message, /did you mean `gpt-4o`\?/);
-    assert.match(d[0].message, /`copilot-gpt-4o`, `gpt-4o`, `claude-sonnet-4`/);
+    assert.match(msg(d[0]), /did you mean `gpt-4o`\?/);
+    assert.match(msg(d[0]), /`copilot-gpt-4o`, `gpt-4o`, `claude-sonnet-4`/);
 
     await lsp.change(file, lines('---', 'name: modeled', 'description: d', 'model: gpt-4o', '---', 'x'));
     await lsp.diagnosticsFor(file, (x) => x.length === 0);
-    await lsp.change(file, lines('---', 'name: modeled', 'description: d', 'model: sonnet', '---', 'x'));
+    await lsp.change(file, lines('---', 'name: modeled', 'description: d', 'model: llama3.2', '---', 'x'));
+    assert.match(msg((await lsp.diagnosticsFor(file, (x) => x.length > 0))[0]), /no model `llama3\.2`, so another model would answer\. Models it offers/);
     await lsp.change(file, lines('---', 'name: modeled', 'description: d', 'provider: openai', 'model: llama3.2', '---', 'x'));
     assert.deepEqual(await lsp.diagnosticsFor(file, (x) => x.length === 0), [], 'other providers resolve their own models');
   });
@@ -116,15 +117,19 @@ describe('language server: diagnostics', () => {
     const d = await lsp.diagnosticsFor(file, (x) => x.length > 0);
     assert.deepEqual(d.map(where), ['3:10-3:29 command-not-found']);
     assert.equal(d[0].severity, DiagnosticSeverity.Warning);
-    assert.match(d[0].message, /not found on PATH/);
+    assert.match(msg(d[0]), /not found on PATH/);
 
     await lsp.change(file, lines('---', 'name: cmd', 'description: d', 'command: run.sh --fast', '---', 'x'));
     const bare = await lsp.diagnosticsFor(file, (x) => x.length > 0 && x[0].range.end.character === 22);
     assert.deepEqual(bare.map(where), ['3:9-3:22 command-not-found']);
-    assert.match(bare[0].message, /write `\.\/run\.sh`/);
+    assert.match(msg(bare[0]), /write `\.\/run\.sh`/);
 
     await lsp.change(file, lines('---', 'name: cmd', 'description: d', 'command: [./run.sh]', '---', 'x'));
     await lsp.diagnosticsFor(file, (x) => x.length === 0);
+    await lsp.change(file, lines('---', 'name: cmd', 'description: d', 'command: [scripts/gone.js]', '---', 'x'));
+    const gone = await lsp.diagnosticsFor(file, (x) => x.length > 0);
+    assert.deepEqual(gone.map(where), ['3:10-3:25 command-not-found']);
+    assert.match(msg(gone[0]), /`scripts\/gone\.js` does not exist \(paths are relative to the folder of the agent file/);
     await lsp.change(file, lines('---', 'name: cmd', 'description: d', 'command: node -e 1', '---', 'x'));
     await lsp.diagnosticsFor(file, (x) => x.length === 0);
   });
@@ -186,7 +191,7 @@ describe('language server: completion, hover, code lens, symbols', () => {
       roles.map((i) => i.label),
       ['worker', 'coordinator', 'reviewer', 'planner', 'specialist'],
     );
-    assert.deepEqual(roles[1].textEdit?.range, { start: { line: 1, character: 6 }, end: { line: 1, character: 8 } });
+    assert.deepEqual((roles[1].textEdit as { range: unknown }).range, { start: { line: 1, character: 6 }, end: { line: 1, character: 8 } });
     assert.deepEqual(await lsp.completion(file, 7, 3), [], 'nothing in the prompt');
   });
 
@@ -254,7 +259,6 @@ describe('language server: completion, hover, code lens, symbols', () => {
         ['name', 'helper'],
         ['description', 'Helps.'],
         ['provider', ''],
-        ['ro', ''],
         ['model', ''],
       ],
     );
@@ -266,10 +270,12 @@ describe('language server: duplicate names across the workspace', () => {
   let ws: Awaited<ReturnType<typeof tempWorkspace>>;
   let lsp: LspSession;
   before(async () => {
+    // By path, as in the catalog: .claude/… < .github/… < a/… < b/…
     ws = await tempWorkspace({
+      '.claude/agents/twin.md': lines('---', 'description: d', '---', 'x'),
+      '.github/agents/twin.agent.md': lines('---', 'description: d', '---', 'x'),
       'a/first.agent.md': agent('twin'),
       'b/second.agent.md': agent('twin'),
-      '.claude/agents/twin.md': lines('---', 'description: d', '---', 'x'),
       'node_modules/pkg/twin.agent.md': agent('twin'),
     });
     lsp = await LspSession.start([ws.dir]);
@@ -280,29 +286,30 @@ describe('language server: duplicate names across the workspace', () => {
   });
 
   it('reports duplicate-name on the name of every file but the first, from the initial scan', async () => {
-    const second = await lsp.diagnosticsFor(ws.path('b/second.agent.md'), (d) => d.length > 0);
-    assert.deepEqual(second.map(where), ['1:6-1:10 duplicate-name']);
-    assert.match(second[0].message, /the name `twin` is already used in .*first\.agent\.md/);
-    const claude = await lsp.diagnosticsFor(ws.path('.claude/agents/twin.md'), (d) => d.length > 0);
-    assert.deepEqual(claude.map(where), ['0:0-0:3 duplicate-name'], 'a derived name is reported on the opening line');
-    assert.equal(lsp.diagnostics.get(uriOf(ws.path('a/first.agent.md')))?.length ?? 0, 0);
+    for (const rel of ['a/first.agent.md', 'b/second.agent.md']) {
+      const d = await lsp.diagnosticsFor(ws.path(rel), (x) => x.length > 0);
+      assert.deepEqual(d.map(where), ['1:6-1:10 duplicate-name'], rel);
+      assert.match(msg(d[0]), /the name `twin` is already used in .*\.claude\/agents\/twin\.md; this agent is skipped/);
+      assert.equal(d[0].severity, DiagnosticSeverity.Error);
+    }
+    const derived = await lsp.diagnosticsFor(ws.path('.github/agents/twin.agent.md'), (x) => x.length > 0);
+    assert.deepEqual(derived.map(where), ['0:0-0:3 duplicate-name'], 'a name taken from the file name is reported on the opening line');
+    assert.equal(lsp.diagnostics.get(uriOf(ws.path('.claude/agents/twin.md')))?.length ?? 0, 0);
     assert.equal(lsp.diagnostics.get(uriOf(ws.path('node_modules/pkg/twin.agent.md'))), undefined, 'node_modules is not scanned');
   });
 
-  it('follows edits of open documents', async () => {
+  it('follows edits of open documents; closing goes back to the disk', async () => {
     const first = ws.path('a/first.agent.md');
     await lsp.open(first, agent('twin'));
     await lsp.change(first, agent('single'));
-    // Now `second` owns `twin` and the Claude subagent is the duplicate.
-    await lsp.diagnosticsFor(ws.path('b/second.agent.md'), (d) => d.length === 0);
-    await lsp.diagnosticsFor(ws.path('.claude/agents/twin.md'), (d) => d.length === 1 && /second\.agent\.md/.test(d[0].message));
-    // Closing without saving goes back to the disk text.
+    await lsp.diagnosticsFor(first, (d) => d.length === 0);
     await lsp.close(first);
-    await lsp.diagnosticsFor(ws.path('b/second.agent.md'), (d) => d.length === 1);
+    await lsp.diagnosticsFor(first, (d) => d.length === 1);
   });
 
   it('follows created, changed and deleted files', async () => {
     const third = ws.path('c/third.agent.md');
+    await mkdir(ws.path('c'));
     await writeFile(third, agent('twin'));
     await lsp.filesChanged([{ uri: uriOf(third), type: FileChangeType.Created }]);
     assert.deepEqual((await lsp.diagnosticsFor(third, (d) => d.length > 0)).map(where), ['1:6-1:10 duplicate-name']);
@@ -311,8 +318,13 @@ describe('language server: duplicate names across the workspace', () => {
     await lsp.filesChanged([{ uri: uriOf(third), type: FileChangeType.Changed }]);
     await lsp.diagnosticsFor(third, (d) => d.length === 0);
 
-    await rm(ws.path('a/first.agent.md'));
-    await lsp.filesChanged([{ uri: uriOf(ws.path('a/first.agent.md')), type: FileChangeType.Deleted }]);
-    await lsp.diagnosticsFor(ws.path('b/second.agent.md'), (d) => d.length === 0);
+    // The owner goes: the next file by path owns the name.
+    for (const rel of ['.claude/agents/twin.md', '.github/agents/twin.agent.md']) {
+      await rm(ws.path(rel));
+      await lsp.filesChanged([{ uri: uriOf(ws.path(rel)), type: FileChangeType.Deleted }]);
+    }
+    await lsp.diagnosticsFor(ws.path('a/first.agent.md'), (d) => d.length === 0);
+    const second = await lsp.diagnosticsFor(ws.path('b/second.agent.md'), (d) => d.length === 1 && /first\.agent\.md/.test(msg(d[0])));
+    assert.deepEqual(second.map(where), ['1:6-1:10 duplicate-name']);
   });
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AopTracer, ROTATED_FILE_NAME, TRACES_FILE_NAME, TraceStore, type TraceEvent } from './store-helpers';
+import { AopTracer, TraceStore, type TraceEvent } from '../../src/core/tracing';
+import { ROTATED_FILE as ROTATED_FILE_NAME, TRACES_FILE as TRACES_FILE_NAME } from '../../src/core/tracing/store';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

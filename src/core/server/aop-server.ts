@@ -18,7 +18,7 @@ import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-r
 import { agentTool, agentToolHandler } from './agent-tools';
 import { registerDiscoveryTools } from './discovery-tools';
 import { TaskTracker } from './task-tracker';
-import { NodeHttpServerTransport } from './node-http-transport';
+import { NodeHttpServerTransport, preserialized } from './node-http-transport';
 import { VERSION } from '../version';
 import { Metrics } from '../tracing/metrics';
 import { OtlpExporter } from '../tracing/otlp';
@@ -176,7 +176,12 @@ export class AopServer {
           'results are {result, success, error}.',
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.tools.list() }));
+    server.setRequestHandler(ListToolsRequestSchema, () => {
+      // The list is rebuilt only on change; serialise it once per version, not per request.
+      const tools = this.tools.list();
+      if (!preserialized.has(tools)) preserialized.set(tools, JSON.stringify(tools));
+      return { tools };
+    });
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const entry = this.tools.get(request.params.name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);

@@ -51,6 +51,39 @@ const ASSUMED_PROTOCOL_VERSION = '2025-03-26';
 /** First revision without JSON-RPC batching. */
 const NO_BATCH_FROM = '2025-06-18';
 
+/**
+ * JSON text of large, immutable result parts (e.g. the cached tools/list array), keyed by the
+ * object: a response whose `result` holds such an object is written with the stored text instead
+ * of serialising it again. Entries go away with their objects.
+ */
+export const preserialized = new WeakMap<object, string>();
+
+/** JSON.stringify of an outgoing message, splicing in `preserialized` parts of its result. */
+export function stringifyMessage(message: JSONRPCMessage): string {
+  const result = (message as { result?: Record<string, unknown> }).result;
+  if (result !== null && typeof result === 'object') {
+    let hit = false;
+    for (const k in result) {
+      const v = result[k];
+      if (v !== null && typeof v === 'object' && preserialized.has(v)) {
+        hit = true;
+        break;
+      }
+    }
+    if (hit) {
+      const parts: string[] = [];
+      for (const k in result) {
+        const v = result[k];
+        if (v === undefined) continue;
+        const cached = v !== null && typeof v === 'object' ? preserialized.get(v) : undefined;
+        parts.push(`${JSON.stringify(k)}:${cached ?? JSON.stringify(v)}`);
+      }
+      return `{"jsonrpc":"2.0","id":${JSON.stringify((message as { id: RequestId }).id)},"result":{${parts.join(',')}}}`;
+    }
+  }
+  return JSON.stringify(message);
+}
+
 /** One POST that carried requests: its HTTP response, answered as JSON or as SSE. */
 class Exchange {
   /** Request ids still unanswered. */
@@ -88,7 +121,7 @@ class Exchange {
   }
 
   writeEvent(message: JSONRPCMessage): void {
-    if (!this.res.destroyed) this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    if (!this.res.destroyed) this.res.write(`event: message\ndata: ${stringifyMessage(message)}\n\n`);
   }
 
   /** A related notification/request sent before the answer: switch to SSE (false: the client takes JSON only). */
@@ -108,11 +141,11 @@ class Exchange {
       return;
     }
     if (!this.batch) {
-      this.finish(JSON.stringify(message));
+      this.finish(stringifyMessage(message));
       return;
     }
     (this.answers ??= []).push(message);
-    if (this.pending <= 0) this.finish(JSON.stringify(this.answers));
+    if (this.pending <= 0) this.finish(`[${this.answers.map(stringifyMessage).join(',')}]`);
   }
 
   /** Keep-alive: a call still running after keepAliveMs turns into SSE and gets comments. */

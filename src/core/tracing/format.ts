@@ -34,10 +34,11 @@ const SHORT: Record<string, string> = {
 
 function spanLine(s: SpanRecord, showServer: boolean): string {
   const dur = s.endMs ? formatDuration(s.endMs - s.startMs) : 'open';
-  const status = s.status.code === 'error' ? `ERROR${s.status.message ? ` ${oneLine(s.status.message, 120)}` : ''}` : s.status.code;
+  const status =
+    s.status.code === 'error' ? `  ERROR${s.status.message ? ` ${oneLine(s.status.message, 120)}` : ''}` : s.status.code === 'ok' ? '  ok' : '';
   const details = DETAIL_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => `${SHORT[k]}=${s.attributes[k]}`);
   const server = showServer ? `  @${s.server}` : '';
-  return `${s.name}  ${dur}  ${status}${details.length ? `  (${details.join(', ')})` : ''}${server}`;
+  return `${s.name}  ${dur}${status}${details.length ? `  (${details.join(', ')})` : ''}${server}`;
 }
 
 function oneLine(s: string, max: number): string {

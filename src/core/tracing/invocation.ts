@@ -81,7 +81,7 @@ export class InvocationTrace {
 
   private endValidate(error?: string): void {
     if (!this.validate) return;
-    if (error) this.validate.setStatus({ code: SpanStatusCode.ERROR, message: error });
+    this.validate.setStatus(error ? { code: SpanStatusCode.ERROR, message: error } : { code: SpanStatusCode.OK });
     this.validate.end();
     this.validate = undefined;
   }

@@ -39,7 +39,8 @@ export const ROTATED_FILE = 'traces.1.jsonl';
 
 interface Entry {
   spans: SpanRecord[];
-  ids: Set<string>;
+  /** Span ids, built when a second fragment of the trace arrives. */
+  ids?: Set<string>;
   summary?: TraceRecord;
 }
 
@@ -57,7 +58,8 @@ export class TraceStore implements TraceSink {
   private readonly onError: (err: unknown) => void;
   private readonly traces = new Map<string, Entry>();
   private readonly listeners = new Set<TraceListener>();
-  private pending: string[] = [];
+  /** Fragments waiting to be written (serialized at flush time, off the call path). */
+  private pending: { traceId: string; spans: SpanRecord[] }[] = [];
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
   private fileBytes = -1;
@@ -113,20 +115,29 @@ export class TraceStore implements TraceSink {
 
   private merge(traceId: string, spans: SpanRecord[]): SpanRecord[] {
     let entry = this.traces.get(traceId);
-    if (entry) this.traces.delete(traceId); // re-insert: most recently updated last
-    else entry = { spans: [], ids: new Set() };
-    const added: SpanRecord[] = [];
-    for (const s of spans) {
-      if (entry.ids.has(s.spanId)) continue;
-      entry.ids.add(s.spanId);
-      entry.spans.push(s);
-      added.push(s);
+    let added: SpanRecord[];
+    if (!entry) {
+      // The common case: a new trace. No dedupe set until a second fragment arrives.
+      added = spans;
+      entry = { spans: spans.slice() };
+    } else {
+      this.traces.delete(traceId); // re-insert: most recently updated last
+      const ids = (entry.ids ??= new Set(entry.spans.map((s) => s.spanId)));
+      added = [];
+      for (const s of spans) {
+        if (ids.has(s.spanId)) continue;
+        ids.add(s.spanId);
+        entry.spans.push(s);
+        added.push(s);
+      }
+      entry.summary = undefined;
     }
-    entry.summary = undefined;
     this.traces.set(traceId, entry);
-    while (this.traces.size > this.maxTraces) {
-      const oldest = this.traces.keys().next().value as string;
-      this.traces.delete(oldest);
+    if (this.traces.size > this.maxTraces) {
+      for (const oldest of this.traces.keys()) {
+        this.traces.delete(oldest);
+        if (this.traces.size <= this.maxTraces) break;
+      }
     }
     return added;
   }
@@ -207,7 +218,7 @@ export class TraceStore implements TraceSink {
   }
 
   private persist(traceId: string, spans: SpanRecord[]): void {
-    this.pending.push(JSON.stringify({ traceId, spans }));
+    this.pending.push({ traceId, spans });
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
       this.timer.unref();
@@ -221,8 +232,7 @@ export class TraceStore implements TraceSink {
       this.timer = undefined;
     }
     if (this.pending.length === 0 || !this.dir) return this.writing;
-    const text = this.pending.join('\n') + '\n';
-    this.pending = [];
+    const text = this.serializePending();
     const dir = this.dir;
     this.writing = this.writing
       .then(async () => {
@@ -250,11 +260,17 @@ export class TraceStore implements TraceSink {
     if (this.pending.length === 0 || !this.dir) return;
     try {
       mkdirSync(this.dir, { recursive: true });
-      appendFileSync(join(this.dir, TRACES_FILE), this.pending.join('\n') + '\n');
+      appendFileSync(join(this.dir, TRACES_FILE), this.serializePending());
     } catch (err) {
       this.onError(err);
     }
+  }
+
+  private serializePending(): string {
+    let text = '';
+    for (const p of this.pending) text += JSON.stringify(p) + '\n';
     this.pending = [];
+    return text;
   }
 
   async close(): Promise<void> {

@@ -34,7 +34,9 @@ export const MAX_ATTRIBUTE_CHARS = 2048;
 const MAX_EVENTS = 64;
 
 export function truncate(text: string, max = MAX_ATTRIBUTE_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  // A copy, not a V8 sliced string: the ring must not keep whole answers alive through their slices.
+  return Buffer.from(`${text.slice(0, max - 1)}…`, 'utf8').toString('utf8');
 }
 
 function toEpochMs(t: TimeInput | undefined): number {

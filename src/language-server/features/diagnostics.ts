@@ -67,10 +67,12 @@ export function effectiveProvider(input: Pick<AgentDiagnosticsInput, 'result' | 
   return input.defaultProvider;
 }
 
-/** Whether `model` names a known model: its id or family, case-insensitive, or a part of one (`sonnet`). */
+/**
+ * Whether `model` names a known model: its id or its family, exactly — as the extension's editor model
+ * resolves it (`selectChatModels({id})`, then `({family})`, else it falls back to another model).
+ */
 export function isKnownModel(model: string, known: readonly KnownModel[]): boolean {
-  const m = model.toLowerCase();
-  return known.some((k) => [k.id, k.family].some((v) => v !== undefined && (v.toLowerCase() === m || v.toLowerCase().includes(m))));
+  return known.some((k) => k.id === model || k.family === model);
 }
 
 /** Model ids and families, without repeats, for suggestions and completion. */
@@ -97,7 +99,7 @@ function modelDiagnostics(input: AgentDiagnosticsInput, outline: AgentFileOutlin
   const guess = closestMatch(model, names);
   const listed = names.slice(0, 8).map((n) => `\`${n}\``).join(', ') + (names.length > 8 ? ', …' : '');
   const message =
-    `the editor has no model \`${model}\`` +
+    `the editor has no model \`${model}\`, so another model would answer` +
     (guess ? `; did you mean \`${guess}\`?` : '.') +
     ` Models it offers: ${listed}. Or set \`provider: openai\` or \`command\` to run the model elsewhere.`;
   return [{ range, severity: DiagnosticSeverity.Warning, code: 'unknown-model', source: DIAGNOSTIC_SOURCE, message }];

@@ -1,0 +1,156 @@
+/**
+ * What the Agent Explorer shows, as plain data: no `vscode` import, so the tree logic is unit
+ * tested without an editor. The tree provider turns these into TreeItems.
+ */
+import type { AgentDefinition } from '../../core/agents/definition';
+import type { AgentState } from '../../core/execution/lifecycle';
+import type { ServerHealth } from '../../core/cluster/server-connection';
+import type { RegistryEntry } from '../../core/cluster/registry';
+
+export type NodeKind = 'workspace' | 'agent' | 'clusters' | 'cluster' | 'server' | 'remote-agent' | 'message' | 'problem';
+
+export interface NodeView {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  /** Codicon id, with an optional theme colour id. */
+  icon: { id: string; color?: string };
+  /** contextValue for menus. */
+  contextValue: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+  /** Data commands receive. */
+  data?: { tool?: string; file?: string; cluster?: string; server?: string; line?: number };
+}
+
+export interface AgentRuntimeView {
+  state: AgentState;
+  inFlight: number;
+  lastLatencyMs?: number;
+  lastError?: string;
+}
+
+export function stateLabel(rt: AgentRuntimeView | undefined): { text: string; icon: string; color?: string } {
+  if (!rt) return { text: 'idle', icon: 'hubot' };
+  if (rt.state === 'BUSY' || rt.inFlight > 0) return { text: `busy (${rt.inFlight})`, icon: 'loading~spin', color: 'charts.blue' };
+  if (rt.state === 'ERROR') return { text: 'error', icon: 'error', color: 'errorForeground' };
+  if (rt.state === 'TERMINATED') return { text: 'removed', icon: 'circle-slash' };
+  return { text: 'idle', icon: 'hubot' };
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefined): NodeView {
+  const state = stateLabel(rt);
+  const latency = rt?.lastLatencyMs !== undefined ? ` · ${formatMs(rt.lastLatencyMs)}` : '';
+  const model = agent.model ? `${agent.provider}: ${agent.model}` : agent.provider;
+  return {
+    id: `agent:${agent.name}`,
+    kind: 'agent',
+    label: agent.name,
+    description: `${state.text}${latency}`,
+    tooltip: [
+      `**${agent.name}** — ${agent.description}`,
+      `Model: ${model}`,
+      agent.tags.length ? `Tags: ${agent.tags.join(', ')}` : '',
+      rt?.lastError ? `Last error: ${rt.lastError}` : '',
+      `File: ${agent.source.file}`,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+    icon: { id: state.icon, color: state.color },
+    contextValue: 'aop.agent',
+    collapsible: 'none',
+    data: { tool: agent.name, file: agent.source.file },
+  };
+}
+
+export interface WorkspaceView {
+  trusted: boolean;
+  serverState: string;
+  serverError?: string;
+  agents: Array<{ agent: AgentDefinition; runtime?: AgentRuntimeView }>;
+  problems: Array<{ file: string; line: number; message: string }>;
+}
+
+export function workspaceChildren(w: WorkspaceView): NodeView[] {
+  if (!w.trusted) {
+    return [message('untrusted', 'Workspace not trusted: its agents are not served', 'shield', 'Trust the workspace to serve its agent files as MCP tools.')];
+  }
+  if (w.serverState === 'failed') {
+    return [message('failed', `Local server failed: ${w.serverError ?? 'unknown error'}`, 'error', w.serverError)];
+  }
+  const nodes = w.agents.map((a) => agentNode(a.agent, a.runtime));
+  for (const p of w.problems) {
+    const base = p.file.split(/[\\/]/).pop() ?? p.file;
+    nodes.push({
+      id: `problem:${p.file}:${p.line}`,
+      kind: 'problem',
+      label: base,
+      description: `line ${p.line}: ${p.message}`,
+      tooltip: `${p.file}:${p.line}\n\n${p.message}`,
+      icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+      contextValue: 'aop.problem',
+      collapsible: 'none',
+      data: { file: p.file, line: p.line },
+    });
+  }
+  return nodes;
+}
+
+export function serverNode(cluster: string, h: ServerHealth): NodeView {
+  const icon =
+    h.status === 'up'
+      ? { id: 'pass-filled', color: 'testing.iconPassed' }
+      : h.status === 'degraded'
+        ? { id: 'warning', color: 'problemsWarningIcon.foreground' }
+        : h.status === 'down'
+          ? { id: 'error', color: 'testing.iconFailed' }
+          : { id: 'circle-outline' };
+  const latency = h.latencyP50Ms !== undefined ? ` · ${formatMs(h.latencyP50Ms)}` : '';
+  return {
+    id: `server:${cluster}:${h.id}`,
+    kind: 'server',
+    label: h.name,
+    description: `${h.status}${latency} · ${h.agentCount} tools`,
+    tooltip: [
+      `${h.url}`,
+      `Status: ${h.status}${h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
+      `Breaker: ${h.breaker}`,
+      h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
+      h.lastError ? `Last error: ${h.lastError}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+    icon,
+    contextValue: `aop.server.${h.status}`,
+    collapsible: h.agentCount > 0 ? 'collapsed' : 'none',
+    data: { cluster, server: h.id },
+  };
+}
+
+export function remoteAgentNode(cluster: string, server: string, e: RegistryEntry): NodeView {
+  return {
+    id: `remote:${cluster}:${server}:${e.name}`,
+    kind: 'remote-agent',
+    label: e.name,
+    description: e.replicas.length > 1 ? `${e.replicas.length} replicas` : undefined,
+    tooltip: [`**${e.name}** — ${e.description}`, e.tags.length ? `Tags: ${e.tags.join(', ')}` : '', `Servers: ${e.replicas.map((r) => r.serverId).join(', ')}`]
+      .filter(Boolean)
+      .join('\n\n'),
+    icon: { id: e.isAgent ? 'hubot' : 'tools' },
+    contextValue: 'aop.remoteAgent',
+    collapsible: 'none',
+    data: { tool: e.name, cluster, server },
+  };
+}
+
+export function message(id: string, label: string, icon: string, tooltip?: string): NodeView {
+  return { id: `message:${id}`, kind: 'message', label, tooltip, icon: { id: icon }, contextValue: 'aop.message', collapsible: 'none' };
+}

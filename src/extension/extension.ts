@@ -1,0 +1,132 @@
+import * as vscode from 'vscode';
+import { ClusterManager } from './clusters';
+import { registerCommands } from './commands';
+import { AgentExplorer } from './explorer/tree';
+import { LocalServer } from './local-server';
+import { AopMcpProvider, MCP_PROVIDER_ID } from './mcp-provider';
+import { AopStatusBar } from './status-bar';
+import { sendKnownModels, startLanguageClient } from './language-client';
+
+/**
+ * The one object that owns everything the extension creates; disposing it disposes all of it
+ * (rust-analyzer's Ctx pattern). VS Code glue only — the logic lives in src/core.
+ */
+export class AgentExtension implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly local: LocalServer;
+  readonly clusters: ClusterManager;
+  readonly explorer: AgentExplorer;
+  readonly mcp: AopMcpProvider;
+  private readonly disposables: vscode.Disposable[] = [];
+  private statusBar?: AopStatusBar;
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.log = this.own(vscode.window.createOutputChannel('AOP', { log: true }));
+    this.local = this.own(new LocalServer(this.log));
+    this.clusters = this.own(new ClusterManager(context.secrets, this.log));
+    this.explorer = this.own(new AgentExplorer(this.local, this.clusters));
+    this.mcp = this.own(new AopMcpProvider(this.local));
+  }
+
+  own<T extends vscode.Disposable>(d: T): T {
+    this.disposables.push(d);
+    return d;
+  }
+
+  async activate(): Promise<void> {
+    const started = performance.now();
+    const view = vscode.window.createTreeView('aop.explorer', { treeDataProvider: this.explorer, showCollapseAll: true });
+    this.own(view);
+    this.statusBar = this.own(new AopStatusBar(this.local));
+    const changed = () => {
+      this.explorer.refresh();
+      this.statusBar?.update();
+      view.message = vscode.workspace.isTrusted ? undefined : 'This workspace is not trusted: its agent files are not served.';
+    };
+    this.local.on('changed', changed);
+    this.clusters.on('changed', changed);
+    this.own({ dispose: () => this.local.off('changed', changed) });
+
+    for (const d of registerCommands(this)) this.own(d);
+    this.own(vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, this.mcp));
+
+    this.own(
+      vscode.workspace.onDidChangeConfiguration(async (e) => {
+        if (e.affectsConfiguration('aop.server') || e.affectsConfiguration('aop.agents') || e.affectsConfiguration('aop.openai')) {
+          await this.local.restart();
+          this.mcp.serverChanged();
+          await this.reloadClusters();
+        } else if (e.affectsConfiguration('aop.clusters') || e.affectsConfiguration('aop.discovery') || e.affectsConfiguration('aop.chat')) {
+          await this.reloadClusters();
+        }
+      }),
+    );
+    this.own(
+      vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+        await this.local.restart();
+        this.mcp.serverChanged();
+        await this.reloadClusters();
+      }),
+    );
+
+    // Busy/idle flips of agents show in the tree while calls run.
+    const poll = setInterval(() => {
+      const server = this.local.aop;
+      if (server && server.agents().some((a) => server.executor.runtime(a.name).inFlight > 0)) changed();
+    }, 500);
+    this.own({ dispose: () => clearInterval(poll) });
+
+    await this.local.ensureStarted().catch(() => undefined);
+    await this.reloadClusters();
+    changed();
+
+    const client = startLanguageClient(this.context, this.log);
+    const sendModels = async () => sendKnownModels(client, await vscode.lm.selectChatModels());
+    void sendModels().catch(() => undefined);
+    this.own(vscode.lm.onDidChangeChatModels(() => void sendModels().catch(() => undefined)));
+    this.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
+  }
+
+  /** Rebuilds the clusters from the settings and federates them into the local server. */
+  async reloadClusters(): Promise<void> {
+    await this.clusters.reload(this.local.aop);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.reverse()) {
+      try {
+        d.dispose();
+      } catch {
+        // keep disposing the rest
+      }
+    }
+    this.disposables.length = 0;
+  }
+}
+
+let current: AgentExtension | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<AgentExtension | undefined> {
+  const ext = new AgentExtension(context);
+  context.subscriptions.push(ext);
+  current = ext;
+  try {
+    await ext.activate();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    ext.log.error(`activation failed: ${err instanceof Error ? err.stack ?? message : message}`);
+    void vscode.window.showErrorMessage(`AOP Agents could not start: ${message}`, 'Show Log').then((c) => {
+      if (c) ext.log.show();
+    });
+  }
+  return ext;
+}
+
+export async function deactivate(): Promise<void> {
+  const ext = current;
+  current = undefined;
+  if (ext) {
+    await ext.local.stop().catch(() => undefined);
+    ext.dispose();
+  }
+}
