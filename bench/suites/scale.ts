@@ -3,9 +3,10 @@
  * suites. Each runs in its own child process (`node --expose-gc`) so RSS and heap figures are
  * not polluted by the other suites; the parent reads one JSON line from stdout.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
+import { join } from 'node:path';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
 import { benchAgent, nodeClient, nodeClientWithTransport, rawSessionPost, startAop } from '../lib/fixtures';
 import { gc, summary } from '../lib/stats';
 
@@ -77,28 +78,29 @@ export async function scale(agentCount: number): Promise<Record<string, number>>
   };
 }
 
-class DelayModel implements ChatModel {
-  readonly id = 'delay';
-  constructor(private readonly delayMs: number) {}
-  complete(request: ChatRequest): Promise<ChatResponse> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        request.signal?.removeEventListener('abort', onAbort);
-        resolve({ text: request.task, model: 'delay', finishReason: 'stop' });
-      }, this.delayMs);
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(new Error('aborted'));
-      };
-      request.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
+/** Talks to bench/lib/server-proc.ts over IPC. */
+function ask<T>(child: ChildProcess, msg: string, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (key in m) {
+        child.off('message', on);
+        resolve(m[key] as T);
+      }
+    };
+    child.on('message', on);
+    if (msg) child.send(msg);
+  });
 }
 
+/** 1,000 calls in flight against an AopServer in its own process (model delay 50 ms, capacity known). */
 export async function concurrency(inFlight: number, capacity: number, delayMs: number): Promise<Record<string, number>> {
-  const aop = await startAop([benchAgent('slow', { maxConcurrency: capacity, queueLimit: inFlight, timeout: 120 })], new DelayModel(delayMs));
+  const child = fork(join(__dirname, '../lib/server-proc.ts'), [String(capacity), String(inFlight), String(delayMs)], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await ask<string>(child, '', 'url');
   const agent = new Agent({ keepAlive: true, maxSockets: inFlight + 16, maxFreeSockets: inFlight + 16 });
-  const client = await nodeClient(aop.url, agent);
+  const client = await nodeClient(url, agent);
   // HTTP/1.1 needs one connection per request in flight. Open them in waves of 100 (cheap
   // list_agents calls) so the listen backlog is never overrun: a burst of 1,000 SYNs at once
   // overflows it and costs 1 s SYN retransmits, which would measure TCP, not the server.
@@ -106,16 +108,17 @@ export async function concurrency(inFlight: number, capacity: number, delayMs: n
     await Promise.all(Array.from({ length: k }, () => client.callTool({ name: 'list_agents', arguments: {} })));
   }
   await Promise.all(Array.from({ length: capacity }, () => client.callTool({ name: 'slow', arguments: { task: 'w' } })));
-  gc();
-  const heap0 = process.memoryUsage().heapUsed;
-  const rss0 = process.memoryUsage().rss;
-  let peakHeap = heap0;
-  let peakRss = rss0;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    peakRss = Math.max(peakRss, m.rss);
-  }, 5);
+  const mem0 = await ask<NodeJS.MemoryUsage>(child, 'mem', 'mem');
+  await ask(child, 'peak', 'peak');
+  let peakMem = mem0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const m = await ask<NodeJS.MemoryUsage>(child, 'mem-nogc', 'mem').catch(() => mem0);
+      if (m.heapUsed > peakMem.heapUsed) peakMem = m;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
   let errors = 0;
   let failures = 0;
   const t0 = performance.now();
@@ -130,10 +133,13 @@ export async function concurrency(inFlight: number, capacity: number, delayMs: n
     ),
   );
   const wallMs = performance.now() - t0;
-  clearInterval(sampler);
+  sampling = false;
+  await sampler;
+  const peak = await ask<{ running: number; queued: number }>(child, 'peak', 'peak');
   await client.close();
   agent.destroy();
-  await aop.close();
+  child.send('exit');
+  await new Promise((r) => child.once('exit', r));
   return {
     inFlight,
     capacity,
@@ -142,8 +148,9 @@ export async function concurrency(inFlight: number, capacity: number, delayMs: n
     idealMs: delayMs * Math.ceil(inFlight / capacity),
     errors,
     failures,
-    heapPerCallKiB: (peakHeap - heap0) / inFlight / 1024,
-    rssPerCallKiB: (peakRss - rss0) / inFlight / 1024,
+    peakInServer: peak.running + peak.queued,
+    heapPerCallKiB: (peakMem.heapUsed - mem0.heapUsed) / (peak.running + peak.queued || inFlight) / 1024,
+    rssPerCallKiB: (peakMem.rss - mem0.rss) / (peak.running + peak.queued || inFlight) / 1024,
   };
 }
 

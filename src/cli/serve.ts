@@ -10,6 +10,7 @@ import { federate } from '../core/cluster/federation';
 import { optList, optNumber, optString } from './usage';
 import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
+import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
 
 export const serveCommand: CliCommand = {
@@ -67,7 +68,7 @@ export const serveCommand: CliCommand = {
     const clusters: AopCluster[] = [];
     for (const file of optList(values, 'cluster')) {
       const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id });
-      federate(server, cluster);
+      federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
       cluster.startAutoRefresh();
       clusters.push(cluster);
       cluster.on('health', (h) => {

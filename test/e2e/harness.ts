@@ -25,7 +25,8 @@ export type Page = any;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Browser = any;
 
-const HERE = __dirname;
+// __dirname is wrong when this file is loaded through tsx's ESM path from an .mts script; fall back to cwd.
+const HERE = fs.existsSync(path.join(__dirname, 'harness.ts')) ? __dirname : path.join(process.cwd(), 'test', 'e2e');
 export const SCREENSHOT_DIR = path.join(HERE, 'screenshots');
 
 export const TOOLS = process.env.AOP_E2E_TOOLS || path.join(os.homedir(), '.cache', 'aop-e2e');

@@ -179,7 +179,7 @@ export class AopServer {
     server.setRequestHandler(ListToolsRequestSchema, () => {
       // The list is rebuilt only on change; serialise it once per version, not per request.
       const tools = this.tools.list();
-      if (!preserialized.has(tools)) preserialized.set(tools, JSON.stringify(tools));
+      if (!preserialized.has(tools)) preserialized.set(tools, Buffer.from(JSON.stringify(tools)));
       return { tools };
     });
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {

@@ -31,3 +31,4 @@ export {
 export { OtlpExporter, msToUnixNano, otlpTracesUrl, sendOtlp, toOtlp, writeOtlpFile, type OtlpTraceRequest } from './otlp';
 export { formatDuration, formatTrace } from './format';
 export { defaultTracesDir } from './paths';
+export { traceFederatedCalls } from './federation';

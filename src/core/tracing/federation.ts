@@ -1,0 +1,45 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolCallContext } from '../server/tool-registry';
+import type { ServerTracing } from './invocation';
+import { endRemoteCall } from './invocation';
+import { SPANS_KEY, TRACE_ID_KEY, encodeSpans, extractTraceContext, injectTraceContext } from './propagation';
+
+/** Result `_meta` key the cluster sets: which replica answered (see cluster.ts SERVED_BY_META). */
+const SERVED_BY = 'aop/served_by';
+
+/**
+ * A `FederationHooks.wrapCall` that traces re-exported calls: an `aop.remote <tool>` CLIENT span
+ * (continuing the incoming traceparent, if any), the traceparent forwarded to the remote server,
+ * its spans absorbed, and — when our caller sent a traceparent — our whole fragment (the remote
+ * span plus everything absorbed below it) returned in the result `_meta["aop/spans"]`.
+ *
+ *   federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) })
+ */
+export function traceFederatedCalls(tracing: ServerTracing) {
+  return async (
+    tool: string,
+    ctx: ToolCallContext,
+    forward: (meta: Record<string, unknown>) => Promise<CallToolResult>,
+  ): Promise<CallToolResult> => {
+    const continued = extractTraceContext(ctx.meta) !== undefined;
+    const span = tracing.startRemoteCall(tool, {}, ctx.meta);
+    let result: CallToolResult;
+    try {
+      result = await forward(injectTraceContext({}, span));
+    } catch (err) {
+      endRemoteCall(span, undefined, err);
+      throw err;
+    }
+    const served = result._meta?.[SERVED_BY] as { server?: unknown; url?: unknown; attempts?: unknown } | undefined;
+    if (served) {
+      if (typeof served.server === 'string') span.setAttribute('aop.remote.server', served.server);
+      if (typeof served.url === 'string') span.setAttribute('url.full', served.url);
+      if (typeof served.attempts === 'number') span.setAttribute('aop.remote.attempts', served.attempts);
+    }
+    endRemoteCall(span, result);
+    const meta: Record<string, unknown> = { ...result._meta, [TRACE_ID_KEY]: span.traceId };
+    if (continued) meta[SPANS_KEY] = encodeSpans(span.traceId, span.local.spans);
+    else delete meta[SPANS_KEY];
+    return { ...result, _meta: meta };
+  };
+}
