@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { AopCluster } from '../core/cluster/cluster';
 import { envLookup, parseClusterConfig, type ClusterConfigInput } from '../core/cluster/config';
 import { federate } from '../core/cluster/federation';
+import { traceFederatedCalls } from '../core/tracing/federation';
 import type { AopServer } from '../core/server/aop-server';
 import { readSettings } from './settings';
 
@@ -83,7 +84,7 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
     let budget = maxRemoteTools;
     for (const cluster of this.clusters) {
       const share = { remaining: () => budget, take: (n: number) => (budget -= n) };
-      this.unfederate.push(federate(server, cluster, { budget: share }));
+      this.unfederate.push(federate(server, cluster, { budget: share, wrapCall: traceFederatedCalls(server.tracing) }));
     }
   }
 

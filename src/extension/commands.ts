@@ -5,6 +5,7 @@ import type { AgentExtension } from './extension';
 import type { NodeView } from './explorer/nodes';
 import { agentTemplate, validateAgentName } from './agent-template';
 import { formatMs } from './explorer/nodes';
+import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
 
@@ -108,7 +109,21 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
       if (cluster) {
         const c = ext.clusters.get(cluster);
         if (!c) throw new Error(`cluster ${cluster} is gone`);
-        return c.call(tool!, { task }, { signal: controller.signal, onprogress: (p) => report(p.progress) });
+        // Traced like a federated call: the remote server's spans are stitched under this one.
+        const tracing = ext.local.aop?.tracing;
+        const span = tracing?.startRemoteCall(tool!, { server: `cluster ${cluster}` });
+        try {
+          const r = await c.call(tool!, { task }, {
+            signal: controller.signal,
+            onprogress: (p) => report(p.progress),
+            meta: span ? tracedMeta(span) : undefined,
+          });
+          if (span) endRemoteCall(span, r);
+          return r;
+        } catch (err) {
+          if (span) endRemoteCall(span, undefined, err);
+          throw err;
+        }
       }
       const server = await ext.local.ensureStarted();
       const entry = server?.tools.get(tool!);

@@ -5,6 +5,8 @@ import { AgentExplorer } from './explorer/tree';
 import { LocalServer } from './local-server';
 import { AopMcpProvider, MCP_PROVIDER_ID } from './mcp-provider';
 import { AopStatusBar } from './status-bar';
+import { Metrics } from '../core/tracing/metrics';
+import { TraceStore } from '../core/tracing/store';
 import { sendKnownModels, startLanguageClient } from './language-client';
 
 /**
@@ -20,9 +22,18 @@ export class AgentExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private statusBar?: AopStatusBar;
 
+  readonly traces: TraceStore;
+  readonly metrics = new Metrics();
+
   constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('AOP', { log: true }));
-    this.local = this.own(new LocalServer(this.log));
+    const storage = context.storageUri ?? context.globalStorageUri;
+    this.traces = new TraceStore({
+      dir: vscode.Uri.joinPath(storage, 'traces').fsPath,
+      onError: (err) => this.log.warn(`trace store: ${err instanceof Error ? err.message : String(err)}`),
+    });
+    this.own({ dispose: () => void this.traces.flush() });
+    this.local = this.own(new LocalServer(this.log, this.traces, this.metrics));
     this.clusters = this.own(new ClusterManager(context.secrets, this.log));
     this.explorer = this.own(new AgentExplorer(this.local, this.clusters));
     this.mcp = this.own(new AopMcpProvider(this.local));
@@ -35,6 +46,7 @@ export class AgentExtension implements vscode.Disposable {
 
   async activate(): Promise<void> {
     const started = performance.now();
+    await this.traces.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`));
     const view = vscode.window.createTreeView('aop.explorer', { treeDataProvider: this.explorer, showCollapseAll: true });
     this.own(view);
     this.statusBar = this.own(new AopStatusBar(this.local));

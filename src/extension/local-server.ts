@@ -7,6 +7,8 @@ import { createModelResolver } from '../core/models/resolver';
 import { AopServer, type Logger } from '../core/server/aop-server';
 import { bindCatalog } from '../core/server/catalog-binding';
 import { EditorChatModel } from './editor-model';
+import type { TraceStore } from '../core/tracing/store';
+import type { Metrics } from '../core/tracing/metrics';
 import { readSettings } from './settings';
 
 export type LocalServerState = 'stopped' | 'starting' | 'running' | 'untrusted' | 'failed';
@@ -26,7 +28,9 @@ export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    private readonly setup: (server: AopServer) => void = () => {},
+    /** One store for the window: traces survive server restarts and feed the trace panel. */
+    private readonly traceStore?: TraceStore,
+    private readonly metrics?: Metrics,
   ) {
     super();
   }
@@ -78,6 +82,8 @@ export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode
         port: settings.port,
         token: this.token,
         models: createModelResolver({ defaultBaseUrl: settings.openAiBaseUrl, editor: () => editor }),
+        traceStore: this.traceStore,
+        metrics: this.metrics,
         logger,
       });
       this.unbind = bindCatalog(server, catalog);
@@ -86,7 +92,6 @@ export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode
         for (const d of diags) this.log.warn(`${file}:${d.line}:${d.column} ${d.message}`);
       });
       catalog.watch();
-      this.setup(server);
       const { url } = await server.listen();
       this.catalog = catalog;
       this.server = server;

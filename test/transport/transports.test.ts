@@ -1,0 +1,379 @@
+/**
+ * Both Node-native transports against real servers: our AopServer (NodeHttpServerTransport) and
+ * the SDK's McpServer + StreamableHTTPServerTransport (SSE-only answers).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createServer, request, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { NodeHttpClientTransport, SseParser } from '../../src/core/cluster/http-client-transport';
+import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
+import { AopServer } from '../../src/core/server/aop-server';
+import { makeAgent } from '../support/agents';
+import { waitUntil } from '../support/aop';
+
+/** Streams its answer in three parts (so progress flows), waits `delayMs` first when the task says "slow". */
+class StreamingModel implements ChatModel {
+  readonly id = 'streaming';
+  complete(request: ChatRequest): Promise<ChatResponse> {
+    return new Promise((resolve, reject) => {
+      const slow = request.task.startsWith('slow');
+      const parts = ['one ', 'two ', 'three'];
+      let i = 0;
+      const tick = () => {
+        if (request.signal?.aborted) return reject(new Error('aborted'));
+        if (i < parts.length && request.task.startsWith('stream')) {
+          request.onText?.(parts[i++]);
+          setTimeout(tick, 60);
+          return;
+        }
+        resolve({ text: `answer to ${request.task}`, model: 'streaming' });
+      };
+      setTimeout(tick, slow ? 2000 : 0);
+      request.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+  }
+}
+
+async function startAop(token?: string): Promise<{ server: AopServer; url: string; port: number }> {
+  const server = new AopServer({ port: 0, token, models: () => new StreamingModel(), initialBackoffMs: 10 });
+  server.setAgents([makeAgent({ name: 'echo', maxRetries: 0 })]);
+  const { url, port } = await server.listen();
+  return { server, url, port };
+}
+
+async function startSdkServer(): Promise<{ url: string; close(): Promise<void>; mcp: () => McpServer[] }> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const servers: McpServer[] = [];
+  const http: HttpServer = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const sid = req.headers['mcp-session-id'] as string | undefined;
+    let t = sid ? sessions.get(sid) : undefined;
+    if (!t && req.method === 'POST' && isInitializeRequest(body)) {
+      const nt = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, nt) });
+      const mcp = new McpServer({ name: 'sdk', version: '0' });
+      mcp.registerTool('echo', { inputSchema: { task: z.string() } }, async ({ task }, extra) => {
+        const token = extra._meta?.progressToken;
+        if (token !== undefined) {
+          for (let i = 1; i <= 3; i++) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i } });
+        }
+        return { content: [{ type: 'text', text: `sdk: ${task}` }] };
+      });
+      servers.push(mcp);
+      await mcp.connect(nt);
+      t = nt;
+    }
+    if (!t) {
+      res.writeHead(404).end();
+      return;
+    }
+    await t.handleRequest(req, res, body);
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    mcp: () => servers,
+    async close() {
+      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      await new Promise<void>((r) => {
+        http.close(() => r());
+        http.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function connect(url: string, headers?: Record<string, string>): Promise<{ client: Client; transport: NodeHttpClientTransport }> {
+  const client = new Client({ name: 'transport-test', version: '0' });
+  const transport = new NodeHttpClientTransport(new URL(url), { headers });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+/** Raw HTTP, to see exactly what the server answers. */
+function raw(
+  port: number,
+  method: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/mcp', method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+        // a GET stream never ends: answer with what the headers say
+        if (method === 'GET') {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+          req.destroy();
+        }
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      if (method === 'GET' && res.statusCode === 200) {
+        resolve({ status: 200, headers: res.headers, body: '' });
+        req.destroy();
+      }
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+
+async function rawSession(port: number, protocolVersion = '2025-06-18'): Promise<string> {
+  const init = await raw(
+    port,
+    'POST',
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }),
+    JSON_HEADERS,
+  );
+  assert.equal(init.status, 200);
+  assert.match(String(init.headers['content-type']), /application\/json/);
+  const sid = init.headers['mcp-session-id'] as string;
+  assert.ok(sid);
+  const note = await raw(port, 'POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), {
+    ...JSON_HEADERS,
+    'Mcp-Session-Id': sid,
+    'MCP-Protocol-Version': protocolVersion,
+  });
+  assert.equal(note.status, 202);
+  assert.equal(note.body, '');
+  return sid;
+}
+
+describe('NodeHttpClientTransport → AopServer (NodeHttpServerTransport)', () => {
+  let aop: Awaited<ReturnType<typeof startAop>>;
+  const token = 'tok-123';
+  before(async () => {
+    aop = await startAop(token);
+  });
+  after(() => aop.server.close());
+
+  test('a short call comes back as application/json (fast path)', async () => {
+    const sid = await rawSession(aop.port);
+    const r = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { task: 'hi' } } }), {
+      ...JSON_HEADERS,
+      Authorization: `Bearer ${token}`,
+      'Mcp-Session-Id': sid,
+      'MCP-Protocol-Version': '2025-06-18',
+    });
+    // (the raw session above went without the token: the guard runs first)
+    assert.equal(r.status, 401);
+  });
+
+  test('JSON answers, SSE with progress, concurrent calls on one session', async () => {
+    const { client, transport } = await connect(aop.url, { Authorization: `Bearer ${token}` });
+    assert.ok(transport.sessionId);
+    assert.equal(transport.protocolVersion !== undefined, true);
+    const r = await client.callTool({ name: 'echo', arguments: { task: 'hi' } });
+    assert.deepEqual(r.structuredContent, { result: 'answer to hi', success: true, error: null });
+
+    const progress: number[] = [];
+    const streamed = await client.callTool({ name: 'echo', arguments: { task: 'stream me' } }, undefined, {
+      onprogress: (p) => progress.push(p.progress),
+    });
+    assert.equal((streamed.structuredContent as { success: boolean }).success, true);
+    assert.ok(progress.length >= 1, 'progress notifications arrive over SSE before the answer');
+
+    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => client.callTool({ name: 'echo', arguments: { task: `t${i}` } })));
+    many.forEach((m, i) => assert.equal((m.structuredContent as { result: string }).result, `answer to t${i}`));
+    await client.close();
+  });
+
+  test('GET stream delivers tools/list_changed; DELETE on close ends the session', async () => {
+    const { client, transport } = await connect(aop.url, { Authorization: `Bearer ${token}` });
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    await waitUntil(() => aop.server.sessionCount >= 1, 2000, 'session');
+    await new Promise((r) => setTimeout(r, 100)); // GET stream opens after notifications/initialized
+    aop.server.upsertAgent(makeAgent({ name: 'newcomer' }));
+    await waitUntil(() => changed >= 1, 3000, 'tools/list_changed');
+    aop.server.removeAgent('newcomer');
+    const sid = transport.sessionId!;
+    const before = aop.server.sessionCount;
+    await client.close();
+    assert.equal(aop.server.sessionCount, before - 1, 'DELETE removed the session');
+    const r = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }), {
+      ...JSON_HEADERS,
+      Authorization: `Bearer ${token}`,
+      'Mcp-Session-Id': sid,
+    });
+    assert.equal(r.status, 404);
+  });
+
+  test('cancelling a call aborts it on both sides', async () => {
+    const { client } = await connect(aop.url, { Authorization: `Bearer ${token}` });
+    const ctrl = new AbortController();
+    const call = client.callTool({ name: 'echo', arguments: { task: 'slow one' } }, undefined, { signal: ctrl.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    ctrl.abort();
+    await assert.rejects(call);
+    assert.ok(Date.now() - t0 < 1000);
+    await waitUntil(() => aop.server.executor.queueStats('echo').running === 0, 3000, 'server-side abort');
+    await client.close();
+  });
+
+  test('wrong token → a clear rejected connect', async () => {
+    const client = new Client({ name: 't', version: '0' });
+    await assert.rejects(client.connect(new NodeHttpClientTransport(new URL(aop.url), { headers: { Authorization: 'Bearer nope' } })), /401/);
+  });
+});
+
+describe('NodeHttpServerTransport: spec details (raw HTTP)', () => {
+  let aop: Awaited<ReturnType<typeof startAop>>;
+  before(async () => {
+    aop = await startAop();
+  });
+  after(() => aop.server.close());
+
+  test('bad session 404, missing session 400, unsupported protocol version 400', async () => {
+    const sid = await rawSession(aop.port);
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    assert.equal((await raw(aop.port, 'POST', list, { ...JSON_HEADERS, 'Mcp-Session-Id': 'nope' })).status, 404);
+    assert.equal((await raw(aop.port, 'POST', list, JSON_HEADERS)).status, 400);
+    for (const v of ['invalid-protocol-version', '2000-01-01', '2099-01-01']) {
+      const r = await raw(aop.port, 'POST', list, { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': v });
+      assert.equal(r.status, 400, v);
+      assert.match(JSON.parse(r.body).error.message, /Unsupported protocol version/);
+    }
+    const ok = await raw(aop.port, 'POST', list, { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-11-25' });
+    assert.equal(ok.status, 200);
+    assert.ok(JSON.parse(ok.body).result.tools.length > 0);
+  });
+
+  test('Accept: 406 when neither JSON nor SSE is acceptable; GET needs text/event-stream', async () => {
+    const sid = await rawSession(aop.port);
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    const h = { 'Content-Type': 'application/json', 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' };
+    assert.equal((await raw(aop.port, 'POST', list, { ...h, Accept: 'text/html' })).status, 406);
+    const sseOnly = await raw(aop.port, 'POST', list, { ...h, Accept: 'text/event-stream' });
+    assert.equal(sseOnly.status, 200);
+    assert.match(String(sseOnly.headers['content-type']), /text\/event-stream/);
+    assert.match(sseOnly.body, /^event: message\ndata: \{/);
+    assert.equal((await raw(aop.port, 'GET', undefined, { Accept: 'application/json', 'Mcp-Session-Id': sid })).status, 406);
+  });
+
+  test('one GET stream per session (409 for a second), 415 for a non-JSON body type', async () => {
+    const sid = await rawSession(aop.port);
+    const h = { Accept: 'text/event-stream', 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' };
+    const keep = request({ host: '127.0.0.1', port: aop.port, path: '/mcp', method: 'GET', headers: h });
+    const first = await new Promise<number>((resolve, reject) => {
+      keep.on('response', (res) => resolve(res.statusCode ?? 0));
+      keep.on('error', reject);
+      keep.end();
+    });
+    assert.equal(first, 200);
+    assert.equal((await raw(aop.port, 'GET', undefined, h)).status, 409);
+    keep.destroy();
+    const r = await raw(aop.port, 'POST', '{}', { Accept: 'application/json, text/event-stream', 'Content-Type': 'text/plain', 'Mcp-Session-Id': sid });
+    assert.equal(r.status, 415);
+  });
+
+  test('batches: accepted for 2025-03-26 (JSON array answer), rejected with 400 from 2025-06-18', async () => {
+    const old = await rawSession(aop.port, '2025-03-26');
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: 901, method: 'ping' },
+      { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 'x', progress: 1 } },
+      { jsonrpc: '2.0', id: 902, method: 'tools/list' },
+    ]);
+    const ok = await raw(aop.port, 'POST', batch, { ...JSON_HEADERS, 'Mcp-Session-Id': old, 'MCP-Protocol-Version': '2025-03-26' });
+    assert.equal(ok.status, 200);
+    const answers = JSON.parse(ok.body) as Array<{ id: number }>;
+    assert.deepEqual(answers.map((a) => a.id).sort(), [901, 902]);
+
+    const sid = await rawSession(aop.port, '2025-06-18');
+    const pings = JSON.stringify([
+      { jsonrpc: '2.0', id: 901, method: 'ping' },
+      { jsonrpc: '2.0', id: 902, method: 'ping' },
+    ]);
+    const no = await raw(aop.port, 'POST', pings, { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' });
+    assert.equal(no.status, 400);
+    assert.equal(typeof JSON.parse(no.body).error.code, 'number');
+    // without the header the negotiated version decides
+    const no2 = await raw(aop.port, 'POST', pings, { ...JSON_HEADERS, 'Mcp-Session-Id': sid });
+    assert.equal(no2.status, 400);
+  });
+
+  test('a second initialize on a session is refused; DELETE → 200 then 404', async () => {
+    const sid = await rawSession(aop.port);
+    const h = { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' };
+    const del = await raw(aop.port, 'DELETE', undefined, h);
+    assert.equal(del.status, 200);
+    assert.equal((await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), h)).status, 404);
+  });
+});
+
+describe('NodeHttpClientTransport → bare SDK server (SSE answers only)', () => {
+  let sdk: Awaited<ReturnType<typeof startSdkServer>>;
+  before(async () => {
+    sdk = await startSdkServer();
+  });
+  after(() => sdk.close());
+
+  test('calls, progress over SSE, concurrent calls, list_changed over GET', async () => {
+    const { client } = await connect(sdk.url);
+    const r = await client.callTool({ name: 'echo', arguments: { task: 'x' } });
+    assert.deepEqual(r.content, [{ type: 'text', text: 'sdk: x' }]);
+    const progress: number[] = [];
+    await client.callTool({ name: 'echo', arguments: { task: 'p' } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+    assert.deepEqual(progress, [1, 2, 3]);
+    const many = await Promise.all(Array.from({ length: 30 }, (_, i) => client.callTool({ name: 'echo', arguments: { task: `${i}` } })));
+    assert.equal(many.length, 30);
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    await new Promise((r) => setTimeout(r, 100));
+    sdk.mcp()[0].registerTool('added', { inputSchema: {} }, async () => ({ content: [] }));
+    await waitUntil(() => changed >= 1, 3000, 'tools/list_changed from the SDK server');
+    await client.close();
+  });
+});
+
+describe('NodeHttpClientTransport: failures', () => {
+  test('server not running → "not reachable", not a hang', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const client = new Client({ name: 't', version: '0' });
+    await assert.rejects(client.connect(new NodeHttpClientTransport(new URL(`http://127.0.0.1:${port}/mcp`))), /not reachable/);
+  });
+
+  test('server dies during a call → the call fails fast; later calls report "not reachable"', async () => {
+    const aop = await startAop();
+    const { client } = await connect(aop.url);
+    const call = client.callTool({ name: 'echo', arguments: { task: 'slow call' } });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await aop.server.close();
+    await assert.rejects(call);
+    assert.ok(Date.now() - t0 < 1500, 'no hang');
+    await assert.rejects(client.callTool({ name: 'echo', arguments: { task: 'again' } }), /not reachable|lost/);
+    await client.close();
+  });
+});
+
+describe('SseParser', () => {
+  test('events split anywhere, CRLF and CR line ends, comments, multi-line data', () => {
+    const got: Array<[string, string]> = [];
+    const p = new SseParser((e, d) => got.push([e, d]));
+    const text = ': hi\r\nevent: message\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata: x\rdata: y\r\rid: 5\ndata:\n\n';
+    for (const ch of text) p.push(ch);
+    assert.deepEqual(got, [
+      ['message', '{"a":\n1}'],
+      ['message', 'x\ny'],
+      ['message', ''],
+    ]);
+  });
+});
