@@ -160,18 +160,6 @@ describe('NodeHttpClientTransport → AopServer (NodeHttpServerTransport)', () =
   });
   after(() => aop.server.close());
 
-  test('a short call comes back as application/json (fast path)', async () => {
-    const sid = await rawSession(aop.port);
-    const r = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { task: 'hi' } } }), {
-      ...JSON_HEADERS,
-      Authorization: `Bearer ${token}`,
-      'Mcp-Session-Id': sid,
-      'MCP-Protocol-Version': '2025-06-18',
-    });
-    // (the raw session above went without the token: the guard runs first)
-    assert.equal(r.status, 401);
-  });
-
   test('JSON answers, SSE with progress, concurrent calls on one session', async () => {
     const { client, transport } = await connect(aop.url, { Authorization: `Bearer ${token}` });
     assert.ok(transport.sessionId);
@@ -237,6 +225,26 @@ describe('NodeHttpServerTransport: spec details (raw HTTP)', () => {
     aop = await startAop();
   });
   after(() => aop.server.close());
+
+  test('fast path: tools/call answers application/json; progress switches the answer to SSE', async () => {
+    const sid = await rawSession(aop.port);
+    const h = { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' };
+    const r = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { task: 'hi' } } }), h);
+    assert.equal(r.status, 200);
+    assert.match(String(r.headers['content-type']), /^application\/json/);
+    assert.equal(JSON.parse(r.body).result.structuredContent.result, 'answer to hi');
+    const s = await raw(
+      aop.port,
+      'POST',
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { task: 'stream' }, _meta: { progressToken: 7 } } }),
+      h,
+    );
+    assert.equal(s.status, 200);
+    assert.match(String(s.headers['content-type']), /^text\/event-stream/);
+    const events = s.body.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.split('data: ')[1]));
+    assert.equal(events[0].method, 'notifications/progress');
+    assert.equal(events.at(-1).id, 3);
+  });
 
   test('bad session 404, missing session 400, unsupported protocol version 400', async () => {
     const sid = await rawSession(aop.port);
