@@ -268,6 +268,26 @@ export class NodeHttpClientTransport implements Transport {
         if (type.startsWith('text/event-stream')) {
           res.setEncoding('utf8');
           const unanswered = new Set(requestIds);
+          // The SDK Protocol handles notifications one microtask late but responses at once: a
+          // response parsed in the same chunk as the progress before it would overtake it (and
+          // the progress be dropped as "unknown token"). Such a response waits one macrotask.
+          let notifiedThisChunk = false;
+          let deferred: JSONRPCMessage[] | undefined;
+          const flush = () => {
+            const list = deferred ?? [];
+            deferred = undefined;
+            for (const x of list) this.onmessage?.(x);
+          };
+          const deliver = (msg: JSONRPCMessage, isResponse: boolean) => {
+            if (deferred) deferred.push(msg);
+            else if (isResponse && notifiedThisChunk) {
+              deferred = [msg];
+              setImmediate(flush);
+            } else {
+              if (!isResponse) notifiedThisChunk = true;
+              this.onmessage?.(msg);
+            }
+          };
           const parser = new SseParser((event, data) => {
             if (event !== 'message' || !data) return;
             let msg: unknown;
@@ -279,14 +299,18 @@ export class NodeHttpClientTransport implements Transport {
             }
             if (!isMessage(msg)) return;
             const id = (msg as { id?: RequestId }).id;
-            if (id !== undefined && !('method' in msg)) unanswered.delete(id);
-            this.onmessage?.(msg);
+            const isResponse = id !== undefined && !('method' in msg);
+            if (isResponse) unanswered.delete(id);
+            deliver(msg, isResponse);
             if (unanswered.size === 0 && requestIds.length) {
               // all answers are in; the server ends the stream, we need not wait for it
               done();
             }
           });
-          res.on('data', (c: string) => parser.push(c));
+          res.on('data', (c: string) => {
+            notifiedThisChunk = false;
+            parser.push(c);
+          });
           res.on('end', () => {
             if (unanswered.size === 0) return done();
             done(new McpHttpError(`MCP server at ${this.url.href} ended the response stream before answering`, status, 'ESTREAMEND'));
