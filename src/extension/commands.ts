@@ -6,6 +6,7 @@ import type { NodeView } from './explorer/nodes';
 import { agentTemplate, validateAgentName } from './agent-template';
 import { formatMs } from './explorer/nodes';
 import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
+import { TracePanel, exportTraces } from './trace-panel';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
 
@@ -21,6 +22,8 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyServerUrl': copyServerUrl,
   'aop.openDefinition': openDefinition,
   'aop.copyToolName': copyToolName,
+  'aop.showTraces': (ext, arg) => TracePanel.show(ext, { agent: toolOf(arg).tool }),
+  'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
 };
 
 export function registerCommands(ext: AgentExtension): vscode.Disposable[] {

@@ -8,6 +8,7 @@ import { AopStatusBar } from './status-bar';
 import { Metrics } from '../core/tracing/metrics';
 import { TraceStore } from '../core/tracing/store';
 import { sendKnownModels, startLanguageClient } from './language-client';
+import { TracePanel } from './trace-panel';
 
 /**
  * The one object that owns everything the extension creates; disposing it disposes all of it
@@ -46,6 +47,7 @@ export class AgentExtension implements vscode.Disposable {
 
   async activate(): Promise<void> {
     const started = performance.now();
+    this.own(TracePanel.registerSerializer(this)); // first: a restored Traces panel waits for it
     await this.traces.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`));
     const view = vscode.window.createTreeView('aop.explorer', { treeDataProvider: this.explorer, showCollapseAll: true });
     this.own(view);

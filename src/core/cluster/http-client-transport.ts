@@ -271,7 +271,9 @@ export class NodeHttpClientTransport implements Transport {
           // The SDK Protocol handles notifications one microtask late but responses at once: a
           // response parsed in the same chunk as the progress before it would overtake it (and
           // the progress be dropped as "unknown token"). Such a response waits one macrotask.
-          let notifiedThisChunk = false;
+          // (One socket read can emit several 'data' events synchronously, so "recent" is
+          // measured in macrotasks, not chunks.)
+          let notifiedRecently = false;
           let deferred: JSONRPCMessage[] | undefined;
           const flush = () => {
             const list = deferred ?? [];
@@ -280,11 +282,14 @@ export class NodeHttpClientTransport implements Transport {
           };
           const deliver = (msg: JSONRPCMessage, isResponse: boolean) => {
             if (deferred) deferred.push(msg);
-            else if (isResponse && notifiedThisChunk) {
+            else if (isResponse && notifiedRecently) {
               deferred = [msg];
               setImmediate(flush);
             } else {
-              if (!isResponse) notifiedThisChunk = true;
+              if (!isResponse && !notifiedRecently) {
+                notifiedRecently = true;
+                setImmediate(() => (notifiedRecently = false));
+              }
               this.onmessage?.(msg);
             }
           };
@@ -307,10 +312,7 @@ export class NodeHttpClientTransport implements Transport {
               done();
             }
           });
-          res.on('data', (c: string) => {
-            notifiedThisChunk = false;
-            parser.push(c);
-          });
+          res.on('data', (c: string) => parser.push(c));
           res.on('end', () => {
             if (unanswered.size === 0) return done();
             done(new McpHttpError(`MCP server at ${this.url.href} ended the response stream before answering`, status, 'ESTREAMEND'));

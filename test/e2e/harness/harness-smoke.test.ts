@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startVSCode, toolsAvailable, TOOLS, listLogFiles, type VSCode } from './harness.js';
+import { startVSCode, toolsAvailable, TOOLS, listLogFiles, type VSCode } from '../harness.js';
 
-const HERE = __dirname;
+const HERE = path.join(__dirname, '..');
 const FIXTURE = path.join(HERE, 'fixtures', 'hello-ext');
 const skip = process.env.AOP_E2E !== '1'
   ? 'set AOP_E2E=1 to run e2e tests'
