@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolResultSchema,
+  ListToolsResultSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
   type Tool,
@@ -255,7 +256,12 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
         const tools: Tool[] = [];
         let cursor: string | undefined;
         do {
-          const page = await client.listTools(cursor ? { cursor } : {}, { timeout: timeoutMs, signal });
+          // A raw request: Client.listTools() compiles an output validator per tool (seconds for 10k tools).
+          const page = await client.request(
+            { method: 'tools/list', params: cursor ? { cursor } : {} },
+            ListToolsResultSchema,
+            { timeout: timeoutMs, signal },
+          );
           tools.push(...page.tools);
           cursor = page.nextCursor;
         } while (cursor);
@@ -328,8 +334,8 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       const result = await this.breaker.execute(async () => {
         const client = await this.session(Math.min(opts.timeoutMs, 10_000), opts.signal);
         try {
-          return (await client.callTool(
-            { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) },
+          return (await client.request(
+            { method: 'tools/call', params: { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) } },
             CallToolResultSchema,
             {
               timeout: opts.timeoutMs,
