@@ -1,6 +1,6 @@
 // Bundles the extension, language server and CLI (node, cjs, `vscode` external) and the webview (browser).
 import { build, context } from 'esbuild';
-import { existsSync, chmodSync } from 'node:fs';
+import { existsSync, chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -38,7 +38,11 @@ if (existsSync('webview/main.ts')) {
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+    // webview/main.ts imports its CSS: esbuild writes dist/webview.css beside dist/webview.js
   });
+  // the codicon font + css, served to the webview from dist/ (its only localResourceRoot)
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
 }
 
 if (watch) {

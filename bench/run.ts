@@ -26,7 +26,7 @@ async function child(args: string[], extra: string[] = []): Promise<Record<strin
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
-async function profile(which: 'sdk' | 'ours', calls: number): Promise<string> {
+async function profile(which: 'sdk' | 'ours' | 'fed', calls: number): Promise<string> {
   const dir = join(out, `profile-${which}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

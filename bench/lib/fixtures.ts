@@ -13,6 +13,9 @@ import { InstantChatModel } from '../../src/core/models/instant';
 import type { ChatModel } from '../../src/core/models/types';
 import { AopServer } from '../../src/core/server/aop-server';
 import { NodeHttpClientTransport } from '../../src/core/cluster/http-client-transport';
+import { AopCluster } from '../../src/core/cluster/cluster';
+import { parseClusterConfig } from '../../src/core/cluster/config';
+import { federate } from '../../src/core/cluster/federation';
 
 export interface Closeable {
   close(): Promise<void>;
@@ -212,4 +215,35 @@ export function rawSessionPost(url: string, sessionId: string, body: string, age
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Our cluster client (AopCluster: NodeHttpClientTransport, raw client.request, breaker, routing) on the given servers. */
+export async function clusterClient(urls: string[], over: Record<string, unknown> = {}): Promise<AopCluster> {
+  const cluster = new AopCluster(parseClusterConfig({ name: 'bench', servers: urls, ...over }));
+  await cluster.discover();
+  return cluster;
+}
+
+/**
+ * One federation hop: server B (no agents of its own) re-exports server A's agents through an
+ * AopCluster (`federate()`); a call to B's `bench__<agent>` goes client → B → A.
+ */
+export async function startFederatedPair(
+  agents: AgentDefinition[],
+): Promise<{ a: { server: AopServer; url: string }; b: { server: AopServer; url: string } } & Closeable> {
+  const a = await startAop(agents);
+  const b = await startAop([]);
+  const upstream = new AopCluster(parseClusterConfig({ name: 'bench', servers: [a.url] }), { selfId: b.server.id });
+  await upstream.discover();
+  const stop = federate(b.server, upstream);
+  return {
+    a,
+    b,
+    async close() {
+      stop();
+      await upstream.close();
+      await b.close();
+      await a.close();
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * entry to `latencyRows()`.
  */
 import { Agent } from 'node:http';
-import { benchAgent, nodeClient, rawPoster, sdkClient, startAop, startRawEcho, startSdkServer } from '../lib/fixtures';
+import { benchAgent, clusterClient, nodeClient, rawPoster, sdkClient, startAop, startFederatedPair, startRawEcho, startSdkServer } from '../lib/fixtures';
 import { median, ms, summary, type ResultRow } from '../lib/stats';
 
 export interface RowInstance {
@@ -15,7 +15,7 @@ export interface RowInstance {
 export interface Row {
   name: string;
   /** Role in the verdicts: the wire limit, the baseline, ours, or extra information. */
-  role: 'wire' | 'sdk' | 'ours' | 'info';
+  role: 'wire' | 'sdk' | 'ours' | 'hop' | 'info';
   setup(): Promise<RowInstance>;
 }
 
@@ -43,8 +43,26 @@ export function latencyRows(): Row[] {
       },
     },
     {
-      name: 'ours: SDK Client + NodeHttpClientTransport → AopServer (instant model)',
+      name: 'ours: cluster client (AopCluster.call) → AopServer (instant model)',
       role: 'ours',
+      async setup() {
+        const s = await startAop([benchAgent('echo')]);
+        const c = await clusterClient([s.url]);
+        return { call: () => c.call('echo', ARGS), close: async () => (await c.close(), await s.close()) };
+      },
+    },
+    {
+      name: 'ours, one federation hop: cluster client → AopServer B → (federate) → AopServer A',
+      role: 'hop',
+      async setup() {
+        const p = await startFederatedPair([benchAgent('echo')]);
+        const c = await clusterClient([p.b.url]);
+        return { call: () => c.call('bench__echo', ARGS), close: async () => (await c.close(), await p.close()) };
+      },
+    },
+    {
+      name: 'SDK Client (callTool) + NodeHttpClientTransport → AopServer',
+      role: 'info',
       async setup() {
         const s = await startAop([benchAgent('echo')]);
         const c = await nodeClient(s.url);
@@ -113,6 +131,7 @@ export async function runLatency(opts: { rounds: number; callsPerRound: number; 
     measured: `${ms(s.p50)} / ${ms(s.p99)}`,
     ok: s.row.role === 'ours' ? s.p50 <= 1.0 : undefined,
   }));
+  const hop = stats.find((s) => s.row.role === 'hop')!;
   const speedup = sdk.p50 / ours.p50;
   out.push({
     suite: 'latency',
@@ -123,24 +142,35 @@ export async function runLatency(opts: { rounds: number; callsPerRound: number; 
   });
   out.push({
     suite: 'latency',
-    what: 'ours vs raw keep-alive HTTP round trip, p50',
+    what: 'ours vs raw keep-alive HTTP round trip, p50 (median of per-round ratios in brackets)',
     goal: '≤ 5× the wire',
-    measured: `${(ours.p50 / wire.p50).toFixed(2)}×`,
+    measured: `${(ours.p50 / wire.p50).toFixed(2)}× (${median(roundP50[stats.indexOf(ours)].map((x, k) => x / roundP50[stats.indexOf(wire)][k])).toFixed(2)}×)`,
     ok: ours.p50 / wire.p50 <= 5,
+  });
+  const hi = stats.indexOf(hop);
+  const oi = stats.indexOf(ours);
+  out.push({
+    suite: 'latency',
+    what: 'one federation hop vs direct (cluster client), p50 (median of per-round ratios in brackets)',
+    goal: '≤ 2.2×',
+    measured: `${(hop.p50 / ours.p50).toFixed(2)}× (${median(roundP50[hi].map((x, k) => x / roundP50[oi][k])).toFixed(2)}×)`,
+    ok: hop.p50 / ours.p50 <= 2.2,
   });
   return out;
 }
 
-/** Throughput with `callers` concurrent callers on one client session, SDK pair vs ours, interleaved. */
+/** Throughput with `callers` concurrent callers, bare SDK pair vs our cluster client (and the SDK Client on our transport), interleaved. */
 export async function runThroughput(opts: { callers: number; seconds: number; rounds: number; log: (s: string) => void }): Promise<ResultRow[]> {
   const sdkServer = await startSdkServer();
   const aop = await startAop([benchAgent('echo')]);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.callers * 2 });
   const sdk = await sdkClient(sdkServer.url);
-  const ours = await nodeClient(aop.url, agent);
+  const node = await nodeClient(aop.url, agent);
+  const cluster = await clusterClient([aop.url]);
   const pairs = [
-    { name: 'bare SDK pair', client: sdk, rates: [] as number[], errors: 0 },
-    { name: 'ours', client: ours, rates: [] as number[], errors: 0 },
+    { name: 'bare SDK pair', call: () => sdk.callTool({ name: 'echo', arguments: ARGS }), rates: [] as number[], errors: 0 },
+    { name: 'ours (cluster client)', call: () => cluster.call('echo', ARGS), rates: [] as number[], errors: 0 },
+    { name: 'SDK Client + NodeHttpClientTransport → AopServer', call: () => node.callTool({ name: 'echo', arguments: ARGS }), rates: [] as number[], errors: 0 },
   ];
   const drive = async (p: (typeof pairs)[number], seconds: number): Promise<number> => {
     const until = performance.now() + seconds * 1000;
@@ -149,7 +179,7 @@ export async function runThroughput(opts: { callers: number; seconds: number; ro
       Array.from({ length: opts.callers }, async () => {
         while (performance.now() < until) {
           try {
-            await p.client.callTool({ name: 'echo', arguments: ARGS });
+            await p.call();
             done++;
           } catch {
             p.errors++;
@@ -161,22 +191,28 @@ export async function runThroughput(opts: { callers: number; seconds: number; ro
   };
   try {
     for (const p of pairs) await drive(p, 0.5); // warm-up
+    for (const p of pairs) p.errors = 0;
     for (let round = 0; round < opts.rounds; round++) {
-      for (const p of round % 2 ? [...pairs].reverse() : pairs) p.rates.push(await drive(p, opts.seconds));
+      for (let k = 0; k < pairs.length; k++) {
+        const p = pairs[(k + round) % pairs.length];
+        p.rates.push(await drive(p, opts.seconds));
+      }
       opts.log(`  throughput round ${round + 1}/${opts.rounds}: ` + pairs.map((p) => `${p.name}=${p.rates[round].toFixed(0)}/s`).join(' '));
     }
   } finally {
     await sdk.close().catch(() => {});
-    await ours.close().catch(() => {});
+    await node.close().catch(() => {});
+    await cluster.close().catch(() => {});
     agent.destroy();
     await sdkServer.close();
     await aop.close();
   }
-  const s = median(pairs[0].rates);
-  const o = median(pairs[1].rates);
+  const [s, o, n] = pairs.map((p) => median(p.rates));
+  const ratio = median(pairs[0].rates.map((x, k) => pairs[1].rates[k] / x));
   return [
     { suite: 'throughput', what: `bare SDK pair, ${opts.callers} concurrent callers (calls/s, median of ${opts.rounds} rounds)`, goal: '—', measured: `${s.toFixed(0)}/s, ${pairs[0].errors} errors` },
-    { suite: 'throughput', what: `ours, ${opts.callers} concurrent callers (calls/s)`, goal: '0 errors', measured: `${o.toFixed(0)}/s, ${pairs[1].errors} errors`, ok: pairs[1].errors === 0 },
-    { suite: 'throughput', what: 'ours vs bare SDK pair', goal: '≥ 3×', measured: `${(o / s).toFixed(2)}×`, ok: o / s >= 3 },
+    { suite: 'throughput', what: `ours: cluster client → AopServer, ${opts.callers} concurrent callers (calls/s)`, goal: '0 errors', measured: `${o.toFixed(0)}/s, ${pairs[1].errors} errors`, ok: pairs[1].errors === 0 },
+    { suite: 'throughput', what: `SDK Client + NodeHttpClientTransport → AopServer, ${opts.callers} callers (calls/s)`, goal: '—', measured: `${n.toFixed(0)}/s, ${pairs[2].errors} errors` },
+    { suite: 'throughput', what: 'ours (cluster client) vs bare SDK pair (median of per-round ratios in brackets)', goal: '≥ 3×', measured: `${(o / s).toFixed(2)}× (${ratio.toFixed(2)}×)`, ok: o / s >= 3 },
   ];
 }

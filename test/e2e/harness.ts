@@ -110,6 +110,22 @@ export async function installExtensionFolder(extensionsDir: string, folder: stri
   await fsp.rm(dest, { recursive: true, force: true });
   if (opts.symlink) await fsp.symlink(path.resolve(folder), dest, 'dir');
   else await fsp.cp(path.resolve(folder), dest, { recursive: true, dereference: true });
+  // Once an extensions.json exists (e.g. written by --install-extension of a .vsix), code-server
+  // loads only the extensions listed there: register the folder too, or it is silently ignored.
+  const manifest = path.join(extensionsDir, 'extensions.json');
+  if (fs.existsSync(manifest)) {
+    const { id, version } = extensionId(folder);
+    const entries = (JSON.parse(await fsp.readFile(manifest, 'utf8')) as Array<{ identifier: { id: string } }>)
+      .filter((e) => e.identifier.id.toLowerCase() !== id);
+    entries.push({
+      identifier: { id },
+      version,
+      location: { $mid: 1, fsPath: dest, external: `file://${dest}`, path: dest, scheme: 'file' },
+      relativeLocation: dirName,
+      metadata: { installedTimestamp: Date.now(), source: 'resource' },
+    } as { identifier: { id: string } });
+    await fsp.writeFile(manifest, JSON.stringify(entries));
+  }
   return dest;
 }
 
