@@ -76,7 +76,7 @@ export class TracesApp {
   private selectedTraceId?: string;
   private detail?: Detail;
   private layout?: WaterfallLayout;
-  private visible = new Int32Array(0);
+  private visible: Int32Array = new Int32Array(0);
   private collapsed = new Set<string>();
   private selectedSpanId?: string;
   private clockOffset = 0;
@@ -402,7 +402,7 @@ export class TracesApp {
 
   private syncAgentOptions(): void {
     const wanted = ['', ...new Set([...this.agents, ...(this.filter.agent ? [this.filter.agent] : [])])];
-    const have = [...this.agentSelect.querySelectorAll('vscode-option')].map((o) => o.getAttribute('value') ?? '');
+    const have = Array.from(this.agentSelect.querySelectorAll('vscode-option')).map((o) => o.getAttribute('value') ?? '');
     if (wanted.join('\n') !== have.join('\n')) {
       this.agentSelect.replaceChildren(...wanted.map((a) => h('vscode-option', { value: a, text: a || 'All agents' })));
     }
@@ -466,7 +466,9 @@ export class TracesApp {
       status.replaceChildren(statusIcon(t.status, t.open));
       status.title = statusLabel(t.status, t.open);
     }
-    const [line1, line2] = el.children[1].children;
+    const lines = el.children[1].children;
+    const line1 = lines[0];
+    const line2 = lines[1];
     setText(line1.children[0], t.agent ?? '(unknown)');
     setText(line1.children[1], t.open ? `${formatDuration(Math.max(t.durationMs, this.now() - t.startMs))}…` : formatDuration(t.durationMs));
     setText(line2.children[0], formatClock(t.startMs));

@@ -7,7 +7,7 @@ import type { AgentExtension } from './extension';
 import { TraceFeed, type TraceUpdate } from './trace-feed';
 import { traceHtml, newNonce } from './trace-html';
 import { toOtlp } from '../core/tracing/otlp';
-import type { SpanRecord, TraceRecord } from '../core/tracing/types';
+import type { AttributeValue, SpanRecord, TraceRecord } from '../core/tracing/types';
 import {
   PROTOCOL_VERSION,
   parseWebviewMessage,
@@ -236,7 +236,7 @@ export class TracePanel implements vscode.Disposable {
     const root = trace.root;
     const tool = String(root.attributes['aop.agent'] ?? root.attributes['aop.remote.tool'] ?? '');
     if (!tool) throw new Error('the trace names no agent to re-run');
-    let task = root.attributes['aop.input.task'];
+    let task: AttributeValue | undefined = root.attributes['aop.input.task'];
     if (typeof task !== 'string') {
       // a remote root: the task is on the remote server's invoke span
       const invoke = trace.spans.find((s) => typeof s.attributes['aop.input.task'] === 'string');

@@ -313,16 +313,26 @@ export class NodeHttpClientTransport implements Transport {
             }
           });
           res.on('data', (c: string) => parser.push(c));
-          res.on('end', () => {
+          // The stream ended before every answer: a server that gave event ids lets us resume it
+          // with a GET carrying Last-Event-ID after its `retry` delay (SEP-1699); otherwise fail.
+          let ended = false;
+          const streamEnded = (err: McpHttpError) => {
+            if (ended || settled) return;
+            ended = true;
             if (unanswered.size === 0) return done();
-            done(new McpHttpError(`MCP server at ${this.url.href} ended the response stream before answering`, status, 'ESTREAMEND'));
-          });
-          res.on('error', (e) => done(this.describe(e)));
-          res.on('close', () => {
-            if (!settled && unanswered.size) {
-              done(new McpHttpError(`connection to MCP server at ${this.url.href} was lost before it answered`, status, 'ECONNRESET'));
+            if (parser.lastEventId !== undefined && !this.closed) {
+              this.resume(parser, unanswered, deliver, done, err);
+              return;
             }
-          });
+            done(err);
+          };
+          res.on('end', () =>
+            streamEnded(new McpHttpError(`MCP server at ${this.url.href} ended the response stream before answering`, status, 'ESTREAMEND')),
+          );
+          res.on('error', (e) => streamEnded(this.describe(e)));
+          res.on('close', () =>
+            streamEnded(new McpHttpError(`connection to MCP server at ${this.url.href} was lost before it answered`, status, 'ECONNRESET')),
+          );
           return;
         }
         res.resume();
@@ -330,6 +340,80 @@ export class NodeHttpClientTransport implements Transport {
       });
       req.end(body);
     });
+  }
+
+  /**
+   * Resumes an interrupted response stream (SEP-1699): waits the server's `retry` delay, then
+   * GETs with `Last-Event-ID` and reads the rest of the answers there; at most 3 tries, each
+   * needing a new event id. Gives up with `cause` (the original failure) otherwise.
+   */
+  private resume(
+    parser: SseParser,
+    unanswered: Set<RequestId>,
+    deliver: (msg: JSONRPCMessage, isResponse: boolean) => void,
+    done: (err?: Error) => void,
+    cause: McpHttpError,
+    attempt = 1,
+  ): void {
+    const lastId = parser.lastEventId;
+    const timer = setTimeout(() => {
+      if (this.closed) return done(cause);
+      const headers: Record<string, string> = { ...this.userHeaders, Accept: 'text/event-stream', 'Last-Event-ID': lastId! };
+      if (this._sessionId) headers['Mcp-Session-Id'] = this._sessionId;
+      if (this._protocolVersion) headers['MCP-Protocol-Version'] = this._protocolVersion;
+      const req = this.request({ ...this.base, method: 'GET', agent: this.agent, headers });
+      this.allRequests.add(req);
+      let finished = false;
+      const again = () => {
+        if (finished) return;
+        finished = true;
+        this.allRequests.delete(req);
+        req.destroy();
+        if (unanswered.size === 0) return done();
+        if (attempt < 3 && parser.lastEventId !== undefined && parser.lastEventId !== lastId && !this.closed) {
+          this.resume(parser, unanswered, deliver, done, cause, attempt + 1);
+        } else done(cause);
+      };
+      req.on('error', again);
+      req.on('response', (res) => {
+        if (res.statusCode !== 200 || !(res.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream')) {
+          res.resume();
+          return again();
+        }
+        res.setEncoding('utf8');
+        const onEvent = (event: string, data: string, id?: string) => {
+          if (id !== undefined) parser.lastEventId = id;
+          if (event !== 'message' || !data) return;
+          let msg: unknown;
+          try {
+            msg = JSON.parse(data);
+          } catch {
+            return;
+          }
+          if (!isMessage(msg)) return;
+          const mid = (msg as { id?: RequestId }).id;
+          const isResponse = mid !== undefined && !('method' in msg);
+          if (isResponse) unanswered.delete(mid);
+          deliver(msg, isResponse);
+          if (unanswered.size === 0 && !finished) {
+            finished = true;
+            this.allRequests.delete(req);
+            req.destroy();
+            done();
+          }
+        };
+        const p2 = new SseParser(onEvent);
+        res.on('data', (c: string) => {
+          p2.push(c);
+          if (p2.retryMs !== undefined) parser.retryMs = p2.retryMs;
+        });
+        res.on('end', again);
+        res.on('error', again);
+        res.on('close', again);
+      });
+      req.end();
+    }, Math.min(parser.retryMs ?? 1_000, 30_000));
+    timer.unref?.();
   }
 
   private httpError(status: number, text: string): McpHttpError {
@@ -458,7 +542,10 @@ export class SseParser {
 
   constructor(private readonly onEvent: (event: string, data: string, id?: string) => void) {}
 
-  private id?: string;
+  /** The last event id seen (`id:` field), for `Last-Event-ID` on reconnection. */
+  lastEventId?: string;
+  /** The last `retry:` value (ms) the server sent. */
+  retryMs?: number;
 
   push(chunk: string): void {
     let text = this.buf + chunk;
@@ -483,7 +570,7 @@ export class SseParser {
 
   private line(line: string): void {
     if (line === '') {
-      if (this.data.length) this.onEvent(this.event || 'message', this.data.join('\n'), this.id);
+      if (this.data.length) this.onEvent(this.event || 'message', this.data.join('\n'), this.lastEventId);
       this.data = [];
       this.event = '';
       return;
@@ -495,6 +582,8 @@ export class SseParser {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     if (field === 'data') this.data.push(value);
     else if (field === 'event') this.event = value;
-    else if (field === 'id') this.id = value;
+    else if (field === 'id') {
+      if (!value.includes('\0')) this.lastEventId = value;
+    } else if (field === 'retry' && /^\d{1,9}$/.test(value)) this.retryMs = Number(value);
   }
 }

@@ -1,0 +1,156 @@
+/**
+ * Loads a built extension bundle in plain Node with a small fake `vscode` module (just the APIs
+ * activate() touches; anything else is an inert stub) and times require() and activate().
+ * Usage: node bench/lib/activate-probe.cjs BUNDLE WORKSPACE_DIR STORAGE_DIR
+ * Prints one JSON line: {requireMs, activateMs, totalMs, agents, errors}.
+ */
+'use strict';
+const Module = require('node:module');
+const path = require('node:path');
+const t0 = performance.now();
+const [bundle, workspace, storage] = process.argv.slice(2);
+const errors = [];
+
+function stub(name) {
+  const target = function () {};
+  const cache = new Map();
+  return new Proxy(target, {
+    get(_t, prop) {
+      if (prop === 'then') return undefined; // not a thenable
+      if (prop === Symbol.toPrimitive) return () => `[stub ${name}]`;
+      if (prop === Symbol.iterator) return function* () {};
+      if (typeof prop === 'symbol') return undefined;
+      if (!cache.has(prop)) cache.set(prop, stub(`${name}.${prop}`));
+      return cache.get(prop);
+    },
+    set(_t, prop, value) {
+      cache.set(prop, value);
+      return true;
+    },
+    apply() {
+      return stub(`${name}()`);
+    },
+    construct(_t, _args, newTarget) {
+      return Reflect.construct(function () {}, [], newTarget);
+    },
+  });
+}
+const disposable = () => ({ dispose() {} });
+const event = () => () => disposable();
+class Disposable {
+  constructor(fn) {
+    this.fn = fn;
+  }
+  static from(...ds) {
+    return new Disposable(() => ds.forEach((d) => d.dispose()));
+  }
+  dispose() {
+    this.fn?.();
+  }
+}
+class EventEmitter {
+  listeners = new Set();
+  event = (l) => (this.listeners.add(l), { dispose: () => this.listeners.delete(l) });
+  fire(v) {
+    for (const l of this.listeners) l(v);
+  }
+  dispose() {
+    this.listeners.clear();
+  }
+}
+const uri = (p) => ({ scheme: 'file', fsPath: p, path: p, toString: () => `file://${p}`, with: () => uri(p) });
+const Uri = { file: uri, joinPath: (u, ...parts) => uri(path.join(u.fsPath, ...parts)), parse: (s) => uri(s.replace(/^file:\/\//, '')) };
+const log = {};
+for (const k of ['trace', 'debug', 'info', 'warn', 'error', 'appendLine', 'append', 'show', 'hide', 'clear', 'dispose', 'replace']) {
+  log[k] = k === 'error' ? (m) => errors.push(String(m)) : () => {};
+}
+log.onDidChangeLogLevel = event();
+log.logLevel = 2;
+
+const overrides = {
+  Disposable,
+  EventEmitter,
+  Uri,
+  ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+  StatusBarAlignment: { Left: 1, Right: 2 },
+  TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  ViewColumn: { Active: -1, Beside: -2, One: 1 },
+  workspace: {
+    isTrusted: true,
+    workspaceFolders: [{ uri: uri(workspace), name: path.basename(workspace), index: 0 }],
+    getConfiguration: () => ({ get: (_k, d) => d, has: () => false, inspect: () => undefined, update: async () => {} }),
+    onDidChangeConfiguration: event(),
+    onDidGrantWorkspaceTrust: event(),
+    onDidChangeWorkspaceFolders: event(),
+    onDidOpenTextDocument: event(),
+    createFileSystemWatcher: () => ({ onDidCreate: event(), onDidChange: event(), onDidDelete: event(), dispose() {} }),
+    findFiles: async () => [],
+  },
+  window: {
+    createOutputChannel: () => log,
+    createTreeView: () => ({ message: undefined, dispose() {}, onDidChangeVisibility: event(), onDidChangeSelection: event(), reveal: async () => {} }),
+    createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
+    registerWebviewPanelSerializer: () => disposable(),
+    showErrorMessage: async (m) => (errors.push(String(m)), undefined),
+    showInformationMessage: async () => undefined,
+    showWarningMessage: async () => undefined,
+    onDidChangeActiveTextEditor: event(),
+  },
+  commands: { registerCommand: () => disposable(), executeCommand: async () => undefined },
+  lm: {
+    registerMcpServerDefinitionProvider: () => disposable(),
+    selectChatModels: async () => [],
+    onDidChangeChatModels: event(),
+  },
+  env: { clipboard: { writeText: async () => {} }, appName: 'bench', language: 'en', machineId: 'bench', sessionId: 'bench', uriScheme: 'vscode' },
+  version: '1.101.0',
+};
+const fakeVscode = new Proxy(overrides, {
+  get(t, prop) {
+    if (prop in t) return t[prop];
+    if (typeof prop === 'symbol' || prop === '__esModule') return undefined;
+    t[prop] = stub(`vscode.${prop}`);
+    return t[prop];
+  },
+});
+
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'vscode') return 'vscode';
+  return resolve.call(this, request, ...rest);
+};
+require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: fakeVscode };
+
+const root = path.resolve(path.dirname(bundle), '..');
+const context = {
+  subscriptions: [],
+  storageUri: uri(storage),
+  globalStorageUri: uri(storage),
+  logUri: uri(storage),
+  extensionUri: uri(root),
+  extensionPath: root,
+  extensionMode: 1,
+  asAbsolutePath: (p) => path.join(root, p),
+  secrets: { get: async () => undefined, store: async () => {}, delete: async () => {}, onDidChange: event() },
+  globalState: { get: (_k, d) => d, update: async () => {}, keys: () => [], setKeysForSync() {} },
+  workspaceState: { get: (_k, d) => d, update: async () => {}, keys: () => [] },
+  environmentVariableCollection: stub('envCollection'),
+  extension: { id: 'aop-agents.aop-agents', packageJSON: {} },
+};
+
+(async () => {
+  const before = performance.now();
+  const ext = require(path.resolve(bundle));
+  const loaded = performance.now();
+  const api = await ext.activate(context);
+  const done = performance.now();
+  const agents = api?.local?.aop?.agents?.().length ?? -1;
+  process.stdout.write(
+    JSON.stringify({ processStartToProbeMs: before - t0, requireMs: loaded - before, activateMs: done - loaded, totalMs: done - before, agents, errors }) + '\n',
+  );
+  await ext.deactivate?.().catch(() => {});
+  process.exit(0);
+})().catch((e) => {
+  process.stdout.write(JSON.stringify({ error: String(e && e.stack || e), errors }) + '\n');
+  process.exit(1);
+});
