@@ -7,7 +7,6 @@ import { AopMcpProvider, MCP_PROVIDER_ID } from './mcp-provider';
 import { AopStatusBar } from './status-bar';
 import { Metrics } from '../core/tracing/metrics';
 import { TraceStore } from '../core/tracing/store';
-import { sendKnownModels, startLanguageClient } from './language-client';
 import { TracePanel } from './trace-panel';
 
 /**
@@ -48,7 +47,6 @@ export class AgentExtension implements vscode.Disposable {
   async activate(): Promise<void> {
     const started = performance.now();
     this.own(TracePanel.registerSerializer(this)); // first: a restored Traces panel waits for it
-    await this.traces.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`));
     const view = vscode.window.createTreeView('aop.explorer', { treeDataProvider: this.explorer, showCollapseAll: true });
     this.own(view);
     this.statusBar = this.own(new AopStatusBar(this.local));
@@ -83,22 +81,49 @@ export class AgentExtension implements vscode.Disposable {
       }),
     );
 
-    // Busy/idle flips of agents show in the tree while calls run.
+    // Busy/idle flips of agents show in the tree while calls run; one more refresh after the last
+    // call ends, or the status bar keeps saying "1 running" (seen in the chat e2e test).
+    let wasBusy = false;
     const poll = setInterval(() => {
       const server = this.local.aop;
-      if (server && server.agents().some((a) => server.executor.runtime(a.name).inFlight > 0)) changed();
+      const busy = !!server && server.agents().some((a) => server.executor.runtime(a.name).inFlight > 0);
+      if (busy || wasBusy) changed();
+      wasBusy = busy;
     }, 500);
     this.own({ dispose: () => clearInterval(poll) });
 
-    await this.local.ensureStarted().catch(() => undefined);
-    await this.reloadClusters();
-    changed();
-
-    const client = startLanguageClient(this.context, this.log);
-    const sendModels = async () => sendKnownModels(client, await vscode.lm.selectChatModels());
-    void sendModels().catch(() => undefined);
-    this.own(vscode.lm.onDidChangeChatModels(() => void sendModels().catch(() => undefined)));
+    // Activation returns at once; the server, the clusters and the language server start behind it
+    // (chat's resolveMcpServerDefinition and every command wait for the server when they need it).
+    void (async () => {
+      await this.traces.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`));
+      await this.local.ensureStarted().catch(() => undefined);
+      await this.reloadClusters();
+      changed();
+    })();
+    this.startLanguageClientWhenNeeded();
     this.log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
+  }
+
+  /**
+   * The language server starts with the first agent file opened (its process is not needed
+   * before), then checks every agent file of the workspace.
+   */
+  private startLanguageClientWhenNeeded(): void {
+    const isAgentFile = (doc: vscode.TextDocument) => vscode.languages.match(AGENT_FILES, doc) > 0;
+    let started = false;
+    const start = async () => {
+      if (started) return;
+      started = true;
+      listener.dispose();
+      // Loaded on demand: vscode-languageclient is a third of the bundle.
+      const { sendKnownModels, startLanguageClient } = await import('./language-client');
+      const client = startLanguageClient(this.context, this.log);
+      const sendModels = async () => sendKnownModels(client, await vscode.lm.selectChatModels());
+      void sendModels().catch(() => undefined);
+      this.own(vscode.lm.onDidChangeChatModels(() => void sendModels().catch(() => undefined)));
+    };
+    const listener = this.own(vscode.workspace.onDidOpenTextDocument((doc) => void (isAgentFile(doc) && start())));
+    if (vscode.workspace.textDocuments.some(isAgentFile)) void start();
   }
 
   /** Rebuilds the clusters from the settings and federates them into the local server. */
@@ -117,6 +142,13 @@ export class AgentExtension implements vscode.Disposable {
     this.disposables.length = 0;
   }
 }
+
+/** The files the language server checks (same globs as its client's document selector). */
+const AGENT_FILES: vscode.DocumentFilter[] = [
+  { scheme: 'file', pattern: '**/*.agent.md' },
+  { scheme: 'file', pattern: '**/.github/agents/*.agent.md' },
+  { scheme: 'file', pattern: '**/.claude/agents/*.md' },
+];
 
 let current: AgentExtension | undefined;
 

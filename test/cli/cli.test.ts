@@ -3,42 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'dist/cli.js');
+import { CLI, ROOT, runCli as run, serveCli as serve } from '../support/cli';
 
-function run(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, AOP_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
-  });
-}
 
-/** Starts `aop serve` and resolves with its URL once it listens. */
-function serve(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: ROOT });
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`aop serve did not start: ${err}`)), 10_000);
-    child.stderr!.on('data', (c) => {
-      err += c;
-      const m = /serving \d+ agents at (http:\S+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolvePromise({ child, url: m[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`aop serve exited with ${code}: ${err}`)));
-  });
-}
 
 let server: { child: ChildProcess; url: string };
 before(async () => {

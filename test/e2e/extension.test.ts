@@ -130,3 +130,21 @@ test('a new agent file appears in the tree without a reload', { skip, timeout: 1
     { timeout: 30_000 },
   );
 });
+
+test('a broken agent file is underlined and its diagnostic shows in the Problems view', { skip, timeout: 150_000 }, async () => {
+  const page = vs!.page;
+  fs.writeFileSync(path.join(workspace, 'agents', 'broken.agent.md'), '---\nname: broken\ndescription: Has a typo\ntemprature: 0.2\n---\nYou are broken.\n');
+  // Open it (Quick Open), which also starts the language server.
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill('broken.agent.md');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.agent.md' }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
+  await vs!.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'did you mean' }).first();
+  await problem.waitFor({ state: 'visible', timeout: 60_000 });
+  assert.match((await problem.textContent()) ?? '', /temprature.*temperature/);
+  await vs!.screenshot('problems');
+});

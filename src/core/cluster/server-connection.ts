@@ -16,6 +16,8 @@ import {
   circuitBreaker,
   handleWhen,
 } from 'cockatiel';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 import { VERSION } from '../version';
 import { LatencyWindow } from './latency';
 
@@ -94,6 +96,16 @@ export function isAopDiscoveryTool(name: string): boolean {
 }
 
 /**
+ * One JSON Schema validator for every Client, created on first use. Each SDK `Client` otherwise
+ * builds its own Ajv instance in its constructor (~0.5–1 ms of meta-schema compilation): 10 of
+ * them per cold discovery of 10 servers, on the critical path (bench/NOTES.md, discovery).
+ */
+let sharedAjv: AjvJsonSchemaValidator | undefined;
+const sharedValidator: jsonSchemaValidator = {
+  getValidator: (schema) => (sharedAjv ??= new AjvJsonSchemaValidator()).getValidator(schema),
+};
+
+/**
  * One pooled MCP session to one server: connects lazily, reconnects after a drop, guards calls
  * with a circuit breaker (cockatiel) and keeps the health figures of that server.
  */
@@ -113,6 +125,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
   private agentCount = 0;
   private isAop = false;
   private closed = false;
+  private openedAt = 0;
 
   constructor(private readonly opts: ServerConnectionOptions) {
     super();
@@ -124,7 +137,10 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       halfOpenAfter: opts.breakerResetMs,
       breaker: new ConsecutiveBreaker(opts.breakerFailures),
     });
-    this.breaker.onStateChange(() => this.emitHealth());
+    this.breaker.onStateChange((state) => {
+      if (state === CircuitState.Open) this.openedAt = Date.now();
+      this.emitHealth();
+    });
   }
 
   get breakerState(): BreakerState {
@@ -139,9 +155,14 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
     }
   }
 
-  /** True when the breaker would refuse a call right now. */
+  /**
+   * True when the breaker would refuse a call right now. An open breaker whose reset time has
+   * passed lets a trial call through (cockatiel half-opens on the next call, not by itself), so
+   * the server is routed normally again; otherwise it would stay last in the order and never heal.
+   */
   get unavailable(): boolean {
-    return this.breaker.state === CircuitState.Open || this.breaker.state === CircuitState.Isolated;
+    if (this.breaker.state === CircuitState.Isolated) return true;
+    return this.breaker.state === CircuitState.Open && Date.now() - this.openedAt < this.opts.breakerResetMs;
   }
 
   get inFlightCount(): number {
@@ -212,7 +233,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       this.opts.transport === 'auto' ? ['streamable-http', 'sse'] : [this.opts.transport];
     let lastErr: unknown;
     for (const kind of kinds) {
-      const client = new Client({ name: 'aop-cluster', version: VERSION }, { capabilities: {} });
+      const client = new Client({ name: 'aop-cluster', version: VERSION }, { capabilities: {}, jsonSchemaValidator: sharedValidator });
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
         this.emit('toolsChanged');
       });
@@ -266,7 +287,13 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
           cursor = page.nextCursor;
         } while (cursor);
         this.isAop = tools.some((t) => t.name === 'discover_agents');
-        const rich = this.isAop ? await this.discoverAgents(client, timeoutMs, signal) : undefined;
+        // Our servers put each agent's metadata in its tool's _meta["aop/agent"]: one round trip
+        // less. Other AOP servers (the swarms reference) are asked discover_agents.
+        const rich = !this.isAop
+          ? undefined
+          : tools.some((t) => t._meta?.[AGENT_META])
+            ? agentMetaFromTools(tools)
+            : await this.discoverAgents(client, timeoutMs, signal);
         return tools
           .filter((t) => !(this.isAop && isAopDiscoveryTool(t.name)))
           .map((tool): RemoteAgentInfo => {
@@ -288,7 +315,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       return infos;
     } catch (err) {
       this.drop();
-      this.markDown(describeError(err, this.url));
+      this.markDown(signal.aborted ? `${this.name} did not answer discovery within ${timeoutMs} ms` : describeError(err, this.url));
       return undefined;
     }
   }
@@ -368,6 +395,26 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
     this.client = undefined;
     await c?.close().catch(() => {});
   }
+}
+
+const AGENT_META = 'aop/agent';
+
+type AgentMeta = { description?: string; tags?: string[]; capabilities?: string[]; role?: string; model_name?: string };
+
+function agentMetaFromTools(tools: Tool[]): Map<string, AgentMeta> {
+  const out = new Map<string, AgentMeta>();
+  for (const t of tools) {
+    const m = t._meta?.[AGENT_META] as { model?: string | null; tags?: string[]; capabilities?: string[]; role?: string } | undefined;
+    if (!m) continue;
+    out.set(t.name, {
+      description: t.description,
+      tags: Array.isArray(m.tags) ? m.tags : [],
+      capabilities: Array.isArray(m.capabilities) ? m.capabilities : [],
+      role: m.role,
+      model_name: m.model ?? undefined,
+    });
+  }
+  return out;
 }
 
 /** A JSON-RPC error the server sent on purpose (bad params, unknown tool): an answer, not a failure. */
