@@ -4,6 +4,29 @@ import { existsSync, chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+/** `--outdir=DIR` (default dist): the benchmark builds a production copy without touching dist/. */
+const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
+
+/**
+ * zod's `z.locales` namespace (40+ translations, ~255 KB minified) is re-exported by every zod
+ * entry and cannot be tree-shaken: `import { z } from 'zod'` and the MCP SDK's
+ * `import * as z from 'zod/v4'` keep whole namespaces alive. Nothing here calls
+ * `z.config(z.locales.xx())`; English (the default, imported directly by zod) stays.
+ * See bench/NOTES.md (extension size).
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: args.importer, namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(new URL('../locales/en.js', 'file://' + args.path).pathname)};`,
+      loader: 'js',
+      resolveDir: '.',
+    }));
+  },
+};
 
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
@@ -23,18 +46,19 @@ const configs = [
   {
     ...common,
     entryPoints: nodeEntries,
-    outdir: 'dist',
+    outdir,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [zodEnglishOnly],
   },
 ];
 if (existsSync('webview/main.ts')) {
   configs.push({
     ...common,
     entryPoints: [{ in: 'webview/main.ts', out: 'webview' }],
-    outdir: 'dist',
+    outdir,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
@@ -49,5 +73,5 @@ if (watch) {
   for (const c of configs) await (await context(c)).watch();
 } else {
   await Promise.all(configs.map((c) => build(c)));
-  if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+  if (existsSync(`${outdir}/cli.js`)) chmodSync(`${outdir}/cli.js`, 0o755);
 }

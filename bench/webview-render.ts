@@ -12,7 +12,7 @@
  * `npm run build` first (dist/webview.js). Needs Chromium at /usr/bin/chromium (or $CHROMIUM).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -69,6 +69,7 @@ const STUB = String.raw`
     switch (m.type) {
       case 'ready': {
         const init = Object.assign({}, F.init, { requestId: m.requestId });
+        performance.mark('bench:init');
         B.t0 = performance.now();
         send(init);
         const check = () => {
@@ -76,7 +77,7 @@ const STUB = String.raw`
           if (rows === 0) return requestAnimationFrame(check);
           B.rows = rows;
           const ch = new MessageChannel();
-          ch.port1.onmessage = () => { B.t1 = performance.now(); };
+          ch.port1.onmessage = () => { B.t1 = performance.now(); performance.mark('bench:painted'); };
           ch.port2.postMessage(0);
         };
         requestAnimationFrame(check);
@@ -220,6 +221,8 @@ export async function measureWebviewRender(options: { spans?: number; runs?: num
       const { page, errors } = await openPage(browser, url);
       const b = await benchState(page);
       runsMs.push(b.t1 - b.t0);
+      const phases = await page.evaluate(() => performance.getEntriesByType('measure').map((m) => `${m.name} ${m.duration.toFixed(1)}`));
+      if (process.env.BENCH_VERBOSE) process.stderr.write(`run ${r + 1}: ${(b.t1 - b.t0).toFixed(1)} ms (${phases.join(', ')})\n`);
       renderedRows = b.rows;
       const count = await page.getAttribute('[data-testid="waterfall"]', 'data-span-count');
       if (Number(count) !== spans) problems.push(`data-span-count is ${count}, expected ${spans}`);
@@ -278,6 +281,7 @@ if (require.main === module) {
       `webview first render, ${r.spans} spans: ${r.firstRenderMs.toFixed(1)} ms median (runs ${r.runsMs.map((x) => x.toFixed(0)).join(', ')} ms; goal ≤ 300 ms: ${ok ? 'met' : 'MISSED'})`,
     );
     console.log(`rows in the DOM: ${r.renderedRows} (virtualised); scroll frame p95: ${r.scrollP95Ms.toFixed(1)} ms`);
+    console.log(`machine: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} (shared machines make these numbers noisy)`);
     if (r.problems.length) console.log(`problems:\n  ${r.problems.join('\n  ')}`);
     if (!process.argv.includes('--no-shots')) {
       const files = await captureWebviewScreenshots();

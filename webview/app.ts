@@ -17,7 +17,7 @@ import { h, icon, setClass, setText } from './dom';
 import { formatClock, formatDuration, formatOffset, formatTick, truncateText } from './format';
 import { HostChannel } from './vscode-api';
 import { VirtualList } from './virtual-list';
-import { axisTicks, layoutWaterfall, pctOf, visibleRows, type WaterfallLayout, type WaterfallRow } from './waterfall-layout';
+import { WaterfallLayout, axisTicks, pctOf, visibleRows, type WaterfallRow } from './waterfall-layout';
 
 export const SPAN_ROW_HEIGHT = 22;
 export const TRACE_ROW_HEIGHT = 40;
@@ -76,11 +76,14 @@ export class TracesApp {
   private selectedTraceId?: string;
   private detail?: Detail;
   private layout?: WaterfallLayout;
-  private visible: Int32Array = new Int32Array(0);
+  /** Visible rows when some are collapsed; null: every row (row k is visible row k). */
+  private visible: Int32Array | null = null;
+  private completeTimer = 0;
   private collapsed = new Set<string>();
   private selectedSpanId?: string;
   private clockOffset = 0;
   private initialized = false;
+  private measured = false;
   private latestQuery?: string;
   private latestSelect?: string;
   private readonly busy = new Map<string, HTMLElement>();
@@ -281,7 +284,8 @@ export class TracesApp {
     this.filter = m.filter;
     this.agents = m.agents;
     this.traces = m.traces;
-    this.syncControls();
+    // the filter controls (web components) re-render after the rows are on screen
+    requestAnimationFrame(() => setTimeout(() => this.syncControls(), 0));
     this.renderList();
     if (m.detail) {
       this.selectedTraceId = m.detail.trace.traceId;
@@ -507,9 +511,13 @@ export class TracesApp {
     const byId = new Map<string, number>();
     for (let i = 0; i < spans.length; i++) byId.set(spans[i].spanId, i);
     this.detail = { trace, spans, byId };
+    // the selection first: the rows are bound once, with it
+    this.selectedSpanId = selectSpan && byId.has(selectSpan) ? selectSpan : undefined;
     this.relayout();
-    const wanted = selectSpan && byId.has(selectSpan) ? selectSpan : this.layout?.rows[0]?.spanId;
-    this.selectedSpanId = wanted;
+    if (this.selectedSpanId === undefined && this.layout?.count) {
+      this.selectedSpanId = this.layout.row(0).spanId;
+      this.spans.refresh();
+    }
     this.renderDetails();
     this.list.refresh();
     this.save();
@@ -527,8 +535,16 @@ export class TracesApp {
 
   private relayout(): void {
     const d = this.detail;
-    this.layout = d ? layoutWaterfall(d.spans, { nowMs: this.now() }) : undefined;
+    const t0 = performance.now();
+    this.layout = d ? new WaterfallLayout(d.spans, { nowMs: this.now() }) : undefined;
+    const t1 = performance.now();
     this.renderWaterfall();
+    if (d && !this.measured) {
+      // first waterfall of this view: timings for the bench and the e2e suite
+      this.measured = true;
+      performance.measure('aop:layout', { start: t0, end: t1 });
+      performance.measure('aop:render', { start: t1 });
+    }
   }
 
   private renderWaterfall(emptyText?: string): void {
@@ -536,7 +552,7 @@ export class TracesApp {
     const d = this.detail;
     this.renderHead();
     if (!layout || !d) {
-      this.visible = new Int32Array(0);
+      this.visible = null;
       this.spans.setCount(0);
       this.waterfall.dataset.spanCount = '0';
       delete this.waterfall.dataset.traceId;
@@ -548,7 +564,7 @@ export class TracesApp {
       return;
     }
     this.wfEmpty.hidden = true;
-    this.visible = visibleRows(layout, this.collapsed);
+    this.visible = this.collapsed.size ? visibleRows(layout, this.collapsed) : null;
     const ticks = axisTicks(layout.totalMs, 6);
     this.axisTrack.replaceChildren(
       ...ticks.map((t) => {
@@ -567,11 +583,33 @@ export class TracesApp {
     );
     this.waterfall.dataset.spanCount = String(d.spans.length);
     this.waterfall.dataset.traceId = d.trace.traceId;
-    this.spans.setCount(this.visible.length);
+    this.spans.setCount(this.visibleCount());
+    this.completeSoon(layout);
+  }
+
+  private visibleCount(): number {
+    return this.visible ? this.visible.length : (this.layout?.count ?? 0);
+  }
+
+  /** Visible index of a row index (-1: folded away). */
+  private visibleIndexOf(row: number): number {
+    return this.visible ? this.visible.indexOf(row) : row;
   }
 
   private rowAt(visibleIndex: number): WaterfallRow {
-    return this.layout!.rows[this.visible[visibleIndex]];
+    return this.layout!.row(this.visible ? this.visible[visibleIndex] : visibleIndex);
+  }
+
+  /** After the first frame, make the rest of the rows in slices (the first screen needed ~50). */
+  private completeSoon(layout: WaterfallLayout): void {
+    clearTimeout(this.completeTimer);
+    const step = () => {
+      if (layout !== this.layout || layout.isComplete) return;
+      layout.ensure(layout.rows.length + 2000);
+      if (layout.rows.length >= layout.count) layout.complete();
+      else this.completeTimer = window.setTimeout(step, 0);
+    };
+    this.completeTimer = window.setTimeout(step, 16);
   }
 
   private createSpanRow(): HTMLElement {
@@ -614,8 +652,12 @@ export class TracesApp {
     const remoteServer = row.hop ? s.server : s.name.startsWith('aop.remote') ? attrString(s.attributes['aop.remote.server'] ?? s.attributes['server.address'] ?? '') : '';
     hop.hidden = !remoteServer;
     if (remoteServer) {
-      setText(hop.children[1], row.hop ? `@${remoteServer}` : `→ ${remoteServer}`);
-      hop.title = row.hop ? `recorded by server ${s.server}${row.skewMs ? ` (clock skew corrected by ${formatDuration(Math.abs(row.skewMs))})` : ''}` : `call to ${remoteServer}`;
+      // the server's name (before "@host:port"); the whole id is in the tooltip
+      const short = remoteServer.replace(/^cluster /, '').split('@')[0] || remoteServer;
+      setText(hop.children[1], row.hop ? `@${short}` : `→ ${short}`);
+      hop.title = row.hop
+        ? `remote hop: recorded by server ${s.server}${row.skewMs ? ` (clock skew corrected by ${formatDuration(Math.abs(row.skewMs))})` : ''}`
+        : `call to ${remoteServer}`;
     }
 
     const [bar, dur, marks] = track.children as unknown as HTMLElement[];
@@ -667,23 +709,31 @@ export class TracesApp {
 
   private toggle(spanId: string): void {
     if (this.collapsed.has(spanId)) this.collapsed.delete(spanId);
-    else this.collapsed.add(spanId);
+    else {
+      this.collapsed.add(spanId);
+      // folding away the selected span selects the folded one (as trees do)
+      const layout = this.layout?.complete();
+      const r = layout?.rowOf(spanId);
+      const sel = this.selectedSpanId !== undefined ? layout?.rowOf(this.selectedSpanId) : undefined;
+      if (layout && r !== undefined && sel !== undefined && sel > r && sel < layout.rows[r].subtreeEnd) this.selectSpan(spanId);
+    }
     if (this.layout) {
-      this.visible = visibleRows(this.layout, this.collapsed);
-      this.spans.setCount(this.visible.length);
+      this.visible = this.collapsed.size ? visibleRows(this.layout, this.collapsed) : null;
+      this.spans.setCount(this.visibleCount());
     }
     this.save();
   }
 
   private onSpanKey(e: KeyboardEvent): void {
     const layout = this.layout;
-    if (!layout || !this.visible.length) return;
-    const rowIndex = this.selectedSpanId !== undefined ? layout.rowOf.get(this.selectedSpanId) : undefined;
-    let vi = rowIndex === undefined ? -1 : this.visible.indexOf(rowIndex);
+    const count = this.visibleCount();
+    if (!layout || !count) return;
+    const rowIndex = this.selectedSpanId !== undefined ? layout.rowOf(this.selectedSpanId) : undefined;
+    let vi = rowIndex === undefined ? -1 : this.visibleIndexOf(rowIndex);
     const row = vi >= 0 ? this.rowAt(vi) : undefined;
     switch (e.key) {
       case 'ArrowDown':
-        vi = Math.min(this.visible.length - 1, vi + 1);
+        vi = Math.min(count - 1, vi + 1);
         break;
       case 'ArrowUp':
         vi = Math.max(0, vi - 1);
@@ -692,10 +742,10 @@ export class TracesApp {
         vi = 0;
         break;
       case 'End':
-        vi = this.visible.length - 1;
+        vi = count - 1;
         break;
       case 'PageDown':
-        vi = Math.min(this.visible.length - 1, vi + 20);
+        vi = Math.min(count - 1, vi + 20);
         break;
       case 'PageUp':
         vi = Math.max(0, vi - 20);
@@ -714,7 +764,7 @@ export class TracesApp {
           e.preventDefault();
           return;
         }
-        if (row && row.parentRow >= 0) vi = this.visible.indexOf(row.parentRow);
+        if (row && row.parentRow >= 0) vi = this.visibleIndexOf(row.parentRow);
         break;
       case 'Enter':
       case ' ':
@@ -760,10 +810,14 @@ export class TracesApp {
     }
     const t = d.trace;
     let attempts = 0;
+    let retries = 0;
     let backoffs = 0;
     let remotes = 0;
     for (const s of d.spans) {
-      if (s.name.startsWith('aop.attempt')) attempts++;
+      if (s.name.startsWith('aop.attempt')) {
+        attempts++;
+        if (Number(s.name.slice('aop.attempt'.length)) > 1) retries++;
+      }
       else if (s.name.startsWith('aop.backoff')) backoffs++;
       else if (s.name.startsWith('aop.remote')) remotes++;
     }
@@ -772,7 +826,7 @@ export class TracesApp {
       `${t.spanCount} span${t.spanCount === 1 ? '' : 's'}`,
       t.servers.length > 1 ? `${t.servers.length} servers` : `@${t.server}`,
     ];
-    if (attempts) meta.push(`${attempts} attempt${attempts === 1 ? '' : 's'}${attempts > 1 ? ` (${attempts - 1} retr${attempts === 2 ? 'y' : 'ies'})` : ''}`);
+    if (attempts) meta.push(`${attempts} attempt${attempts === 1 ? '' : 's'}${retries ? ` (${retries} retr${retries === 1 ? 'y' : 'ies'})` : ''}`);
     if (backoffs) meta.push(`${backoffs} backoff${backoffs === 1 ? '' : 's'}`);
     if (remotes) meta.push(`${remotes} remote hop${remotes === 1 ? '' : 's'}`);
     this.head.replaceChildren(
@@ -798,7 +852,7 @@ export class TracesApp {
       return;
     }
     const s = d.spans[i];
-    const row = layout.rows[layout.rowOf.get(s.spanId)!];
+    const row = layout.row(layout.rowOf(s.spanId)!);
     const status = s.status.code;
     const kv = (k: string, v: Node | string) => [h('dt', { text: k }), h('dd', null, v)];
     const parent = s.parentSpanId !== undefined ? d.byId.get(s.parentSpanId) : undefined;

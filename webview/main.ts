@@ -2,6 +2,7 @@
  * Entry of the Traces webview bundle (dist/webview.js + dist/webview.css). Only the
  * @vscode-elements components used here are imported, so the rest is not bundled.
  */
+import './zod-config'; // first: before any schema is built
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';

@@ -27,6 +27,7 @@ export class VirtualList {
   private first = -1;
   private last = -1;
   private viewport = 0;
+  private scrollTop = 0;
   private readonly o: Required<Omit<VirtualListOptions, 'underlay'>> & { underlay?: HTMLElement };
 
   constructor(options: VirtualListOptions) {
@@ -35,9 +36,17 @@ export class VirtualList {
     this.spacer.className = 'vlist-spacer';
     if (options.underlay) this.spacer.append(options.underlay);
     options.scroller.append(this.spacer);
-    options.scroller.addEventListener('scroll', () => this.schedule(false), { passive: true });
-    new ResizeObserver(() => {
-      this.viewport = options.scroller.clientHeight;
+    // scrollTop and the height are cached from events: rendering never forces a layout
+    options.scroller.addEventListener(
+      'scroll',
+      () => {
+        this.scrollTop = options.scroller.scrollTop;
+        this.schedule(false);
+      },
+      { passive: true },
+    );
+    new ResizeObserver((entries) => {
+      this.viewport = entries[entries.length - 1].contentRect.height;
       this.schedule(false);
     }).observe(options.scroller);
   }
@@ -72,10 +81,10 @@ export class VirtualList {
   }
 
   private render(force: boolean): void {
-    const { scroller, rowHeight, headerHeight, overscan } = this.o;
-    if (!this.viewport) this.viewport = scroller.clientHeight;
-    const top = Math.max(0, scroller.scrollTop - headerHeight);
-    const { first, last } = rowWindow(top, this.viewport || 800, rowHeight, this.count, overscan);
+    const { rowHeight, headerHeight, overscan } = this.o;
+    // before the first resize report: the window's height is an upper bound of the viewport
+    const top = Math.max(0, this.scrollTop - headerHeight);
+    const { first, last } = rowWindow(top, this.viewport || window.innerHeight, rowHeight, this.count, overscan);
     if (!force && first === this.first && last === this.last) return;
     const need = last - first;
     while (this.pool.length < need) {
@@ -107,6 +116,8 @@ export class VirtualList {
     const view = scroller.clientHeight;
     if (top - headerHeight < scroller.scrollTop) scroller.scrollTop = top - headerHeight;
     else if (top + rowHeight > scroller.scrollTop + view) scroller.scrollTop = top + rowHeight - view;
+    this.scrollTop = scroller.scrollTop;
+    this.schedule(false);
   }
 
   /** Item index under a row element (for clicks), or -1. */

@@ -16,7 +16,9 @@ export class HostChannel {
   constructor(onMessage: (m: HostMessage) => void, onInvalid: (error: string) => void) {
     this.api = acquireVsCodeApi();
     window.addEventListener('message', (e: MessageEvent) => {
+      const t0 = performance.now();
       const parsed = parseHostMessage(e.data);
+      if (parsed.ok && parsed.message.type === 'init') performance.measure('aop:validate', { start: t0 });
       if (parsed.ok) onMessage(parsed.message);
       else onInvalid(parsed.error);
     });

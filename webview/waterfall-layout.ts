@@ -51,15 +51,6 @@ export interface WaterfallRow {
   hop: boolean;
 }
 
-export interface WaterfallLayout {
-  rows: WaterfallRow[];
-  /** Row index by span id. */
-  rowOf: Map<string, number>;
-  startMs: number;
-  endMs: number;
-  totalMs: number;
-}
-
 export interface LayoutOptions {
   /** "Now" for open spans (epoch ms); default the latest start or end seen. */
   nowMs?: number;
@@ -67,145 +58,254 @@ export interface LayoutOptions {
   minWidthPct?: number;
 }
 
-export function layoutWaterfall(spans: readonly LayoutSpan[], options: LayoutOptions = {}): WaterfallLayout {
-  const n = spans.length;
-  const minWidth = options.minWidthPct ?? 0.2;
-  const indexOf = new Map<string, number>();
-  let latest = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const s = spans[i];
-    if (!indexOf.has(s.spanId)) indexOf.set(s.spanId, i);
-    if (s.startMs > latest) latest = s.startMs;
-    if (s.endMs > latest) latest = s.endMs;
+/**
+ * The layout of one trace. Rows are made on demand, in depth-first order (`row(k)`, `ensure(k)`),
+ * so the first screen of a 10,000-span trace paints after ~50 rows; `complete()` makes the rest
+ * (the view does it in slices after the first frame). The time axis is known up front: every row
+ * is kept inside its parent, so the roots span the whole axis.
+ */
+export class WaterfallLayout {
+  /** Rows made so far (all of them after `complete()`). */
+  readonly rows: WaterfallRow[] = [];
+  /** Rows in total (= spans: every span gets exactly one row). */
+  readonly count: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly totalMs: number;
+  private readonly spans: readonly LayoutSpan[];
+  private readonly indexOf = new Map<string, number>();
+  private readonly now: number;
+  private readonly minWidth: number;
+  private readonly first: Int32Array;
+  private readonly kids: Int32Array;
+  private readonly roots: number[];
+  private readonly rowOfIndex: Int32Array;
+  private readonly shiftOf: Float64Array;
+  private readonly stackI: Int32Array;
+  private readonly stackP: Int32Array;
+  private readonly stackD: Int32Array;
+  private top = 0;
+  private nextRoot = 0;
+  private nextOrphan = 0;
+  private finished = false;
+
+  constructor(spans: readonly LayoutSpan[], options: LayoutOptions = {}) {
+    const n = spans.length;
+    this.spans = spans;
+    this.count = n;
+    this.minWidth = options.minWidthPct ?? 0.2;
+    const indexOf = this.indexOf;
+    let latest = -Infinity;
+    const dup = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = spans[i];
+      if (indexOf.get(s.spanId) === undefined) indexOf.set(s.spanId, i);
+      else dup[i] = 1; // a repeated span id: its own root
+      if (s.startMs > latest) latest = s.startMs;
+      if (s.endMs > latest) latest = s.endMs;
+    }
+    this.now = options.nowMs !== undefined && options.nowMs > latest ? options.nowMs : latest;
+
+    // children of each span as one flat array (CSR): kids[first[p] .. first[p+1])
+    const parentOf = new Int32Array(n);
+    const first = new Int32Array(n + 1);
+    const roots: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = spans[i];
+      const p = s.parentSpanId !== undefined ? indexOf.get(s.parentSpanId) : undefined;
+      if (p === undefined || p === i || dup[i]) {
+        parentOf[i] = -1;
+        roots.push(i);
+      } else {
+        parentOf[i] = p;
+        first[p + 1]++;
+      }
+    }
+    for (let i = 0; i < n; i++) first[i + 1] += first[i];
+    const fill = first.slice(0, n);
+    const kids = new Int32Array(first[n]);
+    for (let i = 0; i < n; i++) if (parentOf[i] >= 0) kids[fill[parentOf[i]]++] = i;
+    const byStart = (a: number, b: number) => spans[a].startMs - spans[b].startMs || a - b;
+    roots.sort(byStart);
+    for (let p = 0; p < n; p++) {
+      const a = first[p];
+      const b = first[p + 1];
+      if (b - a < 2) continue;
+      let sorted = true;
+      for (let k = a + 1; k < b && sorted; k++) if (byStart(kids[k - 1], kids[k]) > 0) sorted = false;
+      if (!sorted) kids.set(Array.from(kids.subarray(a, b)).sort(byStart), a);
+    }
+    this.first = first;
+    this.kids = kids;
+    this.roots = roots;
+
+    // the axis: the roots' extent (children are kept inside their parents)
+    let start = Infinity;
+    let end = -Infinity;
+    for (const r of roots.length ? roots : Array.from({ length: n }, (_, i) => i)) {
+      const s = spans[r];
+      if (s.startMs < start) start = s.startMs;
+      const e = this.rawEnd(s);
+      if (e > end) end = e;
+    }
+    if (n === 0) start = end = 0;
+    this.startMs = start;
+    this.endMs = end;
+    this.totalMs = end - start;
+
+    this.rowOfIndex = new Int32Array(n).fill(-1);
+    this.shiftOf = new Float64Array(n);
+    this.stackI = new Int32Array(n + 1);
+    this.stackP = new Int32Array(n + 1);
+    this.stackD = new Int32Array(n + 1);
   }
-  const now = options.nowMs !== undefined && options.nowMs > latest ? options.nowMs : latest;
 
-  // children by parent index; -1 = roots
-  const children: number[][] = new Array(n);
-  const roots: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = spans[i];
-    const p = s.parentSpanId !== undefined ? indexOf.get(s.parentSpanId) : undefined;
-    if (p === undefined || p === i || indexOf.get(s.spanId) !== i) roots.push(i);
-    else (children[p] ??= []).push(i);
+  private rawEnd(s: LayoutSpan): number {
+    return !(s.endMs > 0) ? (this.now > s.startMs ? this.now : s.startMs) : s.endMs > s.startMs ? s.endMs : s.startMs;
   }
-  const byStart = (a: number, b: number) => spans[a].startMs - spans[b].startMs || a - b;
-  roots.sort(byStart);
-  for (const list of children) if (list && list.length > 1) list.sort(byStart);
 
-  const rows: WaterfallRow[] = [];
-  const rowOf = new Map<string, number>();
-  const visited = new Uint8Array(n);
-  const shiftOf = new Float64Array(n);
+  /** Row `k` (made on demand). */
+  row(k: number): WaterfallRow {
+    if (k >= this.rows.length) this.ensure(k + 1);
+    return this.rows[k];
+  }
 
-  const walk = (root: number) => {
-    // explicit stack: deep chains must not overflow the JS stack
-    const stack: Array<{ i: number; parentRow: number; depth: number }> = [{ i: root, parentRow: -1, depth: 0 }];
-    while (stack.length) {
-      const { i, parentRow, depth } = stack.pop()!;
-      if (visited[i]) continue;
-      visited[i] = 1;
+  /** Row index of a span id (undefined: not in the trace). */
+  rowOf(spanId: string): number | undefined {
+    const i = this.indexOf.get(spanId);
+    if (i === undefined) return undefined;
+    if (this.rowOfIndex[i] < 0) this.complete();
+    return this.rowOfIndex[i];
+  }
+
+  get isComplete(): boolean {
+    return this.finished;
+  }
+
+  /** Makes every row and the subtree ends; returns this. */
+  complete(): this {
+    if (this.finished) return this;
+    this.ensure(this.count);
+    const rows = this.rows;
+    const open: number[] = [];
+    for (let r = 0; r < rows.length; r++) {
+      const d = rows[r].depth;
+      while (open.length && rows[open[open.length - 1]].depth >= d) rows[open.pop()!].subtreeEnd = r;
+      open.push(r);
+    }
+    for (const r of open) rows[r].subtreeEnd = rows.length;
+    this.finished = true;
+    return this;
+  }
+
+  /** Makes rows until there are `k` (depth-first; resumes where it stopped). */
+  ensure(k: number): void {
+    const { spans, rows, rowOfIndex, shiftOf, stackI, stackP, stackD, first, kids } = this;
+    const want = Math.min(k, this.count);
+    const total = this.totalMs > 0 ? this.totalMs : 1e-6;
+    while (rows.length < want) {
+      if (this.top === 0) {
+        // next root; then spans caught in a parent cycle (never reachable from a root)
+        let next = -1;
+        while (this.nextRoot < this.roots.length && next < 0) {
+          const r = this.roots[this.nextRoot++];
+          if (rowOfIndex[r] < 0) next = r;
+        }
+        while (next < 0 && this.nextOrphan < this.count) {
+          const r = this.nextOrphan++;
+          if (rowOfIndex[r] < 0) next = r;
+        }
+        if (next < 0) break;
+        stackI[0] = next;
+        stackP[0] = -1;
+        stackD[0] = 0;
+        this.top = 1;
+      }
+      const t = --this.top;
+      const i = stackI[t];
+      const parentRow = stackP[t];
+      const depth = stackD[t];
+      if (rowOfIndex[i] >= 0) continue;
       const s = spans[i];
       const open = !(s.endMs > 0);
-      const rawEnd = open ? Math.max(now, s.startMs) : Math.max(s.endMs, s.startMs);
+      const rawEnd = this.rawEnd(s);
       const parent = parentRow >= 0 ? rows[parentRow] : undefined;
-      const parentSpan = parent ? spans[parent.index] : undefined;
-      const hop = parentSpan !== undefined && parentSpan.server !== s.server;
+      const hop = parent !== undefined && spans[parent.index].server !== s.server;
       let shift = parent ? shiftOf[parent.index] : 0;
       let start = s.startMs + shift;
       let end = rawEnd + shift;
       let skew = 0;
       let clamped = false;
-      if (parent) {
-        const ps = parent.startMs;
-        const pe = parent.endMs;
-        if (hop && (start < ps || end > pe)) {
-          // another clock: move the remote subtree into its caller's window
-          skew = end - start <= pe - ps ? (start < ps ? ps - start : pe - end) : ps - start;
-          shift += skew;
-          start += skew;
-          end += skew;
-        }
-        if (start < ps) {
-          start = ps;
-          clamped = true;
-        }
-        if (end > pe) {
-          end = pe;
-          clamped = true;
-        }
-        if (start > pe) {
-          start = pe;
-          clamped = true;
-        }
-        if (end < start) end = start;
+      // the window a row must stay in: its parent's (a root: the axis, only a cycle's span can leave it)
+      const ps = parent ? parent.startMs : this.startMs;
+      const pe = parent ? parent.endMs : this.endMs;
+      if (hop && (start < ps || end > pe)) {
+        // another clock: move the remote subtree into its caller's window
+        skew = end - start <= pe - ps ? (start < ps ? ps - start : pe - end) : ps - start;
+        shift += skew;
+        start += skew;
+        end += skew;
       }
+      if (start < ps) {
+        start = ps;
+        clamped = true;
+      }
+      if (end > pe) {
+        end = pe;
+        clamped = true;
+      }
+      if (start > pe) {
+        start = pe;
+        clamped = true;
+      }
+      if (end < start) end = start;
       shiftOf[i] = shift;
-      const row: WaterfallRow = {
+      const offset = start - this.startMs;
+      let width = ((end - start) / total) * 100;
+      if (!(width >= this.minWidth)) width = this.minWidth;
+      if (width > 100) width = 100;
+      let left = (offset / total) * 100;
+      if (left + width > 100) left = 100 - width;
+      if (left < 0) left = 0;
+      const r = rows.length;
+      rows.push({
         index: i,
         spanId: s.spanId,
         depth,
         parentRow,
         subtreeEnd: 0,
-        childCount: 0,
+        childCount: first[i + 1] - first[i],
         startMs: start,
         endMs: end,
-        offsetMs: 0,
+        offsetMs: offset,
         durationMs: rawEnd - s.startMs,
-        leftPct: 0,
-        widthPct: 0,
+        leftPct: left,
+        widthPct: width,
         skewMs: skew,
         shiftMs: shift,
         clamped,
         open,
         hop,
-      };
-      const r = rows.length;
-      rows.push(row);
-      rowOf.set(s.spanId, r);
-      if (parent) parent.childCount++;
-      const kids = children[i];
-      if (kids) for (let k = kids.length - 1; k >= 0; k--) stack.push({ i: kids[k], parentRow: r, depth: depth + 1 });
+      });
+      rowOfIndex[i] = r;
+      for (let c = first[i + 1] - 1; c >= first[i]; c--) {
+        stackI[this.top] = kids[c];
+        stackP[this.top] = r;
+        stackD[this.top] = depth + 1;
+        this.top++;
+      }
     }
-  };
-  for (const r of roots) walk(r);
-  // spans caught in a parent cycle: none of them was reachable from a root
-  for (let i = 0; i < n; i++) if (!visited[i]) walk(i);
+  }
+}
 
-  // subtree ends: rows are in DFS order, so a row's subtree ends where the next row of depth ≤ its own starts
-  const open: number[] = [];
-  for (let r = 0; r < rows.length; r++) {
-    const d = rows[r].depth;
-    while (open.length && rows[open[open.length - 1]].depth >= d) rows[open.pop()!].subtreeEnd = r;
-    open.push(r);
-  }
-  for (const r of open) rows[r].subtreeEnd = rows.length;
-
-  let start = Infinity;
-  let end = -Infinity;
-  for (const row of rows) {
-    if (row.startMs < start) start = row.startMs;
-    if (row.endMs > end) end = row.endMs;
-  }
-  if (rows.length === 0) start = end = 0;
-  const total = Math.max(end - start, 1e-6);
-  for (const row of rows) {
-    row.offsetMs = row.startMs - start;
-    let width = ((row.endMs - row.startMs) / total) * 100;
-    if (!(width >= minWidth)) width = minWidth;
-    if (width > 100) width = 100;
-    let left = (row.offsetMs / total) * 100;
-    if (left + width > 100) left = 100 - width;
-    if (left < 0) left = 0;
-    row.leftPct = left;
-    row.widthPct = width;
-  }
-  return { rows, rowOf, startMs: start, endMs: end, totalMs: end - start };
+/** The complete layout of a trace (tests, small traces). */
+export function layoutWaterfall(spans: readonly LayoutSpan[], options: LayoutOptions = {}): WaterfallLayout {
+  return new WaterfallLayout(spans, options).complete();
 }
 
 /** Row indices left visible when the subtrees of `collapsed` span ids are folded. */
 export function visibleRows(layout: WaterfallLayout, collapsed: ReadonlySet<string>): Int32Array {
-  const rows = layout.rows;
+  const rows = layout.complete().rows;
   if (collapsed.size === 0) {
     const all = new Int32Array(rows.length);
     for (let i = 0; i < all.length; i++) all[i] = i;
@@ -221,7 +321,7 @@ export function visibleRows(layout: WaterfallLayout, collapsed: ReadonlySet<stri
 
 /** Rows to render for a scroll position: `[first, last)` with `overscan` rows either side. */
 export function rowWindow(scrollTop: number, viewportHeight: number, rowHeight: number, count: number, overscan = 8): { first: number; last: number } {
-  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const first = Math.min(count, Math.max(0, Math.floor(scrollTop / rowHeight) - overscan));
   const last = Math.min(count, Math.ceil((scrollTop + viewportHeight) / rowHeight) + overscan);
   return { first, last: Math.max(first, last) };
 }

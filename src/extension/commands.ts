@@ -22,7 +22,7 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyServerUrl': copyServerUrl,
   'aop.openDefinition': openDefinition,
   'aop.copyToolName': copyToolName,
-  'aop.showTraces': (ext, arg) => TracePanel.show(ext, { agent: toolOf(arg).tool }),
+  'aop.showTraces': (ext, arg) => void TracePanel.show(ext, { agent: toolOf(arg).tool }),
   'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
 };
 

@@ -23,6 +23,8 @@ export class AgentExtension implements vscode.Disposable {
   private statusBar?: AopStatusBar;
 
   readonly traces: TraceStore;
+  /** Settles when the traces of earlier sessions are in `traces` (the Traces panel waits for it). */
+  tracesLoaded: Promise<void> = Promise.resolve();
   readonly metrics = new Metrics();
 
   constructor(readonly context: vscode.ExtensionContext) {
@@ -95,7 +97,7 @@ export class AgentExtension implements vscode.Disposable {
     // Activation returns at once; the server, the clusters and the language server start behind it
     // (chat's resolveMcpServerDefinition and every command wait for the server when they need it).
     void (async () => {
-      await this.traces.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`));
+      await (this.tracesLoaded = this.traces.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`)));
       await this.local.ensureStarted().catch(() => undefined);
       await this.reloadClusters();
       changed();

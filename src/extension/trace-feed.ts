@@ -21,7 +21,8 @@ export function toSummary(traceId: string, spans: readonly SpanRecord[]): TraceS
 /** A list row from the store's own summary of a trace. */
 export function recordSummary(t: TraceRecord): TraceSummary {
   const traceId = t.traceId;
-  const task = t.root.attributes['aop.input.task'];
+  // a remote root (aop.remote) carries no task: the remote server's invoke span has it
+  const task = t.root.attributes['aop.input.task'] ?? t.spans.find((s) => s.attributes['aop.input.task'] !== undefined)?.attributes['aop.input.task'];
   const error = t.root.status.code === 'error' ? (t.root.status.message ?? t.root.attributes['aop.error']) : undefined;
   return {
     traceId,

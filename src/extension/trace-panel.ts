@@ -190,7 +190,8 @@ export class TracePanel implements vscode.Disposable {
     }
   }
 
-  private init(requestId: string, state: WebviewState | undefined): void {
+  private async init(requestId: string, state: WebviewState | undefined): Promise<void> {
+    await this.ext.tracesLoaded; // a panel restored at start-up: the old traces are being read
     this.feed.reset();
     const filter = this.pendingFilter ?? state?.filter ?? {};
     this.pendingFilter = undefined;
