@@ -15,7 +15,7 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio
 run('bash', ['scripts/e2e-setup.sh']);
 run(process.execPath, ['esbuild.mjs', '--production']);
 const vsix = join(tmpdir(), 'aop-agents-start.vsix');
-run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', vsix]);
+run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix]);
 
 const home = process.env.AOP_START_DIR || mkdtempSync(join(tmpdir(), 'aop-start-'));
 const userData = join(home, 'user-data');

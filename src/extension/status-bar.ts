@@ -18,7 +18,7 @@ export class AopStatusBar implements vscode.Disposable {
     switch (this.local.state) {
       case 'running':
         this.item.text = `$(${busy ? 'loading~spin' : 'hubot'}) ${n} agent${n === 1 ? '' : 's'}${busy ? ` · ${busy} running` : ''}`;
-        this.item.tooltip = `AOP local server: ${this.local.url}`;
+        this.item.tooltip = this.links(`AOP local server: ${this.local.url}`);
         this.item.backgroundColor = undefined;
         break;
       case 'untrusted':
@@ -34,6 +34,16 @@ export class AopStatusBar implements vscode.Disposable {
         this.item.text = '$(hubot) AOP';
         this.item.tooltip = `AOP local server: ${this.local.state}`;
     }
+  }
+
+  /** The tooltip offers the explorer and the traces (the item itself opens the explorer). */
+  private links(head: string): vscode.MarkdownString {
+    const md = new vscode.MarkdownString(
+      `${head}\n\n[$(list-tree) Agent Explorer](command:aop.explorer.focus) · [$(pulse) Show Traces](command:aop.showTraces) · [$(play) Invoke Agent…](command:aop.invokeAgent)`,
+      true,
+    );
+    md.isTrusted = { enabledCommands: ['aop.explorer.focus', 'aop.showTraces', 'aop.invokeAgent'] };
+    return md;
   }
 
   dispose(): void {

@@ -34,7 +34,7 @@ let deadUrl = '';
 function packageVsix(): string {
   const out = path.join(os.tmpdir(), `aop-agents-e2e-${process.pid}.vsix`);
   execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', out], {
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', out], {
     cwd: ROOT,
     stdio: 'inherit',
   });
@@ -112,8 +112,62 @@ test('Invoke Agent from the palette returns the command agent answer in a Markdo
   await page.keyboard.press('Enter');
   const answer = page.locator('.monaco-editor .view-lines', { hasText: 'Words: 6, sentences: 2, characters: 35.' }).first();
   await answer.waitFor({ state: 'visible', timeout: 60_000 });
-  assert.match((await answer.textContent()) ?? '', /Most frequent: agents \(2\), tools \(2\)/);
+  // The editor renders spaces as no-break spaces.
+  assert.match(((await answer.textContent()) ?? '').replace(/\u00a0/g, ' '), /Most frequent: agents \(2\), tools \(2\)/);
   await vs!.screenshot('invoke-result');
+});
+
+test('Show Traces opens the trace panel with the invocation and its spans, in dark and light themes', { skip, timeout: 150_000 }, async () => {
+  const page = vs!.page;
+  await vs!.runCommand('AOP: Show Traces');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'text-stats' }).first();
+  await traceRow.waitFor({ state: 'visible', timeout: 60_000 });
+  await traceRow.click();
+  const waterfall = frame.locator('[data-testid=waterfall]');
+  await waterfall.waitFor({ state: 'visible', timeout: 30_000 });
+  const count = Number(await waterfall.getAttribute('data-span-count'));
+  assert.ok(count >= 4, `span count ${count}: invoke, validate, attempt, model`);
+  assert.ok((await frame.locator('[data-testid=span-row]').count()) >= 4);
+  await vs!.screenshot('traces-panel-dark');
+  const pickTheme = async (name: string) => {
+    await vs!.runCommand('Preferences: Color Theme');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.fill(name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+  };
+  await pickTheme('Light Modern');
+  await page.locator('.monaco-workbench.vs').first().waitFor({ timeout: 30_000 });
+  await new Promise((r) => setTimeout(r, 1500));
+  await vs!.screenshot('traces-panel-light');
+  await pickTheme('Dark Modern');
+  await page.locator('.monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
+});
+
+test('a remote agent invoked through the cluster leaves one stitched trace across both servers', { skip, timeout: 150_000 }, async () => {
+  const page = vs!.page;
+  await vs!.runCommand('AOP: Invoke Agent…');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'remote-helper' }).first().waitFor({ timeout: 30_000 });
+  await input.fill('remote-helper');
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget', { hasText: 'The task for the agent' }).waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill('hello from the editor');
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .view-lines', { hasText: 'remote says: hello from the editor' }).first().waitFor({ timeout: 60_000 });
+  await vs!.runCommand('AOP: Show Traces');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'remote-helper' }).first();
+  await traceRow.waitFor({ state: 'visible', timeout: 60_000 });
+  await traceRow.click();
+  const waterfall = frame.locator('[data-testid=waterfall]');
+  await page.waitForTimeout(500);
+  const count = Number(await waterfall.getAttribute('data-span-count'));
+  assert.ok(count >= 5, `stitched trace has ${count} spans: aop.remote + the remote invoke, validate, attempt, model`);
+  await frame.locator('[data-testid=span-row]', { hasText: 'aop.remote' }).first().waitFor({ timeout: 10_000 });
+  await frame.locator('[data-testid=span-row]', { hasText: 'aop.invoke' }).first().waitFor({ timeout: 10_000 });
+  await vs!.screenshot('traces-panel-remote');
 });
 
 test('a new agent file appears in the tree without a reload', { skip, timeout: 120_000 }, async () => {

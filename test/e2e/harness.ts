@@ -409,7 +409,8 @@ export async function openWorkbench(server: CodeServer, browser: Browser, opts: 
 export async function runCommand(page: Page, title: string, opts: { timeoutMs?: number } = {}): Promise<void> {
   const timeout = opts.timeoutMs ?? 15_000;
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  // Focus the workbench (not an editor widget that may swallow F1) and open the palette.
+  // Close whatever quick input is still open, then open the palette.
+  await page.keyboard.press('Escape').catch(() => undefined);
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.keyboard.press('F1');
     try { await input.waitFor({ state: 'visible', timeout: 3000 }); break; } catch {
