@@ -1,0 +1,357 @@
+/**
+ * Editor chat calls our agents, end to end, in a real VS Code (code-server 4.139.1 = VS Code
+ * 1.139.1 + headless Chromium), in ONE VS Code session:
+ *
+ *  - the packaged .vsix + the test-only scripted model (test/e2e/fixtures/scripted-model, stable
+ *    `vscode.lm.registerLanguageModelChatProvider`) + a remote AopServer with 100 agents in this
+ *    process, federated as cluster `team` (`aop.clusters`);
+ *  - Agent mode: this build routes Agent-mode requests to the GitHub Copilot Chat extension, which
+ *    needs a GitHub sign-in (no network here) — the first test records exactly that block;
+ *  - the same chat view, model picker and tool confirmations through a chat participant of the
+ *    test extension (`@scripted`: the selected model's tool calls run with vscode.lm.invokeTool
+ *    and the request's toolInvocationToken — the loop Copilot runs in Agent mode): local agent,
+ *    remote agent across two servers (stitched trace), tool budget with 100 remote agents.
+ *
+ * Runs with AOP_E2E=1 after scripts/e2e-setup.sh (npm test does both).
+ */
+import { packageVsix } from './vsix';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startVSCode, toolsAvailable, TOOLS, type VSCode, type Page } from './harness';
+import { AopServer } from '../../src/core/server/aop-server';
+import { InstantChatModel } from '../../src/core/models/instant';
+import { TraceStore } from '../../src/core/tracing/store';
+import { makeAgent } from '../support/agents';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SCRIPTED = path.join(__dirname, 'fixtures', 'scripted-model');
+const skip =
+  process.env.AOP_E2E !== '1'
+    ? 'set AOP_E2E=1 to run e2e tests'
+    : !toolsAvailable()
+      ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh`
+      : false;
+
+const REMOTE_AGENTS = 100;
+const remoteName = (i: number) => `remote-${String(i).padStart(3, '0')}`;
+
+let vs: VSCode | undefined;
+let remote: AopServer | undefined;
+const remoteTraces = new TraceStore();
+let tmp = '';
+let workspace = '';
+let modelLog = '';
+const started = Date.now();
+
+
+// ---------------------------------------------------------------------------------------------
+// What the scripted model saw (JSON lines written by the test extension)
+
+interface ModelEvent {
+  event: string;
+  kind?: string;
+  tool?: string;
+  toolCount?: number;
+  toolNames?: string[];
+  tools?: Array<{ name: string }>;
+  count?: number;
+  [k: string]: unknown;
+}
+function modelEvents(): ModelEvent[] {
+  if (!fs.existsSync(modelLog)) return [];
+  return fs.readFileSync(modelLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ModelEvent);
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mark = (what: string) => console.log(`# ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+
+/** Local traces: <user-data>/User/workspaceStorage/<id>/aop-agents.aop-agents/traces/traces.jsonl. */
+function localTraceLines(): Array<{ traceId: string; spans: Array<{ name: string; traceId: string; attributes?: Record<string, unknown> }> }> {
+  const ws = path.join(vs!.server.userDataDir, 'User', 'workspaceStorage');
+  if (!fs.existsSync(ws)) return [];
+  const out = [];
+  for (const dir of fs.readdirSync(ws)) {
+    const file = path.join(ws, dir, 'aop-agents.aop-agents', 'traces', 'traces.jsonl');
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) out.push(JSON.parse(line));
+  }
+  return out;
+}
+async function waitForLocalSpan(name: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const hit = localTraceLines().flatMap((l) => l.spans).find((s) => s.name === name);
+    if (hit) return hit;
+    await sleep(250);
+  }
+  throw new Error(`no span "${name}" in the local trace store; spans: ${localTraceLines().flatMap((l) => l.spans.map((s) => s.name)).join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat view driving
+
+const chatInput = (page: Page) => page.locator('.interactive-input-part .monaco-editor').first();
+const responses = (page: Page) => page.locator('.interactive-list .interactive-response');
+
+async function sendChat(page: Page, text: string): Promise<void> {
+  await chatInput(page).click({ force: true });
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits for the newest response to contain `expected`, approving every tool confirmation on the
+ * way ("Allow in this Session" before the call, "Allow Without Review in this Session" for the
+ * result — this VS Code asks twice for MCP tools). Screenshots the first confirmation of each kind.
+ */
+async function approveUntil(page: Page, expected: string | RegExp, shotPrefix: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  const shots = new Set<string>();
+  const buttons = ['Allow in this Session', 'Allow Without Review in this Session', 'Allow', 'Continue'];
+  while (Date.now() < deadline) {
+    const last = responses(page).last();
+    const text = (await last.innerText().catch(() => '')) as string;
+    if (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) {
+      // The text may still stream in: settle, then read again.
+      await sleep(300);
+      return (await last.innerText()) as string;
+    }
+    for (const label of buttons) {
+      const btn = page.locator('.interactive-list .monaco-button', { hasText: new RegExp(`^${label}$`) }).last();
+      if (await btn.isVisible().catch(() => false)) {
+        const kind = label === 'Allow Without Review in this Session' ? 'result' : 'call';
+        if (!shots.has(kind)) {
+          shots.add(kind);
+          await vs!.screenshot(`${shotPrefix}-approve-${kind}`);
+        }
+        await btn.click().catch(() => undefined);
+        await sleep(300);
+        break;
+      }
+    }
+    await sleep(250);
+  }
+  throw new Error(`chat never answered ${expected}; last response:\n${await responses(page).last().innerText().catch(() => '')}`);
+}
+
+/** Chooses a model in the chat input's model picker (retries: the menu may open before models load). */
+async function pickModel(page: Page, label: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.locator('.interactive-input-part .action-label.model-picker-split, .interactive-input-part [aria-label^="Models"]').first().click();
+    const item = page.locator('.action-widget .monaco-list-row', { hasText: label }).first();
+    try {
+      await item.waitFor({ state: 'visible', timeout: 5000 });
+      await item.click();
+      return;
+    } catch (e) {
+      if (attempt === 3) {
+        await vs!.screenshot('chat-model-picker-failed');
+        throw e;
+      }
+    }
+  }
+}
+
+/** Waits until vscode.lm.tools (logged by the test extension on every change) has a tool matching re. */
+async function waitForLmTool(re: RegExp, timeoutMs = 45_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let names: string[] = [];
+  while (Date.now() < deadline) {
+    const ev = modelEvents().filter((e) => e.event === 'lmTools').pop();
+    names = (ev?.tools ?? []).map((t) => t.name);
+    if (names.some((n) => re.test(n))) return names;
+    await sleep(300);
+  }
+  throw new Error(`vscode.lm.tools never listed ${re}: ${names.join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+before(async () => {
+  if (skip) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aop-e2e-chat-'));
+  const vsix = path.join(tmp, 'aop-agents.vsix');
+  packageVsix(vsix);
+  modelLog = path.join(tmp, 'scripted-model.jsonl');
+  remote = new AopServer({
+    name: 'remote',
+    port: 0,
+    models: () => new InstantChatModel((task) => `remote says: ${task}`),
+    traceStore: remoteTraces,
+  });
+  remote.setAgents(
+    Array.from({ length: REMOTE_AGENTS }, (_, i) =>
+      makeAgent({ name: remoteName(i), description: `Remote agent number ${i}`, provider: 'openai', tags: ['remote'] }),
+    ),
+  );
+  const { url } = await remote.listen();
+  workspace = path.join(tmp, 'workspace');
+  fs.cpSync(path.join(ROOT, 'examples/agents'), path.join(workspace, 'agents'), { recursive: true });
+  vs = await startVSCode({
+    folder: workspace,
+    extensions: [{ vsix }, { folder: SCRIPTED }],
+    env: { SCRIPTED_MODEL_LOG: modelLog },
+    settings: {
+      'workbench.colorTheme': 'Default Light Modern', // the trace panel's light-theme screenshot (extension.test.ts takes the dark one)
+      'aop.clusters': [{ name: 'team', servers: [url], timeout_ms: 5000 }],
+    },
+  });
+  await vs.waitForActivation('aop-agents.aop-agents', 90_000);
+  await vs.waitForActivation('aop-e2e.scripted-model', 90_000);
+  mark('VS Code up, both extensions active');
+});
+
+after(async () => {
+  await vs?.stop();
+  await remote?.close();
+  if (tmp && process.env.AOP_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(`# chat suite: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
+
+test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tools, the tool picker', { skip, timeout: 120_000 }, async () => {
+  const page = vs!.page;
+  // Chat starts MCP servers on the first request (chat.mcp.autostart); start ours by hand the way
+  // a user does: MCP: List Servers → AOP Agents → Start Server.
+  await vs!.runCommand('MCP: List Servers');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'AOP Agents' }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await vs!.screenshot('chat-0-mcp-list-servers');
+  await row.click();
+  const start = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Start Server' }).first();
+  if (await start.isVisible({ timeout: 3000 }).catch(() => false)) await start.click();
+  else await page.keyboard.press('Escape');
+  await sleep(1500);
+  await vs!.screenshot('chat-0-mcp-start');
+
+  // Federated remote tools reach chat through tools/list_changed once the cluster is discovered.
+  mark('MCP server start requested');
+  const names = await waitForLmTool(/_team__remote-000$/);
+  mark('federated tools listed in vscode.lm.tools');
+  const ours = names.filter((n) => n.startsWith('mcp_'));
+  for (const tool of ['text-stats', 'planner', 'code-reviewer', 'call_agent', 'search_agents']) {
+    assert.ok(ours.some((n) => n.endsWith(`_${tool}`)), `${tool} missing from vscode.lm.tools: ${ours.join(', ')}`);
+  }
+  assert.equal(ours.filter((n) => /_team__remote-\d{3}$/.test(n)).length, 32, 'aop.chat.maxRemoteTools (32) remote tools');
+
+  await vs!.runCommand('MCP: List Servers');
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match((await page.locator('.quick-input-list').innerText()) as string, /AOP Agents\s*Running/);
+  await vs!.screenshot('chat-0-mcp-server-running');
+  await page.keyboard.press('Escape');
+
+  // The chat's own tool picker lists the server; expand it to show our tools.
+  await page.locator('.interactive-input-part [aria-label^="Configure Tools"]').first().click();
+  const server = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'AOP Agents' }).first();
+  await server.waitFor({ state: 'visible', timeout: 15_000 });
+  await server.locator('.monaco-tl-twistie').click().catch(() => undefined);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'call_agent' }).first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+  await vs!.screenshot('chat-0-tool-picker');
+  await page.keyboard.press('Escape');
+});
+
+test('Agent mode with a third-party model is blocked by the Copilot sign-in in this build', { skip, timeout: 90_000 }, async () => {
+  const page = vs!.page;
+  // Choose the scripted model explicitly: without a user choice the participant API falls back to
+  // the Copilot vendor's default model ("Language model unavailable").
+  await pickModel(page, 'AOP Scripted');
+  await page.locator('.interactive-input-part', { hasText: 'AOP Scripted' }).first().waitFor({ timeout: 10_000 });
+  await page.locator('.interactive-input-part', { hasText: 'Agent' }).first().waitFor({ timeout: 10_000 });
+  await vs!.screenshot('chat-1-model-picked');
+
+  await sendChat(page, '@@call text-stats Agents are tools. Tools are agents.');
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'Sign in to use GitHub Copilot' });
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  await vs!.screenshot('chat-agent-mode-signin');
+  await dialog.locator('.codicon-dialog-close, [aria-label="Close"]').first().click();
+  const blocked = await approveUntil(page, 'You need to set up GitHub Copilot and be signed in to use Chat', 'chat-agent-mode', 20_000);
+  assert.match(blocked, /signed in/);
+  // The scripted model was never asked: the Copilot setup agent answered instead.
+  assert.equal(modelEvents().filter((e) => e.event === 'response').length, 0);
+  await vs!.screenshot('chat-agent-mode-blocked');
+});
+
+test('chat → scripted model → tool call → local server → agent answer in chat', { skip, timeout: 120_000 }, async () => {
+  const page = vs!.page;
+  await sendChat(page, '@scripted @@call text-stats Agents are tools. Tools are agents.');
+  const answer = await approveUntil(page, 'Agent said:', 'chat-2-local');
+  assert.match(answer, /Agent said: Words: 6, sentences: 2, characters: 35\./);
+  assert.match(answer, /Most frequent: agents \(2\), tools \(2\)/);
+  await vs!.screenshot('chat-2-local-answer');
+
+  // (a) the local server ran the call: its trace and its log.
+  const span = await waitForLocalSpan('aop.invoke text-stats');
+  assert.equal(span.attributes?.['aop.input.task'], 'Agents are tools. Tools are agents.');
+  // What the model was offered: our tools as mcp_<prefix>_<tool>, each name ≤ 64 characters.
+  const call = modelEvents().find((e) => e.event === 'response' && e.kind === 'toolCall');
+  assert.ok(call?.tool?.startsWith('mcp_') && call.tool.endsWith('_text-stats'), JSON.stringify(call));
+  assert.ok(call!.toolNames!.every((n) => n.length <= 64));
+});
+
+test('a remote agent through the cluster: two servers, one stitched trace', { skip, timeout: 120_000 }, async () => {
+  const page = vs!.page;
+  await sendChat(page, '@scripted @@call team__remote-000 Say hello across two servers');
+  const answer = await approveUntil(page, 'Agent said:', 'chat-3-remote');
+  assert.match(answer, /Agent said: remote says: Say hello across two servers/);
+  await vs!.screenshot('chat-3-remote-answer');
+
+  const call = modelEvents().filter((e) => e.event === 'response' && e.kind === 'toolCall').pop();
+  assert.match(call?.tool ?? '', /^mcp_.*_team__remote-000$/);
+  // Local side: the federated call's client span; remote side: the agent's span, same trace id.
+  const local = await waitForLocalSpan('aop.remote remote-000');
+  const remoteRecord = remoteTraces.get(local.traceId);
+  assert.ok(remoteRecord, `remote server has no trace ${local.traceId}: ${remoteTraces.query({}).map((t) => t.traceId).join(', ')}`);
+  assert.ok(remoteRecord!.spans.some((s) => s.name === 'aop.invoke remote-000'), JSON.stringify(remoteRecord!.spans.map((s) => s.name)));
+
+  // The trace webview shows it.
+  await vs!.runCommand('AOP: Show Traces');
+  const deadline = Date.now() + 30_000;
+  let frameText = '';
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      const t = (await f.locator('body').innerText({ timeout: 500 }).catch(() => '')) as string;
+      if (t.includes('remote-000')) frameText = t;
+    }
+    if (frameText) break;
+    await sleep(500);
+  }
+  await vs!.screenshot('chat-3-trace-panel');
+  assert.ok(frameText, 'the trace webview never showed the remote-000 invocation');
+  // Open the invocation: its waterfall holds the spans of both servers.
+  for (const f of page.frames()) {
+    const item = f.getByText(/remote-000/).first();
+    if (await item.isVisible().catch(() => false)) {
+      await item.click().catch(() => undefined);
+      break;
+    }
+  }
+  await sleep(1500);
+  await vs!.screenshot('chat-3-trace-waterfall');
+});
+
+test('tool budget with 100 remote agents: 32 exported, call_agent and search_agents reach the rest', { skip, timeout: 150_000 }, async () => {
+  const page = vs!.page;
+  // Focus the chat input again (the trace panel took the focus).
+  await sendChat(page, '@scripted @@call search_agents remote-077');
+  const found = await approveUntil(page, 'Agent said:', 'chat-4-search');
+  assert.match(found, /remote-077/);
+  await vs!.screenshot('chat-4-search-answer');
+
+  const offered = modelEvents().filter((e) => e.event === 'response' && e.kind === 'toolCall').pop()!;
+  const names = offered.toolNames!;
+  const remoteTools = names.filter((n) => /_team__remote-\d{3}$/.test(n));
+  assert.equal(remoteTools.length, 32, `remote tools offered: ${remoteTools.length}`);
+  assert.ok(names.length <= 128, `${names.length} tools in one request`);
+  assert.ok(!names.some((n) => n.endsWith('_team__remote-077')), 'remote-077 is past the budget');
+
+  await sendChat(page, '@scripted @@call call_agent team__remote-077 Reach me past the budget');
+  const answer = await approveUntil(page, 'Agent said:', 'chat-4-call-agent');
+  assert.match(answer, /Agent said: remote says: Reach me past the budget/);
+  await vs!.screenshot('chat-4-call-agent-answer');
+  const span = await waitForLocalSpan('aop.remote remote-077');
+  assert.ok(remoteTraces.get(span.traceId), 'call_agent trace reached the remote server');
+});

@@ -1,0 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Builds the production bundle and packages the .vsix the way a release would; returns its path. */
+export function packageVsix(out = path.join(os.tmpdir(), `aop-agents-e2e-${process.pid}.vsix`)): string {
+  execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', out],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  return out;
+}
