@@ -53,6 +53,26 @@ async function main(): Promise<void> {
   log('throughput…');
   rows.push(...(await runThroughput({ callers: 32, seconds: quick ? 1 : 3, rounds: quick ? 1 : 3, log })));
 
+  log('discovery (10 servers × 100 agents, each server in its own process)…');
+  const dc = await child(['bench/suites/discovery.ts', '10', '100', String(quick ? 10 : 40)]);
+  rows.push(
+    {
+      suite: 'discovery',
+      what: `cold, ${dc.servers} servers × ${dc.agentsEach} agents (new AopCluster + empty TCP pool each time: connect, initialize, tools/list, discover_agents): p50 / p99 (${dc.samples} samples)`,
+      goal: '≤ 20 ms / ≤ 50 ms',
+      measured: `${ms(dc.coldP50, 1)} / ${ms(dc.coldP99, 1)}${dc.wrong ? ` (${dc.wrong} incomplete!)` : ''}`,
+      ok: dc.coldP50 <= 20 && dc.coldP99 <= 50 && dc.wrong === 0,
+    },
+    { suite: 'discovery', what: 'warm (cache hit): p50 / p99', goal: '≤ 0.05 ms', measured: `${ms(dc.warmP50, 4)} / ${ms(dc.warmP99, 4)}`, ok: dc.warmP50 <= 0.05 },
+    {
+      suite: 'discovery',
+      what: `cold, servers queried one by one: p50 / p99; parallel speed-up p50 (median of paired ratios in brackets)`,
+      goal: '≥ 5×',
+      measured: `${ms(dc.seqP50, 1)} / ${ms(dc.seqP99, 1)}; ${dc.speedup.toFixed(2)}× (${dc.pairedSpeedup.toFixed(2)}×)`,
+      ok: dc.speedup >= 5,
+    },
+  );
+
   log('scale (10,000 agents, own process)…');
   const sc = await child(['bench/suites/scale.ts', 'scale', String(quick ? 2000 : 10_000)]);
   rows.push(
@@ -89,11 +109,43 @@ async function main(): Promise<void> {
     { suite: 'concurrency', what: 'server heap per in-flight call', goal: '—', measured: `${cc.heapPerCallKiB.toFixed(1)} KiB` },
   );
 
+  log('extension (production bundle size, activation with a fake vscode)…');
+  const ex = await child(['bench/suites/extension.ts', String(quick ? 3 : 10)]);
+  rows.push(
+    { suite: 'extension', what: 'production dist/extension.js size (`node esbuild.mjs --production`)', goal: '≤ 1.5 MB', measured: `${((ex.bytes as number) / 1e6).toFixed(2)} MB (${((ex.bytes as number) / 1024).toFixed(0)} KiB)`, ok: (ex.bytes as number) <= 1.5e6 },
+    {
+      suite: 'extension',
+      what: `activation: activate() p50 / p99 (fake vscode, example workspace of ${ex.agents} agents: local server, catalog, language client; ${ex.samples} cold processes)`,
+      goal: '≤ 50 ms',
+      measured: `${ms(ex.activateP50 as number, 1)} / ${ms(ex.activateP99 as number, 1)}${ex.errors ? ` (errors: ${ex.errors})` : ''}`,
+      ok: (ex.activateP50 as number) <= 50,
+    },
+    { suite: 'extension', what: 'activation: require(bundle) p50 / p99 (module load before activate())', goal: '—', measured: `${ms(ex.requireP50 as number, 1)} / ${ms(ex.requireP99 as number, 1)}` },
+  );
+
+  log('webview (first render, 10,000 spans, headless Chromium)…');
+  try {
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(join(__dirname, 'webview-render.ts'))) throw new Error('bench/webview-render.ts not present');
+    const wv = await child(['-e', "require('./bench/webview-render.ts').measureWebviewRender({ runs: " + (quick ? 2 : 5) + " }).then((r) => { console.log(JSON.stringify(r)); process.exit(0); }, (e) => { console.error(e); process.exit(1); })"]);
+    const problems = (wv.problems as unknown as string[]) ?? [];
+    rows.push({
+      suite: 'webview',
+      what: `Traces webview first render, ${wv.spans} spans (median of ${((wv.runsMs as unknown as number[]) ?? []).length} page loads; rows in DOM ${wv.renderedRows}; scroll p95 frame ${ms(wv.scrollP95Ms, 1)})`,
+      goal: '≤ 300 ms',
+      measured: `${ms(wv.firstRenderMs, 1)}${problems.length ? ` (problems: ${problems.length})` : ''}`,
+      ok: wv.firstRenderMs <= 300,
+    });
+  } catch (err) {
+    rows.push({ suite: 'webview', what: 'Traces webview first render, 10,000 spans', goal: '≤ 300 ms', measured: `skipped: ${String((err as Error).message ?? err).split('\n')[0].slice(0, 160)}` });
+  }
+
   if (process.env.BENCH_PROFILE !== '0') {
     log('profiles (--cpu-prof)…');
     const p1 = await profile('sdk', quick ? 500 : 3000);
     const p2 = await profile('ours', quick ? 500 : 3000);
-    rows.push({ suite: 'profile', what: 'CPU profiles (summaries in bench/out/profile-*.txt; see bench/NOTES.md)', goal: '—', measured: `${p1.replace(root + '/', '')}, ${p2.replace(root + '/', '')}` });
+    const p3 = await profile('fed', quick ? 500 : 2000);
+    rows.push({ suite: 'profile', what: 'CPU profiles: bare SDK pair, cluster client, federation hop (summaries in bench/out/profile-*.txt; see bench/NOTES.md)', goal: '—', measured: [p1, p2, p3].map((p) => p.replace(root + '/', '')).join(', ') });
   }
 
   const verdict = (ok?: boolean) => (ok === undefined ? '' : ok ? '✅ met' : '❌ missed');

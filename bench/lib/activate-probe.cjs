@@ -1,7 +1,7 @@
 /**
  * Loads a built extension bundle in plain Node with a small fake `vscode` module (just the APIs
  * activate() touches; anything else is an inert stub) and times require() and activate().
- * Usage: node bench/lib/activate-probe.cjs BUNDLE WORKSPACE_DIR STORAGE_DIR
+ * Usage: node bench/lib/activate-probe.cjs BUNDLE WORKSPACE_DIR STORAGE_DIR [EXTENSION_ROOT]
  * Prints one JSON line: {requireMs, activateMs, totalMs, agents, errors}.
  */
 'use strict';
@@ -105,6 +105,43 @@ const overrides = {
   env: { clipboard: { writeText: async () => {} }, appName: 'bench', language: 'en', machineId: 'bench', sessionId: 'bench', uriScheme: 'vscode' },
   version: '1.101.0',
 };
+// Namespaces answer what they do not define with inert stubs (events, watchers, registrations).
+for (const ns of ['workspace', 'window', 'commands', 'lm', 'env']) {
+  const o = overrides[ns];
+  overrides[ns] = new Proxy(o, {
+    get(t, prop) {
+      if (prop in t || typeof prop === 'symbol') return t[prop];
+      t[prop] = stub(`vscode.${ns}.${prop}`);
+      return t[prop];
+    },
+  });
+}
+// Every class, enum and namespace of the real API exists (bundled code copies the module's own keys
+// with __importStar and extends some classes at load time); only `overrides` behave.
+function genericClass(name) {
+  const C = class {
+    constructor(...args) {
+      this.args = args;
+    }
+  };
+  Object.defineProperty(C, 'name', { value: name });
+  return new Proxy(C, {
+    get(t, prop, recv) {
+      if (prop in t || typeof prop === 'symbol') return Reflect.get(t, prop, recv);
+      t[prop] = stub(`vscode.${name}.${prop}`);
+      return t[prop];
+    },
+  });
+}
+try {
+  const dts = require('node:fs').readFileSync(require.resolve('@types/vscode/index.d.ts'), 'utf8');
+  for (const m of dts.matchAll(/^\t?export (class|enum|namespace) (\w+)/gm)) {
+    if (m[2] in overrides) continue;
+    overrides[m[2]] = m[1] === 'class' ? genericClass(m[2]) : stub(`vscode.${m[2]}`);
+  }
+} catch {
+  // without @types/vscode: the Proxy fallback below still answers
+}
 const fakeVscode = new Proxy(overrides, {
   get(t, prop) {
     if (prop in t) return t[prop];
@@ -121,7 +158,7 @@ Module._resolveFilename = function (request, ...rest) {
 };
 require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: fakeVscode };
 
-const root = path.resolve(path.dirname(bundle), '..');
+const root = process.argv[5] ? path.resolve(process.argv[5]) : path.resolve(path.dirname(bundle), '..');
 const context = {
   subscriptions: [],
   storageUri: uri(storage),

@@ -54,6 +54,9 @@ export async function runConformanceClient(url: string, log: (line: string) => v
       log(`discovery failed: ${health.lastError}`);
       return 1;
     }
+    // Let the notification stream (GET, opened after initialize) settle before calling, as a
+    // long-lived client would be: some test servers answer a pending call on any GET stream.
+    await new Promise((r) => setTimeout(r, 300));
     log(`discovered ${registry.size} tool(s): ${registry.entries().map((e) => e.tool.name).join(', ') || '(none)'}`);
     let failed = 0;
     for (const entry of registry.entries()) {

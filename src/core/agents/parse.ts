@@ -139,7 +139,12 @@ class AgentFileParser {
         this.report('error', 'invalid-value', 'keys must be plain names', this.nodeRange(pair.key));
         continue;
       }
-      values[String(pair.key.value)] = isNode(pair.value) ? pair.value.toJS(doc) : (pair.value ?? null);
+      try {
+        values[String(pair.key.value)] = isNode(pair.value) ? pair.value.toJS(doc) : (pair.value ?? null);
+      } catch (e) {
+        // e.g. "Excessive alias count" (an alias bomb): reported, never thrown
+        this.report('error', 'yaml-syntax', (e as Error).message, isNode(pair.value) ? this.nodeRange(pair.value) : this.nodeRange(pair.key));
+      }
     }
     return this.hasErrors() ? undefined : values;
   }

@@ -403,9 +403,15 @@ const AGENT_META = 'aop/agent';
 /**
  * The cluster hands tool results back as they came; validating every content block with the SDK's
  * CallToolResultSchema on each call cost ~5% of a call's CPU (bench/NOTES.md). An object is all
- * we require here; callers read the fields they use defensively.
+ * we require here, with the top-level shape of a tool result (cheap: no per-block validation), so a
+ * broken server that answers e.g. `content: "text"` fails over instead of reaching callers.
+ * Callers read the fields they use defensively.
  */
-const PASS_THROUGH_RESULT = z.looseObject({});
+const PASS_THROUGH_RESULT = z.looseObject({
+  content: z.array(z.unknown()).optional(),
+  isError: z.boolean().optional(),
+  structuredContent: z.record(z.string(), z.unknown()).optional(),
+});
 
 type AgentMeta = { description?: string; tags?: string[]; capabilities?: string[]; role?: string; model_name?: string };
 

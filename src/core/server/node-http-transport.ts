@@ -4,6 +4,10 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
   SUPPORTED_PROTOCOL_VERSIONS,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
   type JSONRPCMessage,
   type MessageExtraInfo,
   type RequestId,
@@ -269,8 +273,10 @@ export class NodeHttpServerTransport implements Transport {
     if (messages.length === 0) return httpError(res, 400, -32600, 'Invalid Request: empty batch');
     let requests = 0;
     let init: { id: RequestId; params?: { protocolVersion?: unknown } } | undefined;
+    const kinds: Array<ReturnType<typeof messageKind>> = [];
     for (const m of messages) {
       const kind = messageKind(m);
+      kinds.push(kind);
       if (kind === undefined) return httpError(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
       if (kind === 'request') {
         requests++;
@@ -309,9 +315,9 @@ export class NodeHttpServerTransport implements Transport {
     }
 
     const ex = new Exchange(res, this, batch, accept.json, accept.sse, requests);
-    for (const m of messages) {
-      if (messageKind(m) === 'request') this.exchanges.set((m as { id: RequestId }).id, ex);
-    }
+    messages.forEach((m, i) => {
+      if (kinds[i] === 'request') this.exchanges.set((m as { id: RequestId }).id, ex);
+    });
     ex.timer = setTimeout(() => ex.tick(), this.keepAliveMs);
     ex.timer.unref();
     for (const m of messages) this.onmessage?.(m as JSONRPCMessage, extra);
@@ -430,13 +436,21 @@ function acceptOf(headers: IncomingHttpHeaders): { json: boolean; sse: boolean }
   };
 }
 
+/**
+ * What a message is, by the SDK's own schemas: a message the SDK's Protocol would not recognise
+ * (e.g. a request whose `params` is null or an array, or a non-numeric progress token) would get
+ * no answer at all and leave its HTTP response open, so it is refused up front with 400.
+ */
 function messageKind(m: unknown): 'request' | 'notification' | 'response' | undefined {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) return undefined;
   const o = m as Record<string, unknown>;
   if (o.jsonrpc !== '2.0') return undefined;
   const hasId = typeof o.id === 'string' || typeof o.id === 'number';
-  if (typeof o.method === 'string') return hasId ? 'request' : o.id === undefined ? 'notification' : undefined;
-  if (hasId && ('result' in o || 'error' in o)) return 'response';
+  if (typeof o.method === 'string') {
+    if (hasId) return isJSONRPCRequest(m) ? 'request' : undefined;
+    return o.id === undefined && isJSONRPCNotification(m) ? 'notification' : undefined;
+  }
+  if (hasId && ('result' in o || 'error' in o)) return isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m) ? 'response' : undefined;
   return undefined;
 }
 

@@ -1,0 +1,65 @@
+/**
+ * Extension: size of the production bundle and activation time of our code.
+ * Builds `node esbuild.mjs --production --outdir=bench/out/prod` (same config as the packaged
+ * extension, dist/ untouched), then runs bench/lib/activate-probe.cjs in fresh Node processes:
+ * the bundle is required with a fake `vscode` module and `activate()` runs against a workspace
+ * with the example agents (the local AOP server starts, the catalog loads, the language client
+ * is constructed). Each sample is a new process (cold require).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { summary } from '../lib/stats';
+
+const run = promisify(execFile);
+const root = join(__dirname, '../..');
+
+export async function extensionBench(samples: number): Promise<Record<string, number | string>> {
+  const outdir = join(root, 'bench/out/prod');
+  await run(process.execPath, ['esbuild.mjs', '--production', `--outdir=${outdir}`], { cwd: root, timeout: 120_000 });
+  const bundle = join(outdir, 'extension.js');
+  const bytes = statSync(bundle).size;
+  const storage = mkdtempSync(join(tmpdir(), 'aop-activate-'));
+  const req: number[] = [];
+  const act: number[] = [];
+  const total: number[] = [];
+  let agents = -1;
+  let errors = '';
+  try {
+    for (let i = 0; i < samples + 1; i++) {
+      const { stdout } = await run(process.execPath, [join(root, 'bench/lib/activate-probe.cjs'), bundle, join(root, 'examples'), storage, root], {
+        cwd: root,
+        timeout: 60_000,
+      });
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { requireMs: number; activateMs: number; totalMs: number; agents: number; errors: string[]; error?: string };
+      if (r.error) throw new Error(`activation probe failed: ${r.error}`);
+      if (i === 0) continue; // first run warms the OS file cache
+      req.push(r.requireMs);
+      act.push(r.activateMs);
+      total.push(r.totalMs);
+      agents = r.agents;
+      if (r.errors.length) errors = r.errors.join('; ');
+    }
+  } finally {
+    rmSync(storage, { recursive: true, force: true });
+  }
+  const rq = summary(req);
+  const ac = summary(act);
+  const to = summary(total);
+  return { bytes, requireP50: rq.p50, requireP99: rq.p99, activateP50: ac.p50, activateP99: ac.p99, totalP50: to.p50, totalP99: to.p99, agents, errors, samples };
+}
+
+if (require.main === module) {
+  extensionBench(Number(process.argv[2] ?? 10)).then(
+    (r) => {
+      process.stdout.write(JSON.stringify(r) + '\n');
+      process.exit(0);
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
