@@ -525,7 +525,10 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
       ['skipWelcome', 'true'],
     ]));
     const timeoutMs = opts.timeoutMs ?? 120_000;
-    const exitCode = await Promise.race([exited, sleep(timeoutMs).then(() => undefined)]);
+    // A cleared timer: a pending 4-minute sleep would keep the test process alive after the tests.
+    let timer: NodeJS.Timeout | undefined;
+    const exitCode = await Promise.race([exited, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), timeoutMs); })]);
+    clearTimeout(timer);
     if (exitCode === undefined) {
       await screenshot(page, `${opts.screenshotName ?? 'extension-tests'}-timeout`).catch(() => undefined);
       throw new Error(`extension tests did not finish in ${timeoutMs} ms; console tail:\n${consoleLines.slice(-20).join('\n')}`);
