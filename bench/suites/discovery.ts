@@ -1,3 +1,4 @@
+import { printResultAndExit } from '../lib/child-main';
 /**
  * Discovery (paper: < 100 ms): S servers × A agents, each server an AopServer in its own child
  * process on loopback (so servers answer in parallel, as remote ones would, and the client's
@@ -104,14 +105,5 @@ export async function discovery(servers: number, agentsEach: number, samples: nu
 
 if (require.main === module) {
   const [servers, agents, samples] = process.argv.slice(2).map(Number);
-  discovery(servers || 10, agents || 100, samples || 40).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+  printResultAndExit(discovery(servers || 10, agents || 100, samples || 40));
 }

@@ -1,3 +1,4 @@
+import { printResultAndExit } from '../lib/child-main';
 /**
  * Extension: size of the production bundle and activation time of our code.
  * Builds `node esbuild.mjs --production --outdir=bench/out/prod` (same config as the packaged
@@ -52,14 +53,5 @@ export async function extensionBench(samples: number): Promise<Record<string, nu
 }
 
 if (require.main === module) {
-  extensionBench(Number(process.argv[2] ?? 10)).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+  printResultAndExit(extensionBench(Number(process.argv[2] ?? 10)));
 }

@@ -1,3 +1,4 @@
+import { printResultAndExit } from '../lib/child-main';
 /**
  * Scale (10,000 agents on one AopServer) and concurrency (1,000 calls in flight, 50 ms model)
  * suites. Each runs in its own child process (`node --expose-gc`) so RSS and heap figures are
@@ -157,14 +158,5 @@ export async function concurrency(inFlight: number, capacity: number, delayMs: n
 if (require.main === module) {
   const [what, ...args] = process.argv.slice(2);
   const run = what === 'scale' ? scale(Number(args[0] ?? 10_000)) : concurrency(Number(args[0] ?? 1000), Number(args[1] ?? 100), Number(args[2] ?? 50));
-  run.then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+  printResultAndExit(run);
 }

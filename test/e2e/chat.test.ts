@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startVSCode, toolsAvailable, TOOLS, type VSCode, type Page } from './harness';
+import { e2eSkipReason, startVSCode, type VSCode, type Page } from './harness';
 import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { TraceStore } from '../../src/core/tracing/store';
@@ -28,12 +28,7 @@ import { makeAgent } from '../support/agents';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCRIPTED = path.join(__dirname, 'fixtures', 'scripted-model');
-const skip =
-  process.env.AOP_E2E !== '1'
-    ? 'set AOP_E2E=1 to run e2e tests'
-    : !toolsAvailable()
-      ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh`
-      : false;
+const skip = e2eSkipReason();
 
 const REMOTE_AGENTS = 100;
 const remoteName = (i: number) => `remote-${String(i).padStart(3, '0')}`;

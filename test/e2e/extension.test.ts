@@ -11,19 +11,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageVsix } from './vsix';
-import { startVSCode, toolsAvailable, TOOLS, type VSCode, type Page } from './harness';
+import { e2eSkipReason, startVSCode, type VSCode, type Page } from './harness';
 import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { makeAgent } from '../support/agents';
 import { closedPort } from '../support/cluster';
 
 const ROOT = path.resolve(__dirname, '../..');
-const skip =
-  process.env.AOP_E2E !== '1'
-    ? 'set AOP_E2E=1 to run e2e tests'
-    : !toolsAvailable()
-      ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh`
-      : false;
+const skip = e2eSkipReason();
 
 let vs: VSCode | undefined;
 let remote: AopServer | undefined;

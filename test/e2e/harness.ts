@@ -38,6 +38,13 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ];
 
+/** Why an e2e test must skip (AOP_E2E unset, or tools missing), or false to run it. */
+export function e2eSkipReason(): string | false {
+  if (process.env.AOP_E2E !== '1') return 'set AOP_E2E=1 to run e2e tests';
+  if (!toolsAvailable()) return `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh`;
+  return false;
+}
+
 /** True when scripts/e2e-setup.sh has been run (code-server, Node 24 and Chromium present). */
 export function toolsAvailable(): boolean {
   return fs.existsSync(NODE24) && fs.existsSync(CODE_SERVER_ENTRY) && fs.existsSync(CHROMIUM);

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runExtensionTests, toolsAvailable, TOOLS } from './harness';
+import { e2eSkipReason, runExtensionTests } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
-const skip =
-  process.env.AOP_E2E !== '1' ? 'set AOP_E2E=1 to run e2e tests' : !toolsAvailable() ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh` : false;
+const skip = e2eSkipReason();
 
 test('in-editor suite passes inside a real VS Code extension host', { skip, timeout: 300_000 }, async () => {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'aop-in-editor-'));
