@@ -318,3 +318,43 @@ describe('A plain MCP server as a cluster member', () => {
     }
   });
 });
+
+describe('An old HTTP+SSE server as a cluster member', () => {
+  let everything: ChildProcess;
+  let url: string;
+  before(async () => {
+    const port = await closedPort();
+    url = `http://127.0.0.1:${port}/sse`;
+    const bin = join(resolve(__dirname, '../..'), 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+    everything = spawn(process.execPath, [bin, 'sse'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolvePromise, reject) => {
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`server-everything (sse) did not start: ${err}`)), 15_000);
+      everything.stderr!.on('data', (d) => {
+        err += d;
+        if (/running on port/i.test(err)) {
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      });
+    });
+  });
+  after(() => {
+    everything.kill();
+  });
+
+  test('transport "auto" falls back to HTTP+SSE after a 4xx, and "sse" connects directly', async () => {
+    for (const transport of ['auto', 'sse'] as const) {
+      const cluster = makeCluster({ servers: [{ url, transport }], timeout_ms: 8000 });
+      try {
+        const reg = await cluster.discover();
+        assert.ok(reg.get('echo'), `${transport}: echo found among ${reg.entries().map((e) => e.name).join(', ')}; health ${JSON.stringify(cluster.health())}`);
+        const r = await cluster.call('echo', { message: `via ${transport}` });
+        assert.match(JSON.stringify(r.content), new RegExp(`via ${transport}`));
+      } finally {
+        await cluster.close();
+      }
+    }
+  });
+});
+
