@@ -87,7 +87,11 @@ export function startAgentLanguageServer(connection: Connection, options: AgentL
   let queue: Promise<void> = Promise.resolve();
 
   const serially = (task: () => Promise<void> | void): Promise<void> => {
-    queue = queue.then(task).catch((e: unknown) => connection.console.error(`aop language server: ${(e as Error)?.stack ?? String(e)}`));
+    queue = queue.then(task).catch((e: unknown) => {
+      // After the client went away there is no one to tell (and logging would reject too).
+      if (/Connection is (closed|disposed)/.test(String((e as Error)?.message))) return;
+      connection.console.error(`aop language server: ${(e as Error)?.stack ?? String(e)}`);
+    });
     return queue;
   };
   const uriOf = (file: string) => uris.get(file) ?? pathToFileURL(file).href;
