@@ -14,7 +14,7 @@
  *
  * Runs with AOP_E2E=1 after scripts/e2e-setup.sh (npm test does both).
  */
-import { packageVsix } from './vsix';
+import { packageVsix } from './project';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

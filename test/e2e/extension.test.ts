@@ -8,16 +8,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { packageVsix } from './vsix';
+import { exampleWorkspace, packageVsix } from './project';
 import { e2eSkipReason, startVSCode, type VSCode, type Page } from './harness';
 import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { makeAgent } from '../support/agents';
 import { closedPort } from '../support/cluster';
 
-const ROOT = path.resolve(__dirname, '../..');
 const skip = e2eSkipReason();
 
 let vs: VSCode | undefined;
@@ -39,8 +37,8 @@ before(async () => {
   remote.setAgents([makeAgent({ name: 'remote-helper', description: 'Helps from far away', provider: 'openai' })]);
   const { url } = await remote.listen();
   deadUrl = `http://127.0.0.1:${await closedPort()}/mcp`;
-  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'aop-e2e-ws-'));
-  fs.cpSync(path.join(ROOT, 'examples/agents'), path.join(workspace, 'agents'), { recursive: true });
+  workspace = exampleWorkspace('aop-e2e-ws-');
+
   vs = await startVSCode({
     folder: workspace,
     extensions: [{ vsix }],

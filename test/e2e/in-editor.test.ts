@@ -9,14 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { e2eSkipReason, runExtensionTests } from './harness';
+import { exampleWorkspace } from './project';
 
 const ROOT = path.resolve(__dirname, '../..');
 const skip = e2eSkipReason();
 
 test('in-editor suite passes inside a real VS Code extension host', { skip, timeout: 300_000 }, async () => {
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'aop-in-editor-'));
+  const workspace = exampleWorkspace('aop-in-editor-');
   const resultFile = path.join(os.tmpdir(), `aop-in-editor-${process.pid}.json`);
-  fs.cpSync(path.join(ROOT, 'examples/agents'), path.join(workspace, 'agents'), { recursive: true });
+
   try {
     const r = await runExtensionTests({
       extensionDevelopmentPath: ROOT,

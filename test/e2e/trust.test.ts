@@ -5,20 +5,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { packageVsix } from './vsix';
+import { exampleWorkspace, packageVsix } from './project';
 import { e2eSkipReason, startVSCode, type VSCode } from './harness';
 
-const ROOT = path.resolve(__dirname, '../..');
 const skip = e2eSkipReason();
 let vs: VSCode | undefined;
 let workspace = '';
 
 before(async () => {
   if (skip) return;
-  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'aop-e2e-untrusted-'));
-  fs.cpSync(path.join(ROOT, 'examples/agents'), path.join(workspace, 'agents'), { recursive: true });
+  workspace = exampleWorkspace('aop-e2e-untrusted-');
+
   vs = await startVSCode({ folder: workspace, extensions: [{ vsix: packageVsix() }], workspaceTrust: true, settings: { 'workbench.startupEditor': 'none' } });
 });
 

@@ -20,6 +20,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 import { z } from 'zod';
 import { VERSION } from '../version';
+import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
 import { LatencyWindow } from './latency';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
@@ -80,17 +81,8 @@ export class TransportFailure extends Error {
   }
 }
 
-const AOP_DISCOVERY_TOOLS = new Set([
-  'discover_agents',
-  'get_agent_details',
-  'get_agents_info',
-  'list_agents',
-  'search_agents',
-  'get_server_info',
-  'get_queue_stats',
-  'get_task_status',
-  'cancel_task',
-]);
+/** The per-server tools of an AOP server (discovery and queue), which are not cluster tools. */
+const AOP_DISCOVERY_TOOLS = new Set<string>([...DISCOVERY_TOOL_NAMES, ...QUEUE_TOOL_NAMES]);
 
 export function isAopDiscoveryTool(name: string): boolean {
   return AOP_DISCOVERY_TOOLS.has(name);

@@ -3,6 +3,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AopServer } from './aop-server';
 import {
   agentDetailsResult,
+  agentMatches,
   agentsInfoResult,
   cancelTaskResult,
   discoverAgentsResult,
@@ -14,6 +15,9 @@ import {
   serverInfoResult,
   taskStatusResult,
   toCallToolResult,
+  DEFAULT_SEARCH_FIELDS,
+  DISCOVERY_DEFAULTS,
+  type AgentDiscoveryInfo,
   type AgentRuntimeInfo,
   type DiscoveryToolName,
   type TaskLookup,
@@ -142,29 +146,25 @@ function withRemoteMatches(
   fields: readonly string[] | undefined,
 ): ReturnType<typeof searchAgentsResult> {
   if (!result.success || server.remote.size === 0) return result;
-  const q = query.toLowerCase();
-  const use = new Set(fields ?? ['name', 'description', 'tags', 'capabilities']);
-  const extra = [...server.remote.values()]
-    .filter(
-      (r) =>
-        (use.has('name') && r.name.toLowerCase().includes(q)) ||
-        (use.has('description') && r.description.toLowerCase().includes(q)) ||
-        (use.has('tags') && r.tags.some((t) => t.toLowerCase().includes(q))) ||
-        (use.has('capabilities') && r.capabilities.some((c) => c.toLowerCase().includes(q))),
-    )
-    .map((r) => ({
+  const use = fields ?? DEFAULT_SEARCH_FIELDS;
+  const extra: AgentDiscoveryInfo[] = [];
+  for (const r of server.remote.values()) {
+    const info: AgentDiscoveryInfo = {
       tool_name: r.name,
       agent_name: r.name,
-      description: r.description || 'No description available',
+      description: r.description,
       short_system_prompt: '',
       tags: r.tags,
       capabilities: r.capabilities,
       role: 'remote',
-      model_name: r.model ?? 'Unknown',
-      max_loops: 1,
-      temperature: 0.5,
-      max_tokens: 4096,
-    }));
+      model_name: r.model ?? DISCOVERY_DEFAULTS.modelName,
+      max_loops: DISCOVERY_DEFAULTS.maxLoops,
+      temperature: DISCOVERY_DEFAULTS.temperature,
+      max_tokens: DISCOVERY_DEFAULTS.maxTokens,
+    };
+    // Matched on the description as given; an empty one is shown with the reference's placeholder.
+    if (agentMatches(info, query, use)) extra.push({ ...info, description: r.description || DISCOVERY_DEFAULTS.description });
+  }
   const matching = [...result.matching_agents, ...extra];
   return { ...result, matching_agents: matching, total_matches: matching.length };
 }

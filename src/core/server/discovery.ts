@@ -50,6 +50,7 @@
  */
 import { z } from 'zod';
 import { AGENT_DEFAULTS, type AgentDefinition } from '../agents/definition';
+import { errorMessage } from '../execution/executor';
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -413,9 +414,6 @@ function findAgent(agents: readonly AgentDefinition[], name: string): AgentDefin
   return agents.find((a) => a.name === name);
 }
 
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Discovery tools

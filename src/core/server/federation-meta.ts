@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { toCallToolResult } from '../execution/tool-schema';
 
 /** `_meta` keys a federated call carries (paper §5.5). */
 export const HOPS_META = 'aop/hops';
@@ -33,7 +34,7 @@ export function checkHops(meta: Record<string, unknown> | undefined, selfId: str
   return undefined;
 }
 
+/** A refused call answers like a failed agent: `{result: '', success: false, error}`. */
 export function refusal(message: string): CallToolResult {
-  const body = { result: '', success: false, error: message };
-  return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body, isError: true };
+  return toCallToolResult({ result: '', success: false, error: message });
 }

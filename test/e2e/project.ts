@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -13,4 +14,11 @@ export function packageVsix(out = path.join(os.tmpdir(), `aop-agents-e2e-${proce
     { cwd: ROOT, stdio: 'inherit' },
   );
   return out;
+}
+
+/** A fresh temp folder holding a copy of the example agents under `agents/` (remove it when done). */
+export function exampleWorkspace(prefix: string): string {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(path.join(ROOT, 'examples/agents'), path.join(workspace, 'agents'), { recursive: true });
+  return workspace;
 }
