@@ -6,6 +6,16 @@
 #   $TOOLS/pw       playwright-core (fallback when the project has no playwright-core devDependency)
 set -euo pipefail
 
+# Run from `npm start` / `npm test`, this script inherits the outer npm's npm_config_* variables.
+# The nested installs below must not see them: code-server's postinstall reads the Node version
+# from npm_config_user_agent ("node/v20…") and refuses to install. Each nested npm reads ~/.npmrc
+# and the project's own settings again by itself.
+while IFS= read -r v; do
+  case "$v" in
+    npm_config_*|npm_package_*|npm_lifecycle_*|npm_execpath|npm_node_execpath|npm_command|INIT_CWD) unset "$v" ;;
+  esac
+done < <(compgen -e)
+
 TOOLS="${AOP_E2E_TOOLS:-$HOME/.cache/aop-e2e}"
 NODE_MAJOR=24
 CODE_SERVER_VERSION="${AOP_E2E_CODE_SERVER_VERSION:-4.139.1}"
