@@ -25,6 +25,7 @@ import { OtlpExporter } from '../tracing/otlp';
 import { ServerTracing } from '../tracing/invocation';
 import type { TraceStore } from '../tracing/store';
 import { checkHops, refusal } from './federation-meta';
+import { serverLimits, sessionToEvict, type ServerLimits } from './limits';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -47,8 +48,12 @@ export interface AopServerOptions {
   allowedOrigins?: string[];
   /** Request body cap in bytes (default 4 MiB). */
   maxBodyBytes?: number;
-  /** Most concurrent MCP sessions (default 1,000); the idlest is closed past it. */
+  /** Most concurrent MCP sessions (default 1,000); the idlest idle one is closed past it. */
   maxSessions?: number;
+  /** Timeouts, batch, answer, in-flight and per-client session caps (see limits.ts for defaults). */
+  limits?: Partial<ServerLimits>;
+  /** Keep task and answer excerpts in traces (default true; `aop.traces.captureContent`). */
+  captureTraceContent?: boolean;
   /** Sessions idle longer than this are closed (default 30 min). */
   sessionIdleMs?: number;
   models: ModelResolver;
@@ -67,9 +72,11 @@ export interface AopServerOptions {
 }
 
 interface Session {
-  transport: Transport & { handleRequest?: NodeHttpServerTransport['handleRequest'] };
+  transport: Transport & { handleRequest?: NodeHttpServerTransport['handleRequest']; inFlight?: number };
   server: Server;
   lastSeen: number;
+  address: string;
+  busy(): boolean;
 }
 
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -98,8 +105,10 @@ export class AopServer {
   private address?: AddressInfo;
   private readonly log: Logger;
   private idleTimer?: NodeJS.Timeout;
+  readonly limits: ServerLimits;
 
   constructor(private readonly options: AopServerOptions) {
+    this.limits = serverLimits(options.limits);
     this.name = options.name ?? 'aop';
     this.id = options.id ?? `${this.name}-${randomUUID().slice(0, 8)}`;
     this.maxHops = options.maxHops ?? 3;
@@ -114,6 +123,7 @@ export class AopServer {
       serverId: () => (this.address ? `${this.name}@${this.host}:${this.address.port}` : this.name),
       store: options.traceStore,
       metrics: options.metrics,
+      captureContent: options.captureTraceContent,
     });
     if (options.otlpEndpoint) {
       this.otlp = new OtlpExporter({
@@ -219,7 +229,7 @@ export class AopServer {
     const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
     const server = this.createMcpServer();
     const transport = new StdioServerTransport();
-    this.sessions.set('stdio', { transport, server, lastSeen: Date.now() });
+    this.sessions.set('stdio', { transport, server, lastSeen: Date.now(), address: 'stdio', busy: () => true });
     await server.connect(transport);
   }
 
@@ -239,10 +249,19 @@ export class AopServer {
           'Pass --token (or AOP_TOKEN), or bind 127.0.0.1.',
       );
     }
-    this.http = createServer((req, res) => void this.handle(req, res));
-    this.http.keepAliveTimeout = 65_000;
-    this.http.headersTimeout = 70_000;
-    this.http.requestTimeout = 0; // long agent calls stream over SSE
+    const limits = this.limits;
+    // Slow headers and bodies get 408 within seconds (checked every second); answers may stream
+    // longer (requestTimeout covers receiving the request only); a silent connection is closed.
+    this.http = createServer(
+      {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: Math.max(limits.bodyTimeoutMs, limits.headersTimeoutMs),
+        connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    this.http.keepAliveTimeout = Math.min(65_000, limits.idleTimeoutMs);
+    this.http.setTimeout(limits.idleTimeoutMs);
     await new Promise<void>((resolve, reject) => {
       this.http!.once('error', reject);
       this.http!.listen(this.options.port ?? 0, host, () => resolve());
@@ -358,7 +377,11 @@ export class AopServer {
       if (!messages.some((m) => isInitializeRequest(m))) {
         return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: no Mcp-Session-Id header; send initialize first');
       }
-      const session = await this.newSession();
+      const session = await this.newSession(req.socket.remoteAddress ?? 'unknown');
+      if (!session) {
+        res.setHeader('Retry-After', '5');
+        return sendJsonRpcError(res, 503, -32000, 'Too many sessions: every session of this server (or of your address) has work in flight; try again later');
+      }
       return session.transport.handleRequest!(req, res, body);
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
@@ -372,13 +395,19 @@ export class AopServer {
     return sendJsonRpcError(res, 405, ErrorCode.InvalidRequest, `Method not allowed: ${req.method}`);
   }
 
-  private async newSession(): Promise<Session> {
+  /** A new session for a client at `address`, or undefined when no room can be made. */
+  private async newSession(address: string): Promise<Session | undefined> {
     const max = this.options.maxSessions ?? 1000;
-    if (this.sessions.size >= max) this.closeIdlest();
+    // Closing one idle session makes room; a session with a call in flight is never closed for it.
+    const victim = sessionToEvict(this.sessions, address, max, this.limits.maxSessionsPerClient);
+    if (victim === undefined) return undefined;
+    if (victim !== null) this.closeSession(victim);
     const server = this.createMcpServer();
-    const session: Session = { server, lastSeen: Date.now(), transport: undefined as never };
     const transport = new NodeHttpServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      maxBatchLength: this.limits.maxBatchLength,
+      maxAnswerBytes: this.limits.maxAnswerBytes,
+      maxInFlight: this.limits.maxInFlightPerSession,
       onsessioninitialized: (id) => {
         this.sessions.set(id, session);
       },
@@ -386,30 +415,25 @@ export class AopServer {
         this.sessions.delete(id);
       },
     });
+    const session: Session = { server, lastSeen: Date.now(), transport, address, busy: () => transport.inFlight > 0 };
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
-    session.transport = transport;
     await server.connect(transport);
     return session;
   }
 
-  private closeIdlest(): void {
-    let idlest: [string, Session] | undefined;
-    for (const entry of this.sessions) if (!idlest || entry[1].lastSeen < idlest[1].lastSeen) idlest = entry;
-    if (idlest) {
-      this.sessions.delete(idlest[0]);
-      void idlest[1].server.close().catch(() => {});
-    }
+  private closeSession(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    void s.server.close().catch(() => {});
   }
 
   private closeIdleSessions(idleMs: number): void {
     const cutoff = Date.now() - idleMs;
     for (const [id, s] of this.sessions) {
-      if (id !== 'stdio' && s.lastSeen < cutoff) {
-        this.sessions.delete(id);
-        void s.server.close().catch(() => {});
-      }
+      if (id !== 'stdio' && s.lastSeen < cutoff && !s.busy()) this.closeSession(id);
     }
   }
 }

@@ -38,6 +38,12 @@ export interface NodeHttpServerTransportOptions {
   onsessionclosed?: (sessionId: string) => void;
   /** SSE keep-alive comment interval, and how long a JSON answer may take before it turns into SSE. Default 15 s. */
   keepAliveMs?: number;
+  /** Most messages in one batch (default 100). */
+  maxBatchLength?: number;
+  /** Most bytes of answers to one POST; answers past it become JSON-RPC errors (default 32 MiB). */
+  maxAnswerBytes?: number;
+  /** Most requests of this session in flight at once (default 64). */
+  maxInFlight?: number;
 }
 
 export interface HandleRequestOptions {
@@ -110,9 +116,11 @@ class Exchange {
   pending: number;
   sse = false;
   done = false;
-  /** Collected answers of a batch answered as JSON. */
-  answers?: JSONRPCMessage[];
+  /** Collected (serialized) answers of a batch answered as JSON. */
+  answers?: Array<string | Buffer>;
   timer?: NodeJS.Timeout;
+  /** Bytes of answers written or collected so far. */
+  private answerBytes = 0;
 
   constructor(
     readonly res: ServerResponse,
@@ -136,12 +144,33 @@ class Exchange {
     const sid = this.transport.sessionId;
     this.res.writeHead(200, sid ? { ...SSE_HEADERS, 'Mcp-Session-Id': sid } : SSE_HEADERS);
     this.res.flushHeaders();
-    if (this.answers) for (const a of this.answers) this.writeEvent(a);
+    if (this.answers) for (const a of this.answers) this.writeRaw(a);
     this.answers = undefined;
   }
 
   writeEvent(message: JSONRPCMessage): void {
-    if (!this.res.destroyed) this.res.write(sseEvent(message));
+    this.writeRaw(serializeMessage(message));
+  }
+
+  private writeRaw(json: string | Buffer): void {
+    if (!this.res.destroyed) this.res.write(joinJson([json], 'event: message\ndata: ', '', '\n\n'));
+  }
+
+  /** The answer's JSON, or an error in its place when it would pass the request's answer budget. */
+  private budgeted(message: JSONRPCMessage): string | Buffer {
+    let json = serializeMessage(message);
+    const max = this.transport.maxAnswerBytes;
+    const n = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
+    if (this.answerBytes + n > max) {
+      const id = (message as { id?: RequestId }).id ?? null;
+      json = JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32603, message: `Answer too large: the answers to one request may hold at most ${max} bytes (this one has ${n})` },
+      });
+    }
+    this.answerBytes += typeof json === 'string' ? Buffer.byteLength(json) : json.length;
+    return json;
   }
 
   /** A related notification/request sent before the answer: switch to SSE (false: the client takes JSON only). */
@@ -155,17 +184,18 @@ class Exchange {
   answer(message: JSONRPCMessage): void {
     this.pending--;
     if (this.done) return;
+    const json = this.budgeted(message);
     if (this.sse) {
-      this.writeEvent(message);
+      this.writeRaw(json);
       if (this.pending <= 0) this.finish();
       return;
     }
     if (!this.batch) {
-      this.finish(serializeMessage(message));
+      this.finish(json);
       return;
     }
-    (this.answers ??= []).push(message);
-    if (this.pending <= 0) this.finish(joinJson(this.answers.map(serializeMessage), '[', ',', ']'));
+    (this.answers ??= []).push(json);
+    if (this.pending <= 0) this.finish(joinJson(this.answers, '[', ',', ']'));
   }
 
   /** Keep-alive: a call still running after keepAliveMs turns into SSE and gets comments. */
@@ -209,6 +239,7 @@ export class NodeHttpServerTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   readonly keepAliveMs: number;
+  readonly maxAnswerBytes: number;
 
   private started = false;
   private closed = false;
@@ -223,6 +254,12 @@ export class NodeHttpServerTransport implements Transport {
   constructor(private readonly options: NodeHttpServerTransportOptions = {}) {
     this.generateId = options.sessionIdGenerator ?? randomUUID;
     this.keepAliveMs = options.keepAliveMs ?? 15_000;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** Requests of this session still unanswered. */
+  get inFlight(): number {
+    return this.exchanges.size;
   }
 
   async start(): Promise<void> {
@@ -271,6 +308,10 @@ export class NodeHttpServerTransport implements Transport {
     const batch = Array.isArray(body);
     const messages = (batch ? body : [body]) as unknown[];
     if (messages.length === 0) return httpError(res, 400, -32600, 'Invalid Request: empty batch');
+    const maxBatch = this.options.maxBatchLength ?? 100;
+    if (messages.length > maxBatch) {
+      return httpError(res, 400, -32600, `Invalid Request: a batch of ${messages.length} messages; at most ${maxBatch} are allowed per request`);
+    }
     let requests = 0;
     let init: { id: RequestId; params?: { protocolVersion?: unknown } } | undefined;
     const kinds: Array<ReturnType<typeof messageKind>> = [];
@@ -314,13 +355,37 @@ export class NodeHttpServerTransport implements Transport {
       return;
     }
 
+    // A request whose id is in flight already (or repeats in this batch) would overwrite the first
+    // one's response route and leave one of them unanswered forever: it is answered with an error
+    // at once, as is every request past the session's in-flight cap.
+    const refused = new Map<number, JSONRPCMessage>();
+    const maxInFlight = this.options.maxInFlight ?? 64;
+    const ids = new Set<RequestId>();
+    let admitted = 0;
+    messages.forEach((m, i) => {
+      if (kinds[i] !== 'request') return;
+      const id = (m as { id: RequestId }).id;
+      let message: string | undefined;
+      if (this.exchanges.has(id) || ids.has(id)) {
+        message = `Invalid Request: id ${JSON.stringify(id)} is already used by a request in flight in this session; use a new id`;
+      } else if (this.exchanges.size + admitted >= maxInFlight) {
+        message = `Too many requests in flight: this session may have at most ${maxInFlight} unanswered requests; wait for answers`;
+      }
+      if (message) refused.set(i, { jsonrpc: '2.0', id, error: { code: message.startsWith('Invalid') ? -32600 : -32000, message } });
+      else admitted++;
+      ids.add(id);
+    });
+
     const ex = new Exchange(res, this, batch, accept.json, accept.sse, requests);
     messages.forEach((m, i) => {
-      if (kinds[i] === 'request') this.exchanges.set((m as { id: RequestId }).id, ex);
+      if (kinds[i] === 'request' && !refused.has(i)) this.exchanges.set((m as { id: RequestId }).id, ex);
     });
     ex.timer = setTimeout(() => ex.tick(), this.keepAliveMs);
     ex.timer.unref();
-    for (const m of messages) this.onmessage?.(m as JSONRPCMessage, extra);
+    for (const error of refused.values()) ex.answer(error);
+    messages.forEach((m, i) => {
+      if (!refused.has(i)) this.onmessage?.(m as JSONRPCMessage, extra);
+    });
   }
 
   private handleGet(req: IncomingMessage, res: ServerResponse): void {

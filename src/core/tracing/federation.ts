@@ -36,7 +36,7 @@ export function traceFederatedCalls(tracing: ServerTracing) {
       if (typeof served.url === 'string') span.setAttribute('url.full', served.url);
       if (typeof served.attempts === 'number') span.setAttribute('aop.remote.attempts', served.attempts);
     }
-    endRemoteCall(span, result);
+    endRemoteCall(span, result, undefined, tracing.remoteSpanLimits);
     const meta: Record<string, unknown> = { ...result._meta, [TRACE_ID_KEY]: span.traceId };
     if (continued) meta[SPANS_KEY] = encodeSpans(span.traceId, span.local.spans);
     else delete meta[SPANS_KEY];

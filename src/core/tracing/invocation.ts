@@ -6,6 +6,8 @@ import type { ChatResponse } from '../models/types';
 import { Metrics } from './metrics';
 import {
   DEFAULT_MAX_SPANS_BYTES,
+  DEFAULT_REMOTE_SPAN_LIMITS,
+  type RemoteSpanLimits,
   SPANS_KEY,
   TRACE_ID_KEY,
   absorbRemoteSpans,
@@ -46,6 +48,8 @@ export class InvocationTrace {
     meta: Record<string, unknown> | undefined,
     private readonly agent: AgentDefinition | undefined,
     private readonly maxSpansBytes = DEFAULT_MAX_SPANS_BYTES,
+    /** Keep task and answer excerpts on the root span (`aop.traces.captureContent`). */
+    private readonly captureContent = true,
   ) {
     const parent = extractTraceContext(meta);
     this.continued = parent !== undefined;
@@ -59,7 +63,7 @@ export class InvocationTrace {
         'gen_ai.agent.name': tool,
         ...(agent?.provider ? { 'gen_ai.provider.name': agent.provider } : {}),
         ...(agent?.model ? { 'gen_ai.request.model': agent.model } : {}),
-        ...(typeof task === 'string' ? { 'aop.input.task': truncate(task, IO_ATTRIBUTE_CHARS) } : {}),
+        ...(typeof task === 'string' && captureContent ? { 'aop.input.task': truncate(task, IO_ATTRIBUTE_CHARS) } : {}),
       },
     });
     this.validate = tracer.startChild('aop.validate', this.span);
@@ -178,7 +182,7 @@ export class InvocationTrace {
     if (this.attempts) root.setAttribute('aop.attempts', this.attempts);
     root.setAttribute('aop.success', failure === undefined);
     if (failure === undefined) {
-      root.setAttribute('aop.output', truncate(result!.result, IO_ATTRIBUTE_CHARS));
+      if (this.captureContent) root.setAttribute('aop.output', truncate(result!.result, IO_ATTRIBUTE_CHARS));
       root.setStatus({ code: SpanStatusCode.OK });
     } else {
       root.setAttribute('aop.error', truncate(failure, IO_ATTRIBUTE_CHARS));
@@ -206,6 +210,10 @@ export interface ServerTracingOptions {
   metrics?: Metrics;
   /** Bound of `_meta["aop/spans"]` in (approximate) bytes. */
   maxSpansBytes?: number;
+  /** Record task and answer excerpts (`aop.input.task`, `aop.output`) on root spans (default true). */
+  captureContent?: boolean;
+  /** Bounds on the spans a remote server's result may add (default DEFAULT_REMOTE_SPAN_LIMITS). */
+  remoteSpanLimits?: Partial<RemoteSpanLimits>;
 }
 
 export interface RemoteTarget {
@@ -221,8 +229,13 @@ export class ServerTracing {
   readonly store: TraceStore;
   readonly metrics: Metrics;
   private readonly maxSpansBytes: number;
+  private readonly captureContent: boolean;
+  /** Bounds on spans absorbed from remote results. */
+  readonly remoteSpanLimits: RemoteSpanLimits;
 
   constructor(options: ServerTracingOptions) {
+    this.captureContent = options.captureContent ?? true;
+    this.remoteSpanLimits = { ...DEFAULT_REMOTE_SPAN_LIMITS, ...options.remoteSpanLimits };
     this.store = options.store ?? new TraceStore();
     this.metrics = options.metrics ?? new Metrics(options.name);
     this.maxSpansBytes = options.maxSpansBytes ?? DEFAULT_MAX_SPANS_BYTES;
@@ -232,7 +245,7 @@ export class ServerTracing {
 
   /** Starts the trace of one agent call; `meta` is the tools/call request `_meta` (traceparent). */
   startInvocation(tool: string, args: unknown, meta?: Record<string, unknown>, agent?: AgentDefinition): InvocationTrace {
-    return new InvocationTrace(this.tracer, this.metrics, tool, args, meta, agent, this.maxSpansBytes);
+    return new InvocationTrace(this.tracer, this.metrics, tool, args, meta, agent, this.maxSpansBytes, this.captureContent);
   }
 
   /**
@@ -283,8 +296,9 @@ export function endRemoteCall(
   span: AopSpan,
   result?: { _meta?: Record<string, unknown>; isError?: boolean; structuredContent?: unknown },
   error?: unknown,
+  limits: RemoteSpanLimits = DEFAULT_REMOTE_SPAN_LIMITS,
 ): void {
-  if (result) absorbRemoteSpans(result, span);
+  if (result) absorbRemoteSpans(result, span, limits);
   if (error !== undefined) span.fail(error);
   else if (result?.isError) {
     const e = (result.structuredContent as { error?: unknown } | undefined)?.error;

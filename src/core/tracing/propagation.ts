@@ -2,6 +2,9 @@ import { TraceFlags, createTraceState, type Span, type SpanContext } from '@open
 import { isSpanId, isTraceId } from './ids';
 import { AopSpan } from './tracer';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKindName, SpanRecord, SpanStatusName } from './types';
+import { estimateBytes } from './span-size';
+
+export { estimateBytes };
 
 /** `_meta` keys. */
 export const TRACEPARENT_KEY = 'traceparent';
@@ -13,7 +16,28 @@ export const TRACE_ID_KEY = 'aop/trace_id';
 
 /** Default bound of `_meta["aop/spans"]` (approximate JSON bytes). */
 export const DEFAULT_MAX_SPANS_BYTES = 64 * 1024;
-const MAX_ABSORBED_SPANS = 2000;
+
+/**
+ * Bounds on what a peer's `_meta["aop/spans"]` may add to our traces (issue #15: a hostile member
+ * returning 2,000 spans of 64 KB grew the caller by ~160 MB per call). Spans past `maxSpans` or past
+ * `maxBytes` (estimated JSON) are dropped; strings are cut to `maxStringChars`; a span keeps at most
+ * `maxAttributes` attributes and `maxEvents` events.
+ */
+export interface RemoteSpanLimits {
+  maxSpans: number;
+  maxBytes: number;
+  maxStringChars: number;
+  maxAttributes: number;
+  maxEvents: number;
+}
+
+export const DEFAULT_REMOTE_SPAN_LIMITS: RemoteSpanLimits = {
+  maxSpans: 256,
+  maxBytes: 256 * 1024,
+  maxStringChars: 1024,
+  maxAttributes: 64,
+  maxEvents: 16,
+};
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
@@ -66,27 +90,6 @@ export interface WireSpans {
   dropped?: number;
 }
 
-/** Rough JSON size of a span (no JSON.stringify on the hot path). */
-function estimateBytes(s: SpanRecord): number {
-  let n = 220 + s.name.length + s.server.length + (s.status.message?.length ?? 0);
-  for (const k in s.attributes) n += k.length + valueBytes(s.attributes[k]);
-  for (const e of s.events ?? []) {
-    n += 60 + e.name.length;
-    for (const k in e.attributes ?? {}) n += k.length + valueBytes(e.attributes![k]);
-  }
-  return n;
-}
-
-function valueBytes(v: AttributeValue): number {
-  if (typeof v === 'string') return v.length + 6;
-  if (Array.isArray(v)) {
-    let n = 4;
-    for (const x of v) n += typeof x === 'string' ? x.length + 4 : 12;
-    return n;
-  }
-  return 12;
-}
-
 function shrink(s: SpanRecord, maxChars: number): SpanRecord {
   const attributes: Attributes = {};
   for (const k in s.attributes) {
@@ -137,26 +140,38 @@ export function encodeSpans(traceId: string, spans: readonly SpanRecord[], maxBy
 const KINDS = new Set<SpanKindName>(['internal', 'server', 'client', 'producer', 'consumer']);
 const STATUSES = new Set<SpanStatusName>(['unset', 'ok', 'error']);
 
-function validAttributes(a: unknown): Attributes {
-  const out: Attributes = {};
+function cut(v: string, max: number): string {
+  return v.length > max ? `${v.slice(0, Math.max(0, max - 1))}…` : v;
+}
+
+function validAttributes(a: unknown, limits: RemoteSpanLimits): Attributes {
+  const out: Attributes = Object.create(null);
   if (!a || typeof a !== 'object' || Array.isArray(a)) return out;
-  for (const [k, v] of Object.entries(a as Record<string, unknown>)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean')) {
-      out[k] = v as AttributeValue;
-    }
+  let n = 0;
+  for (const k in a as Record<string, unknown>) {
+    if (!Object.prototype.hasOwnProperty.call(a, k)) continue;
+    if (n >= limits.maxAttributes) break;
+    const v = (a as Record<string, unknown>)[k];
+    const key = cut(k, 128);
+    if (typeof v === 'string') out[key] = cut(v, limits.maxStringChars);
+    else if (typeof v === 'number' || typeof v === 'boolean') out[key] = v;
+    else if (Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean')) {
+      out[key] = v.map((x) => (typeof x === 'string' ? cut(x, limits.maxStringChars) : x)) as AttributeValue;
+    } else continue;
+    n++;
   }
-  return out;
+  return { ...out };
 }
 
 /** Checks and decodes `_meta["aop/spans"]`; spans that do not fit the format are skipped. */
-export function decodeSpans(value: unknown, expectTraceId?: string): SpanRecord[] {
+export function decodeSpans(value: unknown, expectTraceId?: string, limits: RemoteSpanLimits = DEFAULT_REMOTE_SPAN_LIMITS): SpanRecord[] {
   if (!value || typeof value !== 'object') return [];
   const w = value as Partial<WireSpans>;
   if (!isTraceId(w.traceId) || !Array.isArray(w.spans)) return [];
   if (expectTraceId && w.traceId !== expectTraceId) return [];
   const out: SpanRecord[] = [];
-  for (const raw of w.spans.slice(0, MAX_ABSORBED_SPANS)) {
+  let bytes = 0;
+  for (const raw of w.spans.slice(0, limits.maxSpans)) {
     if (!raw || typeof raw !== 'object') continue;
     const s = raw as Partial<SpanRecord>;
     if (!isSpanId(s.spanId) || typeof s.name !== 'string') continue;
@@ -164,10 +179,11 @@ export function decodeSpans(value: unknown, expectTraceId?: string): SpanRecord[
     const status = s.status && STATUSES.has(s.status.code) ? s.status : { code: 'unset' as const };
     const events: SpanEventRecord[] | undefined = Array.isArray(s.events)
       ? s.events
+          .slice(0, limits.maxEvents)
           .filter((e) => e && typeof e.name === 'string' && typeof e.timeMs === 'number')
-          .map((e) => ({ name: e.name, timeMs: e.timeMs, ...(e.attributes ? { attributes: validAttributes(e.attributes) } : {}) }))
+          .map((e) => ({ name: cut(e.name, 256), timeMs: e.timeMs, ...(e.attributes ? { attributes: validAttributes(e.attributes, limits) } : {}) }))
       : undefined;
-    out.push({
+    const span: SpanRecord = {
       traceId: w.traceId,
       spanId: s.spanId,
       ...(isSpanId(s.parentSpanId) ? { parentSpanId: s.parentSpanId } : {}),
@@ -176,10 +192,13 @@ export function decodeSpans(value: unknown, expectTraceId?: string): SpanRecord[
       startMs: s.startMs,
       endMs: s.endMs,
       status: { code: status.code, ...(typeof status.message === 'string' ? { message: status.message.slice(0, 1024) } : {}) },
-      attributes: validAttributes(s.attributes),
+      attributes: validAttributes(s.attributes, limits),
       ...(events && events.length ? { events } : {}),
       server: typeof s.server === 'string' ? s.server.slice(0, 256) : 'remote',
-    });
+    };
+    bytes += estimateBytes(span);
+    if (bytes > limits.maxBytes) break;
+    out.push(span);
   }
   return out;
 }
@@ -192,13 +211,14 @@ export function decodeSpans(value: unknown, expectTraceId?: string): SpanRecord[
 export function absorbRemoteSpans(
   resultOrMeta: { _meta?: Record<string, unknown> } | Record<string, unknown> | undefined,
   into: Span,
+  limits: RemoteSpanLimits = DEFAULT_REMOTE_SPAN_LIMITS,
 ): SpanRecord[] {
   if (!resultOrMeta || !(into instanceof AopSpan)) return [];
   const meta =
     '_meta' in resultOrMeta && resultOrMeta._meta && typeof resultOrMeta._meta === 'object'
       ? (resultOrMeta._meta as Record<string, unknown>)
       : (resultOrMeta as Record<string, unknown>);
-  const spans = decodeSpans(meta[SPANS_KEY], into.traceId);
+  const spans = decodeSpans(meta[SPANS_KEY], into.traceId, limits);
   if (spans.length === 0) return [];
   const known = new Set(into.local.spans.map((s) => s.spanId));
   const fresh = spans.filter((s) => !known.has(s.spanId));

@@ -1,5 +1,6 @@
-import { appendFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFile, chmod, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { appendFileSync, chmodSync, mkdirSync, statSync } from 'node:fs';
+import { estimateBytes } from './span-size';
 import { join } from 'node:path';
 import type { SpanRecord, SpanStatusName, TraceEvent, TraceListener, TraceRecord, TraceSink } from './types';
 
@@ -8,8 +9,12 @@ export interface TraceStoreOptions {
   maxTraces?: number;
   /** Folder for JSON Lines (`traces.jsonl`, rotated to `traces.1.jsonl`); none = memory only. */
   dir?: string;
-  /** Cap of the files on disk together, in bytes (default 16 MiB). */
+  /** Cap of the files on disk together, in bytes (default 16 MiB); holds for any input. */
   maxFileBytes?: number;
+  /** Spans of one trace past this many (estimated JSON) bytes are dropped (default 2 MiB). */
+  maxTraceBytes?: number;
+  /** Traces in memory together; the oldest are evicted past it (default 64 MiB). */
+  maxMemoryBytes?: number;
   /** Batch disk writes for this long (default 100 ms). */
   flushMs?: number;
   /** Do not write (e.g. `aop traces` reading what a server recorded). */
@@ -42,7 +47,13 @@ interface Entry {
   /** Span ids, built when a second fragment of the trace arrives. */
   ids?: Set<string>;
   summary?: TraceRecord;
+  /** Estimated JSON bytes of `spans`. */
+  bytes: number;
 }
+
+/** Trace files hold task and answer excerpts: only the owner may read them. */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
 
 /**
  * Traces in a bounded in-memory ring (insertion order; a trace that gains spans moves to the end)
@@ -64,11 +75,19 @@ export class TraceStore implements TraceSink {
   private writing: Promise<void> = Promise.resolve();
   private fileBytes = -1;
   private dirReady = false;
+  private readonly maxTraceBytes: number;
+  private readonly maxMemoryBytes: number;
+  private memoryBytes = 0;
+  /** Spans refused by the per-trace bound, and fragments too large for the file cap (since start). */
+  droppedSpans = 0;
+  droppedLines = 0;
 
   constructor(options: TraceStoreOptions = {}) {
     this.maxTraces = Math.max(1, options.maxTraces ?? 1000);
     this.dir = options.dir;
     this.maxFileBytes = options.maxFileBytes ?? 16 * 1024 * 1024;
+    this.maxTraceBytes = options.maxTraceBytes ?? 2 * 1024 * 1024;
+    this.maxMemoryBytes = options.maxMemoryBytes ?? 64 * 1024 * 1024;
     this.flushMs = options.flushMs ?? 100;
     this.readOnly = options.readOnly ?? false;
     this.onError = options.onError ?? (() => {});
@@ -83,6 +102,11 @@ export class TraceStore implements TraceSink {
 
   get size(): number {
     return this.traces.size;
+  }
+
+  /** Estimated JSON bytes of the traces in memory. */
+  get bytes(): number {
+    return this.memoryBytes;
   }
 
   // ---- sink --------------------------------------------------------------------------------------
@@ -115,31 +139,45 @@ export class TraceStore implements TraceSink {
 
   private merge(traceId: string, spans: SpanRecord[]): SpanRecord[] {
     let entry = this.traces.get(traceId);
-    let added: SpanRecord[];
+    const added: SpanRecord[] = [];
     if (!entry) {
       // The common case: a new trace. No dedupe set until a second fragment arrives.
-      added = spans;
-      entry = { spans: spans.slice() };
+      entry = { spans: [], bytes: 0 };
+      for (const s of spans) this.admit(entry, s, added);
     } else {
       this.traces.delete(traceId); // re-insert: most recently updated last
       const ids = (entry.ids ??= new Set(entry.spans.map((s) => s.spanId)));
-      added = [];
       for (const s of spans) {
         if (ids.has(s.spanId)) continue;
-        ids.add(s.spanId);
-        entry.spans.push(s);
-        added.push(s);
+        if (this.admit(entry, s, added)) ids.add(s.spanId);
       }
       entry.summary = undefined;
     }
+    if (entry.spans.length === 0) return added;
     this.traces.set(traceId, entry);
-    if (this.traces.size > this.maxTraces) {
-      for (const oldest of this.traces.keys()) {
+    if (this.traces.size > this.maxTraces || this.memoryBytes > this.maxMemoryBytes) {
+      for (const [oldest, e] of this.traces) {
+        if (this.traces.size <= 1) break;
         this.traces.delete(oldest);
-        if (this.traces.size <= this.maxTraces) break;
+        this.memoryBytes -= e.bytes;
+        if (this.traces.size <= this.maxTraces && this.memoryBytes <= this.maxMemoryBytes) break;
       }
     }
     return added;
+  }
+
+  /** Adds a span to a trace unless the trace would pass `maxTraceBytes`. */
+  private admit(entry: Entry, s: SpanRecord, added: SpanRecord[]): boolean {
+    const b = estimateBytes(s);
+    if (entry.bytes + b > this.maxTraceBytes && entry.spans.length > 0) {
+      this.droppedSpans++;
+      return false;
+    }
+    entry.bytes += b;
+    this.memoryBytes += b;
+    entry.spans.push(s);
+    added.push(s);
+    return true;
   }
 
   // ---- queries -----------------------------------------------------------------------------------
@@ -186,6 +224,7 @@ export class TraceStore implements TraceSink {
 
   clear(): void {
     this.traces.clear();
+    this.memoryBytes = 0;
   }
 
   // ---- disk --------------------------------------------------------------------------------------
@@ -232,22 +271,49 @@ export class TraceStore implements TraceSink {
       this.timer = undefined;
     }
     if (this.pending.length === 0 || !this.dir) return this.writing;
-    const text = this.serializePending();
+    const lines = this.serializePending();
     const dir = this.dir;
+    const half = Math.floor(this.maxFileBytes / 2);
     this.writing = this.writing
       .then(async () => {
         if (!this.dirReady) {
-          await mkdir(dir, { recursive: true });
+          await mkdir(dir, { recursive: true, mode: DIR_MODE });
+          await chmod(dir, DIR_MODE).catch(() => {});
           this.dirReady = true;
         }
         const file = join(dir, TRACES_FILE);
-        if (this.fileBytes < 0) this.fileBytes = await stat(file).then((s) => s.size, () => 0);
-        if (this.fileBytes > 0 && this.fileBytes + text.length > this.maxFileBytes / 2) {
-          await rename(file, join(dir, ROTATED_FILE));
-          this.fileBytes = 0;
+        if (this.fileBytes < 0) {
+          this.fileBytes = await stat(file).then((s) => s.size, () => 0);
+          if (this.fileBytes > 0) await chmod(file, FILE_MODE).catch(() => {});
         }
-        await appendFile(file, text);
-        this.fileBytes += Buffer.byteLength(text);
+        // Each file holds at most half the cap, so both together stay under it whatever comes in:
+        // a line larger than half the cap is dropped, a chunk that would overflow rotates first.
+        let chunk = '';
+        let chunkBytes = 0;
+        const write = async () => {
+          if (!chunk) return;
+          await appendFile(file, chunk, { mode: FILE_MODE });
+          this.fileBytes += chunkBytes;
+          chunk = '';
+          chunkBytes = 0;
+        };
+        for (const line of lines) {
+          const n = Buffer.byteLength(line);
+          if (n > half) {
+            this.droppedLines++;
+            continue;
+          }
+          if (this.fileBytes + chunkBytes + n > half) {
+            await write();
+            if (this.fileBytes > 0) {
+              await rename(file, join(dir, ROTATED_FILE));
+              this.fileBytes = 0;
+            }
+          }
+          chunk += line;
+          chunkBytes += n;
+        }
+        await write();
       })
       .catch((err) => this.onError(err));
     return this.writing;
@@ -259,18 +325,34 @@ export class TraceStore implements TraceSink {
     this.timer = undefined;
     if (this.pending.length === 0 || !this.dir) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      appendFileSync(join(this.dir, TRACES_FILE), this.serializePending());
+      mkdirSync(this.dir, { recursive: true, mode: DIR_MODE });
+      chmodSync(this.dir, DIR_MODE);
+      const half = Math.floor(this.maxFileBytes / 2);
+      if (this.fileBytes < 0) {
+        try {
+          this.fileBytes = statSync(join(this.dir, TRACES_FILE)).size;
+        } catch {
+          this.fileBytes = 0;
+        }
+      }
+      let room = half - this.fileBytes;
+      let text = '';
+      for (const line of this.serializePending()) {
+        const n = Buffer.byteLength(line);
+        if (n > room) continue; // no rotation on the way out: what does not fit is dropped
+        room -= n;
+        text += line;
+      }
+      if (text) appendFileSync(join(this.dir, TRACES_FILE), text, { mode: FILE_MODE });
     } catch (err) {
       this.onError(err);
     }
   }
 
-  private serializePending(): string {
-    let text = '';
-    for (const p of this.pending) text += JSON.stringify(p) + '\n';
+  private serializePending(): string[] {
+    const lines = this.pending.map((p) => JSON.stringify(p) + '\n');
     this.pending = [];
-    return text;
+    return lines;
   }
 
   async close(): Promise<void> {

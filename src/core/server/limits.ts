@@ -1,0 +1,73 @@
+/**
+ * Caps an AOP server puts on its clients (issue #15: batch amplification, reused ids, slow bodies,
+ * session floods). Every field is a setting (`aop serve` flags, `AopServerOptions.limits`); the
+ * README's threat model lists them with these defaults.
+ */
+export interface ServerLimits {
+  /** A request's headers must arrive within this (ms); else 408 and the connection is closed. */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this (ms); else 408. Answers may stream longer. */
+  bodyTimeoutMs: number;
+  /** A connection with no traffic either way for this long (ms) is closed. SSE answers send keep-alives every 15 s. */
+  idleTimeoutMs: number;
+  /** Most messages in one JSON-RPC batch (protocol 2025-03-26). */
+  maxBatchLength: number;
+  /** Most bytes of answers to one HTTP request; answers past it become JSON-RPC errors. */
+  maxAnswerBytes: number;
+  /** Most requests of one session in flight at once; more get a JSON-RPC error at once. */
+  maxInFlightPerSession: number;
+  /** Most sessions opened from one client address; its idlest idle session is closed past it. */
+  maxSessionsPerClient: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  idleTimeoutMs: 120_000,
+  maxBatchLength: 100,
+  maxAnswerBytes: 32 * 1024 * 1024,
+  maxInFlightPerSession: 64,
+  maxSessionsPerClient: 200,
+};
+
+export function serverLimits(partial: Partial<ServerLimits> | undefined): ServerLimits {
+  const out = { ...DEFAULT_SERVER_LIMITS };
+  for (const k of Object.keys(out) as Array<keyof ServerLimits>) {
+    const v = partial?.[k];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[k] = v;
+  }
+  return out;
+}
+
+/** What the session table needs to know about a session to pick one to close. */
+export interface SessionSlot {
+  lastSeen: number;
+  /** Client address (the socket's remote address). */
+  address: string;
+  /** Requests of the session still unanswered: such a session is never closed to make room. */
+  busy(): boolean;
+}
+
+/**
+ * The session to close so a new one from `address` fits: the idlest idle session of that address
+ * when it holds `perClient` already, else the idlest idle one overall when the table holds `max`.
+ * `null`: there is room. `undefined`: no room and nothing may be closed (every candidate is busy).
+ */
+export function sessionToEvict<K>(
+  sessions: Map<K, SessionSlot>,
+  address: string,
+  max: number,
+  perClient: number,
+): K | null | undefined {
+  let mine = 0;
+  for (const s of sessions.values()) if (s.address === address) mine++;
+  const scope = mine >= perClient ? (s: SessionSlot) => s.address === address : sessions.size >= max ? () => true : undefined;
+  if (!scope) return null;
+  let victim: [K, SessionSlot] | undefined;
+  for (const entry of sessions) {
+    const s = entry[1];
+    if (!scope(s) || s.busy()) continue;
+    if (!victim || s.lastSeen < victim[1].lastSeen) victim = entry;
+  }
+  return victim ? victim[0] : undefined;
+}
