@@ -86,6 +86,8 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
         createTransport,
         breakerFailures: config.breaker_failures,
         breakerResetMs: config.breaker_reset_ms,
+        maxResponseBytes: config.max_response_bytes,
+        maxTools: config.max_tools_per_server,
       });
       conn.on('health', (h) => this.emit('health', h));
       conn.on('toolsChanged', () => void this.refreshServer(conn));
@@ -168,9 +170,18 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   }
 
   private rebuild(): AgentRegistry {
-    const registry = AgentRegistry.build(
-      this.servers.filter((s) => this.perServer.has(s.id)).map((s) => ({ serverId: s.id, infos: this.perServer.get(s.id)! })),
-    );
+    // The cluster's total cap (max_tools): servers in config order, each cut to what is left.
+    let left = this.config.max_tools ?? Infinity;
+    const lists = this.servers
+      .filter((s) => this.perServer.has(s.id))
+      .map((s) => {
+        const infos = this.perServer.get(s.id)!;
+        const kept = infos.length <= left ? infos : infos.slice(0, Math.max(0, left));
+        if (kept.length < infos.length) s.warn(`cluster ${this.name} holds at most ${this.config.max_tools} tools (max_tools): ${infos.length - kept.length} of this server's are not used`);
+        left -= kept.length;
+        return { serverId: s.id, infos: kept };
+      });
+    const registry = AgentRegistry.build(lists);
     this.current = registry;
     this.emit('registry', registry);
     return registry;

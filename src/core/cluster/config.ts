@@ -36,6 +36,12 @@ export const clusterConfigSchema = z.strictObject({
   /** How long an open breaker waits before letting one trial call through. */
   breaker_reset_ms: z.number().int().positive().max(3_600_000).default(10_000),
   max_hops: z.number().int().min(1).max(16).default(3),
+  /** Largest answer (JSON body or SSE event) accepted from a server; larger ones fail the call. */
+  max_response_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Tools kept from one server (the first ones listed); the rest are dropped with a health warning. */
+  max_tools_per_server: z.number().int().min(1).max(1_000_000).default(1000),
+  /** Tools kept from all servers of the cluster together. */
+  max_tools: z.number().int().min(1).max(1_000_000).default(5000),
 });
 
 export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;

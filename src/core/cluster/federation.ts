@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AopServer } from '../server/aop-server';
@@ -6,20 +5,22 @@ import { nextHop, refusal } from '../server/federation-meta';
 import type { ToolCallContext } from '../server/tool-registry';
 import { ROUTE_META, type AopCluster } from './cluster';
 import type { AgentRegistry, RegistryEntry } from './registry';
+import { cleanRemoteText, sanitizeToolPart, shortHash } from './remote-names';
 
 const MAX_TOOL_NAME = 40;
 
 /**
- * `<alias>__<tool>`, at most 40 characters. Too long → cut and suffixed with a hash of the full
- * name; a clash with a name already taken → the hash suffix too. Same inputs, same names.
+ * `<alias>__<tool>`, at most 40 characters of letters, digits, "_" and "-". A remote name with other
+ * characters is sanitised ("_") and suffixed with a hash of the raw name; too long → cut and
+ * suffixed; a clash with a name already taken (local agents first) → the hash suffix too. Same
+ * inputs, same names.
  */
 export function federatedName(alias: string, tool: string, taken: Set<string>): string {
-  const full = `${alias}__${tool}`;
-  const hashed = () => {
-    const h = createHash('sha256').update(full).digest('hex').slice(0, 6);
-    return `${full.slice(0, MAX_TOOL_NAME - 7)}_${h}`;
-  };
-  let name = full.length <= MAX_TOOL_NAME ? full : hashed();
+  const raw = `${alias}__${tool}`;
+  const safe = sanitizeToolPart(tool);
+  const full = `${alias}__${safe}`;
+  const hashed = () => `${full.slice(0, MAX_TOOL_NAME - 7)}_${shortHash(raw)}`;
+  let name = full.length <= MAX_TOOL_NAME && safe === tool ? full : hashed();
   if (taken.has(name)) name = hashed();
   for (let i = 2; taken.has(name); i++) name = `${hashed().slice(0, MAX_TOOL_NAME - String(i).length - 1)}-${i}`;
   return name;
@@ -130,8 +131,8 @@ function exportedTool(name: string, entry: RegistryEntry, selfId: string): Tool 
   return {
     ...entry.tool,
     name,
-    title: entry.tool.title ?? entry.name,
-    description: entry.description || entry.tool.description,
+    title: cleanRemoteText(entry.tool.title ?? entry.name, 128),
+    description: cleanRemoteText(entry.description || entry.tool.description),
     _meta: {
       ...entry.tool._meta,
       [ROUTE_META]: [...route, selfId],

@@ -23,7 +23,11 @@ export interface NodeHttpClientTransportOptions {
   requestTimeoutMs?: number;
   /** Open the GET stream for server-initiated notifications after initialize (default true). */
   openServerStream?: boolean;
+  /** Most bytes of one JSON answer or one SSE event; larger ones fail the call (default 8 MiB). */
+  maxResponseBytes?: number;
 }
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /** An HTTP-level failure: `status` is the HTTP status (0 when the server was not reached). */
 export class McpHttpError extends Error {
@@ -69,6 +73,7 @@ export class NodeHttpClientTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   private readonly agent: http.Agent;
+  private readonly maxResponseBytes: number;
   private readonly request: typeof http.request;
   private readonly base: { protocol: string; hostname: string; port: string; path: string };
   private readonly userHeaders: Record<string, string>;
@@ -88,6 +93,7 @@ export class NodeHttpClientTransport implements Transport {
   ) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported URL scheme ${url.protocol} (http: or https:)`);
     this.agent = options.agent ?? pooledAgent(url);
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.request = url.protocol === 'https:' ? https.request : http.request;
     this.base = {
       protocol: url.protocol,
@@ -142,6 +148,12 @@ export class NodeHttpClientTransport implements Transport {
         return new McpHttpError(`connection to MCP server at ${where} was lost before it answered (${err.message})`, 0, err.code);
       case 'ETIMEDOUT':
         return new McpHttpError(`MCP server at ${where} did not answer within ${this.options.requestTimeoutMs} ms`, 0, err.code);
+      case 'ETOOLARGE':
+        return new McpHttpError(
+          `MCP server at ${where} sent a response larger than ${this.maxResponseBytes} bytes (max_response_bytes); the call failed`,
+          0,
+          err.code,
+        );
       default:
         return new McpHttpError(`request to MCP server at ${where} failed: ${err.message}`, 0, err.code);
     }
@@ -186,6 +198,14 @@ export class NodeHttpClientTransport implements Transport {
       });
       this.allRequests.add(req);
       let responded = false;
+      // An answer past the cap: the socket is destroyed (never back in the pool) and the call fails.
+      const tooLarge = (res: http.IncomingMessage) => {
+        const e = new Error('response too large') as NodeJS.ErrnoException;
+        e.code = 'ETOOLARGE';
+        done(this.describe(e));
+        res.destroy();
+        req.destroy();
+      };
       if (requestIds.length) {
         const entry: InFlight = {
           req,
@@ -246,11 +266,18 @@ export class NodeHttpClientTransport implements Transport {
           // Buffers joined once: much faster than string concatenation for multi-MB bodies
           let first: Buffer | undefined;
           let more: Buffer[] | undefined;
+          let size = 0;
+          const declared = Number(res.headers['content-length']);
+          if (Number.isFinite(declared) && declared > this.maxResponseBytes) return tooLarge(res);
           res.on('data', (c: Buffer) => {
+            if (settled) return;
+            size += c.length;
+            if (size > this.maxResponseBytes) return tooLarge(res);
             if (!first) first = c;
             else (more ??= [first]).push(c);
           });
           res.on('end', () => {
+            if (settled) return;
             let data: unknown;
             try {
               data = JSON.parse((more ? Buffer.concat(more) : first ?? Buffer.alloc(0)).toString('utf8'));
@@ -312,7 +339,11 @@ export class NodeHttpClientTransport implements Transport {
               done();
             }
           });
-          res.on('data', (c: string) => parser.push(c));
+          parser.maxEventChars = this.maxResponseBytes;
+          res.on('data', (c: string) => {
+            if (settled) return;
+            if (!parser.push(c)) tooLarge(res);
+          });
           // The stream ended before every answer: a server that gave event ids lets us resume it
           // with a GET carrying Last-Event-ID after its `retry` delay (SEP-1699); otherwise fail.
           let ended = false;
@@ -403,8 +434,9 @@ export class NodeHttpClientTransport implements Transport {
           }
         };
         const p2 = new SseParser(onEvent);
+        p2.maxEventChars = this.maxResponseBytes;
         res.on('data', (c: string) => {
-          p2.push(c);
+          if (!p2.push(c)) return again();
           if (p2.retryMs !== undefined) parser.retryMs = p2.retryMs;
         });
         res.on('end', again);
@@ -481,9 +513,15 @@ export class NodeHttpClientTransport implements Transport {
           this.onerror?.(new Error(`MCP server at ${this.url.href} sent an SSE event that is not JSON`));
         }
       });
+      parser.maxEventChars = this.maxResponseBytes;
       res.on('data', (c: string) => {
         gotData = true;
-        parser.push(c);
+        if (!parser.push(c)) {
+          const e = new Error('response too large') as NodeJS.ErrnoException;
+          e.code = 'ETOOLARGE';
+          ended(this.describe(e));
+          req.destroy();
+        }
       });
       res.on('end', () => ended());
       res.on('error', () => ended());
@@ -546,8 +584,12 @@ export class SseParser {
   lastEventId?: string;
   /** The last `retry:` value (ms) the server sent. */
   retryMs?: number;
+  /** Most characters of one event (its unfinished line plus data lines); `push` returns false past it. */
+  maxEventChars = Infinity;
+  private dataChars = 0;
 
-  push(chunk: string): void {
+  /** Parses a chunk; false when the event being read passed `maxEventChars` (the stream must be dropped). */
+  push(chunk: string): boolean {
     let text = this.buf + chunk;
     let start = 0;
     for (;;) {
@@ -566,12 +608,14 @@ export class SseParser {
     }
     this.buf = start === 0 ? text : text.slice(start);
     text = '';
+    return this.buf.length + this.dataChars <= this.maxEventChars;
   }
 
   private line(line: string): void {
     if (line === '') {
       if (this.data.length) this.onEvent(this.event || 'message', this.data.join('\n'), this.lastEventId);
       this.data = [];
+      this.dataChars = 0;
       this.event = '';
       return;
     }
@@ -580,7 +624,10 @@ export class SseParser {
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
+    if (field === 'data') {
+      this.data.push(value);
+      this.dataChars += value.length + 1;
+    }
     else if (field === 'event') this.event = value;
     else if (field === 'id') {
       if (!value.includes('\0')) this.lastEventId = value;

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { VERSION } from '../version';
 import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
 import { LatencyWindow } from './latency';
+import { printableName, remoteNameProblem } from './remote-names';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
 export interface RemoteAgentInfo {
@@ -53,10 +54,17 @@ export interface ServerHealth {
   inFlight: number;
   isAop: boolean;
   checkedAt?: number;
+  /** What was refused from this server at the last discovery (odd names, tools past the caps). */
+  warnings?: string[];
 }
 
 /** How a connection builds its transport; the default is the SDK's Streamable HTTP client. */
-export type TransportFactory = (url: URL, headers: Record<string, string>, kind: 'streamable-http' | 'sse') => Promise<Transport> | Transport;
+export type TransportFactory = (
+  url: URL,
+  headers: Record<string, string>,
+  kind: 'streamable-http' | 'sse',
+  limits?: { maxResponseBytes?: number },
+) => Promise<Transport> | Transport;
 
 export interface ServerConnectionOptions {
   id: string;
@@ -68,6 +76,10 @@ export interface ServerConnectionOptions {
   createTransport: TransportFactory;
   breakerFailures: number;
   breakerResetMs: number;
+  /** Largest answer accepted (cluster `max_response_bytes`). */
+  maxResponseBytes?: number;
+  /** Tools kept from this server (cluster `max_tools_per_server`, default 1000). */
+  maxTools?: number;
 }
 
 /** A call failed in a way another replica may not: the server could not be reached or did not answer. */
@@ -119,6 +131,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
   private isAop = false;
   private closed = false;
   private openedAt = 0;
+  private warnings: string[] = [];
 
   constructor(private readonly opts: ServerConnectionOptions) {
     super();
@@ -185,7 +198,14 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       inFlight: this.inFlight,
       isAop: this.isAop,
       checkedAt: this.checkedAt,
+      ...(this.warnings.length ? { warnings: [...this.warnings] } : {}),
     };
+  }
+
+  /** Adds a warning to this server's health (e.g. the cluster's total tool cap cut its tools). */
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+    this.emitHealth();
   }
 
   private emitHealth(): void {
@@ -230,7 +250,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
         this.emit('toolsChanged');
       });
-      const transport = await this.opts.createTransport(new URL(this.url), headers, kind);
+      const transport = await this.opts.createTransport(new URL(this.url), headers, kind, { maxResponseBytes: this.opts.maxResponseBytes });
       try {
         await client.connect(transport, { timeout: timeoutMs, signal });
       } catch (err) {
@@ -268,6 +288,11 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       const work = (async () => {
         const client = await this.session(timeoutMs, signal);
         const tools: Tool[] = [];
+        const maxTools = this.opts.maxTools ?? 1000;
+        const warnings: string[] = [];
+        const refused: string[] = [];
+        let refusedCount = 0;
+        let more = false;
         let cursor: string | undefined;
         do {
           // A raw request: Client.listTools() compiles an output validator per tool (seconds for 10k tools).
@@ -276,9 +301,24 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
             ListToolsResultSchema,
             { timeout: timeoutMs, signal },
           );
-          tools.push(...page.tools);
+          for (const t of page.tools) {
+            const problem = remoteNameProblem(t.name);
+            if (problem) {
+              refusedCount++;
+              if (refused.length < 5) refused.push(`${printableName(t.name)} (${problem})`);
+              continue;
+            }
+            if (tools.length >= maxTools) {
+              more = true;
+              break;
+            }
+            tools.push(t);
+          }
           cursor = page.nextCursor;
-        } while (cursor);
+        } while (cursor && !more);
+        if (refusedCount) warnings.push(`${refusedCount} tool(s) refused for their names: ${refused.join(', ')}${refusedCount > refused.length ? ', …' : ''}`);
+        if (more) warnings.push(`more than ${maxTools} tools: only the first ${maxTools} are used (max_tools_per_server)`);
+        this.warnings = warnings;
         this.isAop = tools.some((t) => t.name === 'discover_agents');
         // Our servers put each agent's metadata in its tool's _meta["aop/agent"]: one round trip
         // less. Other AOP servers (the swarms reference) are asked discover_agents.
@@ -305,6 +345,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       const infos = await raceTimeout(work, timeoutMs, `${this.name} did not answer discovery within ${timeoutMs} ms`);
       this.agentCount = infos.length;
       this.markUp(performance.now() - started);
+      if (this.warnings.length) this.emitHealth();
       return infos;
     } catch (err) {
       this.drop();

@@ -6,7 +6,7 @@ import type { TransportFactory } from './server-connection';
  * Streamable HTTP through our Node-native client transport (keep-alive pool, JSON fast path;
  * see bench/NOTES.md); `sse` for servers that only speak the old HTTP+SSE transport.
  */
-export const defaultTransportFactory: TransportFactory = async (url, headers, kind): Promise<Transport> => {
+export const defaultTransportFactory: TransportFactory = async (url, headers, kind, limits): Promise<Transport> => {
   if (kind === 'sse') {
     const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
     return new SSEClientTransport(url, {
@@ -14,5 +14,5 @@ export const defaultTransportFactory: TransportFactory = async (url, headers, ki
       eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
     });
   }
-  return new NodeHttpClientTransport(url, { headers });
+  return new NodeHttpClientTransport(url, { headers, maxResponseBytes: limits?.maxResponseBytes });
 };

@@ -98,5 +98,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         reject(err);
       }
     });
+    // The client went away mid-body (or the body timeout closed it): nothing to wait for.
+    req.on('close', () => {
+      if (!failed && !req.complete) {
+        failed = true;
+        reject(new Error('the client closed the connection before the body was complete'));
+      }
+    });
   });
 }
