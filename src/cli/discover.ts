@@ -48,6 +48,8 @@ export const discoverCommand: CliCommand = {
       } else {
         process.stdout.write(`cluster ${cluster.name}: ${health.length} servers, ${registry.size} tools, discovered in ${ms.toFixed(0)} ms\n\n`);
         process.stdout.write(table(['SERVER', 'STATUS', 'LATENCY', 'AGENTS', 'BREAKER', 'ERROR'], health.map(serverRow)) + '\n\n');
+        for (const h of health) for (const w of h.warnings ?? []) process.stdout.write(`warning: ${h.name}: ${w}\n`);
+        if (health.some((h) => h.warnings?.length)) process.stdout.write('\n');
         process.stdout.write(
           table(
             ['TOOL', 'REPLICAS', 'DESCRIPTION'],

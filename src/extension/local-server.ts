@@ -84,6 +84,7 @@ export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode
         models: createModelResolver({ defaultBaseUrl: settings.openAiBaseUrl, editor: () => editor }),
         traceStore: this.traceStore,
         metrics: this.metrics,
+        captureTraceContent: settings.captureTraceContent,
         logger,
       });
       this.unbind = bindCatalog(server, catalog);

@@ -11,6 +11,8 @@ export interface AopSettings {
   maxRemoteTools: number;
   defaultModel?: string;
   openAiBaseUrl?: string;
+  /** `aop.traces.captureContent`: task and answer excerpts in traces. */
+  captureTraceContent: boolean;
 }
 
 export function readSettings(): AopSettings {
@@ -24,6 +26,7 @@ export function readSettings(): AopSettings {
     maxRemoteTools: c.get<number>('chat.maxRemoteTools', 32),
     defaultModel: c.get<string>('defaultModel') || undefined,
     openAiBaseUrl: c.get<string>('openai.baseUrl') || undefined,
+    captureTraceContent: c.get<boolean>('traces.captureContent', true),
   };
 }
 

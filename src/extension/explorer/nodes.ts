@@ -118,13 +118,14 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
     id: `server:${cluster}:${h.id}`,
     kind: 'server',
     label: h.name,
-    description: `${h.status}${latency} · ${h.agentCount} tools`,
+    description: `${h.status}${latency} · ${h.agentCount} tools${h.warnings?.length ? ` · ${h.warnings.length} warning${h.warnings.length > 1 ? 's' : ''}` : ''}`,
     tooltip: [
       `${h.url}`,
       `Status: ${h.status}${h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
       `Breaker: ${h.breaker}`,
       h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
       h.lastError ? `Last error: ${h.lastError}` : '',
+      ...(h.warnings ?? []).map((w) => `Warning: ${w}`),
     ]
       .filter(Boolean)
       .join('\n\n'),
