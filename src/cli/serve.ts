@@ -12,6 +12,8 @@ import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
+import { LIMIT_OPTIONS, readServeLimits } from './serve-limits';
+import { ChildRegistry } from '../core/models/child-registry';
 
 export const serveCommand: CliCommand = {
   summary: 'Serve the agents of folders or files as MCP tools (Streamable HTTP or stdio)',
@@ -29,6 +31,7 @@ export const serveCommand: CliCommand = {
     'otlp-endpoint': { type: 'string', description: 'Send traces to this OTLP/HTTP endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT)' },
     cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
+    ...LIMIT_OPTIONS,
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = (positionals.length ? positionals : ['.']).map((p) => resolve(p));
@@ -42,6 +45,11 @@ export const serveCommand: CliCommand = {
     });
     for (const diags of catalog.diagnostics().values()) for (const d of diags) say(formatDiagnostic(d));
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
+    const caps = readServeLimits(values);
+    // Command agents a killed server left behind are reaped before this one starts any.
+    const { registry: children, reaped } = ChildRegistry.start(caps.runDir);
+    if (reaped) say(`aop: stopped ${reaped} command agent process group(s) left by a server that did not shut down`);
+    process.once('exit', () => children.dispose());
     const traceStore = await TraceStore.open({
       dir: resolve(optString(values, 'traces-dir') ?? defaultTracesDir()),
       onError: (err) => say(`[warn] cannot record traces: ${err instanceof Error ? err.message : String(err)}`),
@@ -59,7 +67,11 @@ export const serveCommand: CliCommand = {
       token: token || undefined,
       allowedHosts: optList(values, 'allowed-host'),
       allowedOrigins: optList(values, 'allowed-origin'),
-      models: createModelResolver({ env: process.env }),
+      models: createModelResolver({ env: process.env, maxCommandOutputBytes: caps.maxCommandOutputBytes }),
+      limits: caps.limits,
+      maxBodyBytes: caps.maxBodyBytes,
+      maxSessions: caps.maxSessions,
+      captureTraceContent: caps.captureTraceContent,
       logger: (level, message) => {
         if (level !== 'debug') say(`[${level}] ${message}`);
       },

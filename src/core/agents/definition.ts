@@ -44,6 +44,11 @@ export const agentFrontMatterSchema = z.strictObject({
   tags: z.array(z.string().min(1)).optional(),
   capabilities: z.array(z.string().min(1)).optional(),
   role: z.string().min(1).optional(),
+  env: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable'))
+    .max(256)
+    .optional()
+    .describe('Environment variables passed through to the command (provider: command); others are not.'),
 });
 export type AgentFrontMatter = z.infer<typeof agentFrontMatterSchema>;
 
@@ -60,6 +65,8 @@ export interface AgentDefinition {
   baseUrl?: string;
   apiKeyEnv?: string;
   command?: string[];
+  /** Variable names passed through to a command agent (front matter `env:`). */
+  env?: string[];
   temperature?: number;
   maxTokens?: number;
   maxLoops: number;

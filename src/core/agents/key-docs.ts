@@ -72,7 +72,8 @@ export const AGENT_KEY_DOCS: { readonly [K in keyof AgentFrontMatter]-?: AgentKe
   command: {
     key: 'command',
     summary: 'Program and arguments that run the agent: the task arrives on stdin, the answer is read from stdout. Any CLI agent or script.',
-    detail: 'A list (`[claude, -p]`) or one command line (`claude -p`). Runs in the folder of the agent file, without a shell; the system prompt is in AOP_SYSTEM_PROMPT.',
+    detail:
+      'A list (`[claude, -p]`) or one command line (`claude -p`). Runs in the folder of the agent file, without a shell, with a minimal environment (see `env`); the system prompt is in AOP_SYSTEM_PROMPT, or in the file named by AOP_SYSTEM_PROMPT_FILE when it is over 32 KiB. Output is capped (4 MiB by default).',
     providers: ['command'],
     snippet: '[${1:claude}, ${2:-p}]',
     example: 'command: [claude, -p]',
@@ -143,6 +144,14 @@ export const AGENT_KEY_DOCS: { readonly [K in keyof AgentFrontMatter]-?: AgentKe
     values: ROLES,
     snippet: '${1|' + ROLES.join(',') + '|}',
     example: 'role: reviewer',
+  },
+  env: {
+    key: 'env',
+    summary: 'Names of environment variables the command may see (e.g. its API key). Others are not passed: a command gets PATH, HOME, the locale and temp folder, and the AOP_* context only.',
+    detail: 'The server token (AOP_TOKEN) is never passed.',
+    providers: ['command'],
+    snippet: '[${1:ANTHROPIC_API_KEY}]',
+    example: 'env: [ANTHROPIC_API_KEY]',
   },
 };
 

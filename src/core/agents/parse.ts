@@ -12,6 +12,7 @@ import {
   type Severity,
 } from './definition';
 import { splitCommandLine } from './command-line';
+import { isReservedToolName } from './reserved-names';
 import { closestMatch } from './did-you-mean';
 import { splitFrontMatter } from './front-matter';
 import { baseNameOfAgentFile, describeFromPrompt, FOREIGN_KEYS, sanitizeToolName } from './mapped-formats';
@@ -242,8 +243,22 @@ class AgentFileParser {
     if (provider === 'openai' && fm.model === undefined) {
       this.report('error', 'missing-key', 'provider `openai` needs `model`, e.g. `model: gpt-4o`', this.pathRange(['provider']));
     }
+    if (isReservedToolName(fm.name)) {
+      this.report(
+        'error',
+        'reserved-name',
+        `name \`${fm.name}\` is taken by a built-in tool of every AOP server; this agent is not served — choose another name`,
+        this.pathRange(['name']),
+      );
+    }
+    for (const name of fm.env ?? []) {
+      if (name.toUpperCase() === 'AOP_TOKEN') {
+        this.report('warning', 'invalid-value', '`AOP_TOKEN` is never passed to a command: the server token stays with the server', this.pathRange(['env']));
+      }
+    }
     const unused: [keyof AgentFrontMatter, ProviderKind][] = [
       ['command', 'command'],
+      ['env', 'command'],
       ['base_url', 'openai'],
       ['api_key_env', 'openai'],
     ];
@@ -263,6 +278,7 @@ class AgentFileParser {
       baseUrl: fm.base_url,
       apiKeyEnv: fm.api_key_env,
       command,
+      env: fm.env,
       temperature: fm.temperature,
       maxTokens: fm.max_tokens,
       maxLoops: fm.max_loops ?? AGENT_DEFAULTS.maxLoops,

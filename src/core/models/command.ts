@@ -5,14 +5,21 @@ import { StringDecoder } from 'node:string_decoder';
 import { abortError, throwIfAborted } from './abort';
 import type { ChatModel, ChatRequest, ChatResponse } from './types';
 import { ModelError } from './types';
+import { childEnv } from './child-env';
+import { activeChildRegistry } from './child-registry';
+import { promptEnv } from './prompt-file';
 
 export interface CommandChatModelOptions {
   /** Program and arguments; run directly, never through a shell. */
   argv: string[];
   /** Working directory. Default: `process.cwd()` (the resolver passes the agent file's directory). */
   cwd?: string;
-  /** Base environment. Default: `process.env`. The `AOP_*` variables are added on top. */
+  /** Where passed-through variables are read. Default: `process.env`. The child gets only a minimal set (child-env.ts). */
   env?: NodeJS.ProcessEnv;
+  /** Further variable names to pass through (front matter `env:`). */
+  passEnv?: readonly string[];
+  /** Most bytes of stdout; past it the process group is killed and the attempt fails. Default 4 MiB. */
+  maxOutputBytes?: number;
   /** Agent name, exported as `AOP_AGENT`. */
   agentName?: string;
   /** Default model, exported as `AOP_MODEL`; `request.model` wins. */
@@ -24,10 +31,12 @@ export interface CommandChatModelOptions {
 }
 
 const STDERR_TAIL_BYTES = 2048;
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Runs a CLI agent or script per call: the task goes to stdin, the answer is stdout.
- * Environment: `AOP_SYSTEM_PROMPT`, `AOP_MODEL`, `AOP_AGENT`, and when set `AOP_TEMPERATURE`,
+ * Environment: a minimal one (child-env.ts) plus `AOP_SYSTEM_PROMPT` (or `AOP_SYSTEM_PROMPT_FILE`
+ * for prompts over 32 KiB), `AOP_MODEL`, `AOP_AGENT`, and when set `AOP_TEMPERATURE`,
  * `AOP_MAX_TOKENS`, `AOP_IMAGES` (newline-separated).
  */
 export class CommandChatModel implements ChatModel {
@@ -51,15 +60,21 @@ export class CommandChatModel implements ChatModel {
       throw new ModelError(`working directory of command not found: ${cwd}`, false);
     }
     const model = request.model ?? this.options.model;
-    const env: NodeJS.ProcessEnv = {
-      ...(this.options.env ?? process.env),
-      AOP_SYSTEM_PROMPT: request.system ?? '',
-      AOP_MODEL: model ?? '',
-      AOP_AGENT: this.options.agentName ?? '',
-    };
-    if (request.temperature !== undefined) env.AOP_TEMPERATURE = String(request.temperature);
-    if (request.maxTokens !== undefined) env.AOP_MAX_TOKENS = String(request.maxTokens);
-    if (request.images?.length) env.AOP_IMAGES = request.images.join('\n');
+    const prompt = promptEnv(request.system ?? '');
+    const env = childEnv(
+      { env: this.options.passEnv },
+      {
+        ...prompt.env,
+        AOP_MODEL: model ?? '',
+        AOP_AGENT: this.options.agentName ?? '',
+        AOP_TEMPERATURE: request.temperature !== undefined ? String(request.temperature) : undefined,
+        AOP_MAX_TOKENS: request.maxTokens !== undefined ? String(request.maxTokens) : undefined,
+        AOP_IMAGES: request.images?.length ? request.images.join('\n') : undefined,
+      },
+      this.options.env ?? process.env,
+    );
+    const maxOutput = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const registry = activeChildRegistry();
 
     const posix = process.platform !== 'win32';
     return new Promise<ChatResponse>((resolve, reject) => {
@@ -67,6 +82,7 @@ export class CommandChatModel implements ChatModel {
       let exited = false;
       let killTimer: NodeJS.Timeout | undefined;
       let stdout = '';
+      let stdoutBytes = 0;
       let stderr = '';
       const outDecoder = new StringDecoder('utf8');
       const errDecoder = new StringDecoder('utf8');
@@ -82,9 +98,11 @@ export class CommandChatModel implements ChatModel {
           detached: posix,
         });
       } catch (error) {
+        prompt.cleanup();
         reject(spawnError(error, program));
         return;
       }
+      if (posix && child.pid !== undefined) registry?.add(child.pid);
 
       const finish = (error: Error | undefined, value?: ChatResponse) => {
         if (settled) return;
@@ -122,10 +140,18 @@ export class CommandChatModel implements ChatModel {
 
       child.on('error', (error) => {
         exited = exited || child.pid === undefined;
+        if (child.pid === undefined) prompt.cleanup();
         finish(spawnError(error, program));
       });
 
       child.stdout!.on('data', (data: Buffer) => {
+        if (settled) return;
+        stdoutBytes += data.length;
+        if (stdoutBytes > maxOutput) {
+          kill('SIGKILL');
+          finish(new ModelError(`command "${path.basename(program)}" output exceeded ${maxOutput} bytes (max output per call); it was stopped`, false));
+          return;
+        }
         const text = outDecoder.write(data);
         if (!text) return;
         stdout += text;
@@ -153,6 +179,8 @@ export class CommandChatModel implements ChatModel {
 
       child.on('close', (code, sig) => {
         exited = true;
+        prompt.cleanup();
+        if (child.pid !== undefined && !groupAlive(child.pid, posix)) registry?.remove(child.pid);
         // Stop the SIGKILL escalation when nothing of the group is left.
         if (killTimer && !groupAlive(child.pid, posix)) clearTimeout(killTimer);
         const rest = outDecoder.end();

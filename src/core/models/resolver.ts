@@ -21,6 +21,8 @@ export interface ModelResolverOptions {
   fetch?: FetchLike;
   /** Time between SIGTERM and SIGKILL for aborted command agents. Default 2000 ms. */
   killGraceMs?: number;
+  /** Most bytes of a command agent's stdout per call (default 4 MiB; `aop serve --max-command-output`). */
+  maxCommandOutputBytes?: number;
 }
 
 /**
@@ -78,12 +80,14 @@ export function createModelResolver(opts: ModelResolverOptions = {}): ModelResol
           throw new ModelError(`agent "${agent.name}" uses provider "command" but has no command`, false);
         }
         const cwd = agentDir(agent);
-        const key = JSON.stringify(['command', agent.command, cwd, agent.model, agent.name]);
+        const key = JSON.stringify(['command', agent.command, cwd, agent.model, agent.name, agent.env ?? []]);
         return cached(agent, key, () => {
           return new CommandChatModel({
             argv: agent.command!,
             cwd,
             env: opts.env,
+            passEnv: agent.env,
+            maxOutputBytes: opts.maxCommandOutputBytes,
             agentName: agent.name,
             model: agent.model,
             killGraceMs: opts.killGraceMs,

@@ -148,7 +148,8 @@ export class AopServer {
   /** Adds or replaces an agent; its tool appears at once and sessions get tools/list_changed. */
   upsertAgent(agent: AgentDefinition): void {
     const clash = this.tools.get(agent.name);
-    if (clash && clash.kind !== 'agent') {
+    // A re-exported remote tool gives way to a local agent (federation renames it on its next sync).
+    if (clash && clash.kind !== 'agent' && clash.kind !== 'remote') {
       throw new Error(`agent name "${agent.name}" clashes with the built-in tool of the same name`);
     }
     this.agentDefs.set(agent.name, agent);
@@ -166,7 +167,18 @@ export class AopServer {
   setAgents(agents: AgentDefinition[]): void {
     const keep = new Set(agents.map((a) => a.name));
     for (const name of [...this.agentDefs.keys()]) if (!keep.has(name)) this.removeAgent(name);
-    for (const a of agents) this.upsertAgent(a);
+    for (const a of agents) this.tryUpsertAgent(a);
+  }
+
+  /** upsertAgent that skips (and logs) only the agent it cannot serve, so the others still are. */
+  tryUpsertAgent(agent: AgentDefinition): boolean {
+    try {
+      this.upsertAgent(agent);
+      return true;
+    } catch (err) {
+      this.log('warn', `agent "${agent.name}" (${agent.source.file}) is not served: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
   }
 
   observerFor(tool: string, ctx: ToolCallContext): InvocationObserver | undefined {
