@@ -76,6 +76,7 @@ interface Session {
   server: Server;
   lastSeen: number;
   address: string;
+  uses: number;
   busy(): boolean;
 }
 
@@ -241,7 +242,7 @@ export class AopServer {
     const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
     const server = this.createMcpServer();
     const transport = new StdioServerTransport();
-    this.sessions.set('stdio', { transport, server, lastSeen: Date.now(), address: 'stdio', busy: () => true });
+    this.sessions.set('stdio', { transport, server, lastSeen: Date.now(), address: 'stdio', uses: 0, busy: () => true });
     await server.connect(transport);
   }
 
@@ -383,6 +384,7 @@ export class AopServer {
         const session = this.sessions.get(sessionId);
         if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: initialize a new session');
         session.lastSeen = Date.now();
+        session.uses++;
         return session.transport.handleRequest!(req, res, body);
       }
       const messages = Array.isArray(body) ? body : [body];
@@ -401,6 +403,7 @@ export class AopServer {
       if (!sessionId) return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required');
       if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found');
       session.lastSeen = Date.now();
+      session.uses++;
       return session.transport.handleRequest!(req, res);
     }
     res.setHeader('Allow', 'GET, POST, DELETE');
@@ -427,7 +430,7 @@ export class AopServer {
         this.sessions.delete(id);
       },
     });
-    const session: Session = { server, lastSeen: Date.now(), transport, address, busy: () => transport.inFlight > 0 };
+    const session: Session = { server, lastSeen: Date.now(), transport, address, uses: 1, busy: () => transport.inFlight > 0 };
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };

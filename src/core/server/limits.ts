@@ -44,13 +44,19 @@ export interface SessionSlot {
   lastSeen: number;
   /** Client address (the socket's remote address). */
   address: string;
+  /** HTTP requests the session has made (initialize included). */
+  uses: number;
   /** Requests of the session still unanswered: such a session is never closed to make room. */
   busy(): boolean;
 }
 
+/** Sessions that did no more than initialize go first: a flood of new sessions evicts itself, not clients at work. */
+const PROVEN_USES = 3;
+
 /**
- * The session to close so a new one from `address` fits: the idlest idle session of that address
- * when it holds `perClient` already, else the idlest idle one overall when the table holds `max`.
+ * The session to close so a new one from `address` fits: an idle session of that address when it
+ * holds `perClient` already, else an idle one of any address when the table holds `max` — among
+ * them the idlest of those that never did more than initialize, else the idlest.
  * `null`: there is room. `undefined`: no room and nothing may be closed (every candidate is busy).
  */
 export function sessionToEvict<K>(
@@ -67,7 +73,11 @@ export function sessionToEvict<K>(
   for (const entry of sessions) {
     const s = entry[1];
     if (!scope(s) || s.busy()) continue;
-    if (!victim || s.lastSeen < victim[1].lastSeen) victim = entry;
+    if (!victim || rank(s) < rank(victim[1]) || (rank(s) === rank(victim[1]) && s.lastSeen < victim[1].lastSeen)) victim = entry;
   }
   return victim ? victim[0] : undefined;
+}
+
+function rank(s: SessionSlot): number {
+  return s.uses < PROVEN_USES ? 0 : 1;
 }
