@@ -561,7 +561,7 @@ process.stdin.on('data', (c) => (task += c)).on('end', () => {
     figure('8. four 2 MB batches of 20,000 calls: server RSS growth MB', mb(server.rss() - rss0));
     for (const a of answers) {
       assert.equal(a.status, 400);
-      assert.equal(JSON.parse(a.text).error.message, 'Invalid Request: a batch of 20000 messages; at most 100 are allowed per request');
+      assert.equal(JSON.parse(a.text).error.message, 'Invalid Request: a batch of more than 100 messages; at most 100 are allowed per request');
     }
     // 100 get_server_info against a 32 KiB answer budget: the tail becomes errors
     const hundred = await post(port, (JSON.parse(big) as unknown[]).slice(0, 100), { 'mcp-session-id': sid });

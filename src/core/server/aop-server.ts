@@ -25,7 +25,7 @@ import { OtlpExporter } from '../tracing/otlp';
 import { ServerTracing } from '../tracing/invocation';
 import type { TraceStore } from '../tracing/store';
 import { checkHops, refusal } from './federation-meta';
-import { serverLimits, sessionToEvict, type ServerLimits } from './limits';
+import { roughBatchLength, serverLimits, sessionToEvict, type ServerLimits } from './limits';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -369,6 +369,11 @@ export class AopServer {
       let body: unknown;
       try {
         const raw = await readBody(req, this.options.maxBodyBytes ?? DEFAULT_BODY_LIMIT);
+        const max = this.limits.maxBatchLength;
+        const n = raw.length > 64 * 1024 ? roughBatchLength(raw, max) : 0;
+        if (n > max) {
+          return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, `Invalid Request: a batch of more than ${max} messages; at most ${max} are allowed per request`);
+        }
         body = JSON.parse(raw.toString('utf8'));
       } catch (err) {
         if (err instanceof BodyTooLargeError) {

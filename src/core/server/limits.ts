@@ -81,3 +81,22 @@ export function sessionToEvict<K>(
 function rank(s: SessionSlot): number {
   return s.uses < PROVEN_USES ? 0 : 1;
 }
+
+const KEY = Buffer.from('"jsonrpc"');
+
+/**
+ * A cheap upper bound on the messages in a raw JSON-RPC batch body, without parsing it: the
+ * occurrences of the key `"jsonrpc"` (inside a JSON string a quote is escaped, so each unescaped
+ * occurrence is a key or a whole string value). Lets a 20,000-message batch be refused before
+ * spending the CPU to parse it. 0 when the body is not an array.
+ */
+export function roughBatchLength(raw: Buffer, stopAfter: number): number {
+  let i = 0;
+  while (i < raw.length && (raw[i] === 0x20 || raw[i] === 0x0a || raw[i] === 0x0d || raw[i] === 0x09)) i++;
+  if (raw[i] !== 0x5b /* [ */) return 0;
+  let n = 0;
+  for (let at = raw.indexOf(KEY, i); at >= 0 && n <= stopAfter; at = raw.indexOf(KEY, at + KEY.length)) {
+    if (raw[at - 1] !== 0x5c /* \ */) n++;
+  }
+  return n;
+}
