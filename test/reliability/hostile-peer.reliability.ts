@@ -494,27 +494,11 @@ describe('abusive clients against `aop serve`: ids, batches, timeouts, session f
   before(async () => {
     mkdirSync(agents, { recursive: true });
     mkdirSync(gateDir, { recursive: true });
-    const script = join(work, 'gated.js');
-    writeFileSync(
-      script,
-      `const fs = require('fs'), path = require('path');
-const dir = process.argv[2], me = path.join(dir, 'inflight-' + process.pid);
-let task = '';
-process.stdin.on('data', (c) => (task += c)).on('end', () => {
-  fs.writeFileSync(me, '');
-  const t = setInterval(() => {
-    if (!fs.existsSync(path.join(dir, 'gate'))) return;
-    clearInterval(t);
-    fs.rmSync(me, { force: true });
-    process.stdout.write('gated: ' + task);
-  }, 20);
-});
-`,
-    );
     writeFileSync(join(agents, 'ok.agent.md'), '---\nname: ok\ndescription: echoes the task\ncommand: [cat]\nmax_retries: 0\n---\nEcho.\n');
     writeFileSync(
       join(agents, 'slow.agent.md'),
-      `---\nname: slow\ndescription: waits for the gate\ncommand: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}, ${JSON.stringify(gateDir)}]\nmax_retries: 0\nmax_concurrency: 64\ntimeout: 600\n---\nWait.\n`,
+      // sh, not node: ten of these at once must not load the machine the test measures
+      `---\nname: slow\ndescription: waits for the gate\ncommand: [sh, -c, ${JSON.stringify('touch "$1/inflight-$$"; while [ ! -f "$1/gate" ]; do sleep 0.05; done; rm -f "$1/inflight-$$"; printf "gated: "; cat')}, sh, ${JSON.stringify(gateDir)}]\nmax_retries: 0\nmax_concurrency: 64\ntimeout: 600\n---\nWait.\n`,
     );
     server = await serveCli(agents, ['--headers-timeout', '2', '--body-timeout', '2', '--max-sessions-per-client', '40', '--max-in-flight', '8', '--max-answer-bytes', '32768', '--run-dir', join(work, 'run'), '--traces-dir', join(work, 'traces')]);
     port = server.port;
