@@ -547,12 +547,13 @@ describe('abusive clients against `aop serve`: ids, batches, timeouts, session f
       assert.equal(a.status, 400);
       assert.equal(JSON.parse(a.text).error.message, 'Invalid Request: a batch of more than 100 messages; at most 100 are allowed per request');
     }
-    // 100 get_server_info against a 32 KiB answer budget: the tail becomes errors
-    const hundred = await post(port, (JSON.parse(big) as unknown[]).slice(0, 100), { 'mcp-session-id': sid });
-    const parsed = JSON.parse(hundred.text) as Array<{ result?: unknown; error?: { message: string } }>;
-    assert.equal(parsed.length, 100);
-    figure('8. 100 get_server_info in one batch, answer budget 32 KiB: answer bytes, answers cut', { bytes: hundred.text.length, cut: parsed.filter((p) => p.error).length });
-    assert.ok(hundred.text.length < 64 * 1024, `answer ${hundred.text.length} bytes`);
+    // 30 tools/list (a few KB each) against a 32 KiB answer budget: the tail becomes errors
+    const lists = Array.from({ length: 30 }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/list' }));
+    const thirty = await post(port, lists, { 'mcp-session-id': sid });
+    const parsed = JSON.parse(thirty.text) as Array<{ result?: unknown; error?: { message: string } }>;
+    assert.equal(parsed.length, 30);
+    figure('8. 30 tools/list in one batch, answer budget 32 KiB: answer bytes, answers cut', { bytes: thirty.text.length, cut: parsed.filter((p) => p.error).length });
+    assert.ok(thirty.text.length < 64 * 1024, `answer ${thirty.text.length} bytes`);
     assert.ok(parsed.some((p) => p.error && /^Answer too large: the answers to one request may hold at most 32768 bytes/.test(p.error.message)));
     // in flight per session: 10 slow calls at once, the cap is 8
     const s2 = await rawSession(port);
@@ -609,9 +610,9 @@ describe('abusive clients against `aop serve`: ids, batches, timeouts, session f
     await waitFor('the victim call in flight', () => gate.inFlight() >= 1);
     const t0 = performance.now();
     const flood: string[] = [];
-    for (let i = 0; i < 200; i += 20) flood.push(...(await Promise.all(Array.from({ length: 20 }, () => rawSession(port)))));
+    for (let i = 0; i < 120; i += 10) flood.push(...(await Promise.all(Array.from({ length: 10 }, () => rawSession(port)))));
     const early = await post(port, { jsonrpc: '2.0', id: 5, method: 'ping' }, { 'mcp-session-id': flood[0] });
-    figure('10. 200 initializes from one address (cap 40): ms, first flood session afterwards', { ms: Math.round(performance.now() - t0), first: early.status });
+    figure('10. 120 initializes from one address (cap 40): ms, first flood session afterwards', { ms: Math.round(performance.now() - t0), first: early.status });
     assert.equal(early.status, 404, 'the oldest flood sessions were closed to stay under the cap');
     gate.release();
     const answer = await call;
