@@ -7,9 +7,10 @@ import { bindCatalog } from '../core/server/catalog-binding';
 import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile } from '../core/cluster/config';
 import { federate } from '../core/cluster/federation';
-import { optList, optNumber, optString } from './usage';
+import { existingPaths, optList, optNumber, optPort, optString } from './usage';
 import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
+import { recordServerRun } from '../core/tracing/server-index';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
 
@@ -31,7 +32,8 @@ export const serveCommand: CliCommand = {
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-    const roots = (positionals.length ? positionals : ['.']).map((p) => resolve(p));
+    const roots = existingPaths(positionals);
+    const port = optPort(values) ?? 8000;
     const stdio = values.stdio === true;
     // In stdio mode stdout carries the protocol: everything human goes to stderr.
     const say = (line: string) => process.stderr.write(line + '\n');
@@ -42,8 +44,9 @@ export const serveCommand: CliCommand = {
     });
     for (const diags of catalog.diagnostics().values()) for (const d of diags) say(formatDiagnostic(d));
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
+    const tracesDir = resolve(optString(values, 'traces-dir') ?? defaultTracesDir());
     const traceStore = await TraceStore.open({
-      dir: resolve(optString(values, 'traces-dir') ?? defaultTracesDir()),
+      dir: tracesDir,
       onError: (err) => say(`[warn] cannot record traces: ${err instanceof Error ? err.message : String(err)}`),
     });
     process.once('exit', () => traceStore.flushSync());
@@ -54,7 +57,7 @@ export const serveCommand: CliCommand = {
         (process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined),
       name: optString(values, 'name') ?? 'aop',
       host: optString(values, 'host') ?? '127.0.0.1',
-      port: optNumber(values, 'port') ?? 8000,
+      port,
       maxHops: optNumber(values, 'max-hops'),
       token: token || undefined,
       allowedHosts: optList(values, 'allowed-host'),
@@ -90,6 +93,11 @@ export const serveCommand: CliCommand = {
       return 0;
     }
     const { url } = await server.listen();
+    try {
+      recordServerRun(tracesDir, { id: server.tracing.tracer.server, name: server.name, url, roots, pid: process.pid, startedAt: Date.now() });
+    } catch (err) {
+      say(`[warn] cannot note this server in ${tracesDir}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     // Discover after listening, so clusters that include this server (loops) can reach it.
     await Promise.all(clusters.map((c) => c.discover().catch(() => undefined)));
     for (const c of clusters) {
