@@ -14,6 +14,9 @@ import { recordServerRun } from '../core/tracing/server-index';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
 
+/** Agents named one per line at start-up; past this, a count. */
+const LISTED_AGENTS = 20;
+
 export const serveCommand: CliCommand = {
   summary: 'Serve the agents of folders or files as MCP tools (Streamable HTTP or stdio)',
   usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N]',
@@ -30,6 +33,7 @@ export const serveCommand: CliCommand = {
     'otlp-endpoint': { type: 'string', description: 'Send traces to this OTLP/HTTP endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT)' },
     cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
+    'tools-page-size': { type: 'string', description: 'Tools per tools/list page, with a cursor for the rest (default: all in one answer)' },
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = existingPaths(positionals);
@@ -59,6 +63,7 @@ export const serveCommand: CliCommand = {
       host: optString(values, 'host') ?? '127.0.0.1',
       port,
       maxHops: optNumber(values, 'max-hops'),
+      toolsPageSize: optNumber(values, 'tools-page-size'),
       token: token || undefined,
       allowedHosts: optList(values, 'allowed-host'),
       allowedOrigins: optList(values, 'allowed-origin'),
@@ -105,7 +110,9 @@ export const serveCommand: CliCommand = {
       say(`aop: cluster ${c.name}: ${n} remote tools re-exported as ${c.alias}__<tool> (${c.health().filter((h) => h.status === 'up').length}/${c.servers.length} servers up)`);
     }
     say(`aop: serving ${server.agents().length} agents at ${url}${token ? ' (token required)' : ''}`);
-    for (const a of server.agents()) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
+    const agents = server.agents();
+    for (const a of agents.slice(0, LISTED_AGENTS)) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
+    if (agents.length > LISTED_AGENTS) say(`  … and ${agents.length - LISTED_AGENTS} more (aop discover ${url} lists them all)`);
     say('Press Ctrl+C to stop.');
     return 0;
   },
