@@ -69,8 +69,15 @@ const NO_BATCH_FROM = '2025-06-18';
  */
 export const preserialized = new WeakMap<object, Buffer>();
 
-/** JSON of an outgoing message: a string, or a Buffer when `preserialized` parts were spliced in. */
-export function serializeMessage(message: JSONRPCMessage): string | Buffer {
+/**
+ * JSON text to write: a string, or chunks when `preserialized` parts were spliced in. Chunks are
+ * written one after another (never concatenated), so a cached multi-MB tools/list is not copied
+ * per request.
+ */
+export type JsonChunks = string | Buffer[];
+
+/** JSON of an outgoing message (see JsonChunks). */
+export function serializeMessage(message: JSONRPCMessage): JsonChunks {
   const result = (message as { result?: Record<string, unknown> }).result;
   if (result !== null && typeof result === 'object') {
     let hit = false;
@@ -82,32 +89,56 @@ export function serializeMessage(message: JSONRPCMessage): string | Buffer {
       }
     }
     if (hit) {
-      const parts: Buffer[] = [Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify((message as { id: RequestId }).id)},"result":{`)];
+      let head = `{"jsonrpc":"2.0","id":${JSON.stringify((message as { id: RequestId }).id)},"result":{`;
+      const parts: Buffer[] = [];
       let first = true;
       for (const k in result) {
         const v = result[k];
         if (v === undefined) continue;
         const cached = v !== null && typeof v === 'object' ? preserialized.get(v) : undefined;
-        parts.push(Buffer.from(`${first ? '' : ','}${JSON.stringify(k)}:`));
-        parts.push(cached ?? Buffer.from(JSON.stringify(v)));
+        head += `${first ? '' : ','}${JSON.stringify(k)}:`;
+        if (cached) {
+          parts.push(Buffer.from(head), cached);
+          head = '';
+        } else head += JSON.stringify(v);
         first = false;
       }
-      parts.push(Buffer.from('}}'));
-      return Buffer.concat(parts);
+      parts.push(Buffer.from(head + '}}'));
+      return parts;
     }
   }
   return JSON.stringify(message);
 }
 
-function joinJson(parts: Array<string | Buffer>, open: string, sep: string, close: string): string | Buffer {
-  if (parts.every((p) => typeof p === 'string')) return open + parts.join(sep) + close;
+/** Byte length of JSON chunks. */
+export function jsonLength(json: JsonChunks): number {
+  if (typeof json === 'string') return Buffer.byteLength(json);
+  let n = 0;
+  for (const b of json) n += b.length;
+  return n;
+}
+
+/** Writes JSON chunks to a response (corked, so small chunks go out in one packet). */
+function writeJson(res: ServerResponse, json: JsonChunks): void {
+  if (typeof json === 'string') {
+    res.write(json);
+    return;
+  }
+  res.cork();
+  for (const b of json) res.write(b);
+  process.nextTick(() => res.uncork());
+}
+
+function joinJson(parts: JsonChunks[], open: string, sep: string, close: string): JsonChunks {
+  if (parts.every((p) => typeof p === 'string')) return open + (parts as string[]).join(sep) + close;
   const out: Buffer[] = [Buffer.from(open)];
   parts.forEach((p, i) => {
     if (i) out.push(Buffer.from(sep));
-    out.push(typeof p === 'string' ? Buffer.from(p) : p);
+    if (typeof p === 'string') out.push(Buffer.from(p));
+    else out.push(...p);
   });
   out.push(Buffer.from(close));
-  return Buffer.concat(out);
+  return out;
 }
 
 /** One POST that carried requests: its HTTP response, answered as JSON or as SSE. */
@@ -117,7 +148,7 @@ class Exchange {
   sse = false;
   done = false;
   /** Collected (serialized) answers of a batch answered as JSON. */
-  answers?: Array<string | Buffer>;
+  answers?: JsonChunks[];
   timer?: NodeJS.Timeout;
   /** Bytes of answers written or collected so far. */
   private answerBytes = 0;
@@ -152,15 +183,15 @@ class Exchange {
     this.writeRaw(serializeMessage(message));
   }
 
-  private writeRaw(json: string | Buffer): void {
-    if (!this.res.destroyed) this.res.write(joinJson([json], 'event: message\ndata: ', '', '\n\n'));
+  private writeRaw(json: JsonChunks): void {
+    if (!this.res.destroyed) writeJson(this.res, joinJson([json], 'event: message\ndata: ', '', '\n\n'));
   }
 
   /** The answer's JSON, or an error in its place when it would pass the request's answer budget. */
-  private budgeted(message: JSONRPCMessage): string | Buffer {
+  private budgeted(message: JSONRPCMessage): JsonChunks {
     let json = serializeMessage(message);
     const max = this.transport.maxAnswerBytes;
-    const n = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
+    const n = jsonLength(json);
     if (this.answerBytes + n > max) {
       const id = (message as { id?: RequestId }).id ?? null;
       json = JSON.stringify({
@@ -169,7 +200,7 @@ class Exchange {
         error: { code: -32603, message: `Answer too large: the answers to one request may hold at most ${max} bytes (this one has ${n})` },
       });
     }
-    this.answerBytes += typeof json === 'string' ? Buffer.byteLength(json) : json.length;
+    this.answerBytes += jsonLength(json);
     return json;
   }
 
@@ -209,7 +240,7 @@ class Exchange {
     this.timer.unref();
   }
 
-  finish(json?: string | Buffer): void {
+  finish(json?: JsonChunks): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
@@ -218,11 +249,15 @@ class Exchange {
       const sid = this.transport.sessionId;
       const headers: Record<string, string | number> = {
         'Content-Type': 'application/json',
-        'Content-Length': typeof json === 'string' ? Buffer.byteLength(json) : json.length,
+        'Content-Length': jsonLength(json),
       };
       if (sid) headers['Mcp-Session-Id'] = sid;
       this.res.writeHead(200, headers);
-      this.res.end(json);
+      if (typeof json === 'string') this.res.end(json);
+      else {
+        writeJson(this.res, json);
+        this.res.end();
+      }
     } else {
       if (!this.sse) {
         // closed before any answer: an empty JSON body would be invalid, send an SSE stream that just ends
@@ -460,7 +495,7 @@ export class NodeHttpServerTransport implements Transport {
     }
     // server-initiated (or its request's stream is gone): the standalone GET stream, if open
     const s = this.standalone;
-    if (s && !s.res.destroyed) s.res.write(sseEvent(message));
+    if (s && !s.res.destroyed) writeJson(s.res, sseEvent(message));
   }
 
   async close(): Promise<void> {
@@ -482,7 +517,7 @@ export class NodeHttpServerTransport implements Transport {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-function sseEvent(message: JSONRPCMessage): string | Buffer {
+function sseEvent(message: JSONRPCMessage): JsonChunks {
   return joinJson([serializeMessage(message)], 'event: message\ndata: ', '', '\n\n');
 }
 
