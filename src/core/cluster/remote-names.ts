@@ -41,3 +41,37 @@ export function printableName(name: unknown): string {
 export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 6);
 }
+
+/** Screens the pages of a server's tools/list: refuses odd names, keeps at most `max` tools, says what it left out. */
+export class ToolScreen<T extends { name: string }> {
+  readonly tools: T[] = [];
+  /** More tools than `max` were offered: stop paging. */
+  full = false;
+  private readonly refused: string[] = [];
+  private refusedCount = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(page: readonly T[]): void {
+    for (const t of page) {
+      const problem = remoteNameProblem(t.name);
+      if (problem) {
+        this.refusedCount++;
+        if (this.refused.length < 5) this.refused.push(`${printableName(t.name)} (${problem})`);
+        continue;
+      }
+      if (this.tools.length >= this.max) {
+        this.full = true;
+        return;
+      }
+      this.tools.push(t);
+    }
+  }
+
+  warnings(): string[] {
+    const out: string[] = [];
+    if (this.refusedCount) out.push(`${this.refusedCount} tool(s) refused for their names: ${this.refused.join(', ')}${this.refusedCount > this.refused.length ? ', …' : ''}`);
+    if (this.full) out.push(`more than ${this.max} tools: only the first ${this.max} are used (max_tools_per_server)`);
+    return out;
+  }
+}

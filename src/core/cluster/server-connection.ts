@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { VERSION } from '../version';
 import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
 import { LatencyWindow } from './latency';
-import { printableName, remoteNameProblem } from './remote-names';
+import { ToolScreen } from './remote-names';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
 export interface RemoteAgentInfo {
@@ -287,12 +287,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
     try {
       const work = (async () => {
         const client = await this.session(timeoutMs, signal);
-        const tools: Tool[] = [];
-        const maxTools = this.opts.maxTools ?? 1000;
-        const warnings: string[] = [];
-        const refused: string[] = [];
-        let refusedCount = 0;
-        let more = false;
+        const screen = new ToolScreen<Tool>(this.opts.maxTools ?? 1000);
         let cursor: string | undefined;
         do {
           // A raw request: Client.listTools() compiles an output validator per tool (seconds for 10k tools).
@@ -301,24 +296,11 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
             ListToolsResultSchema,
             { timeout: timeoutMs, signal },
           );
-          for (const t of page.tools) {
-            const problem = remoteNameProblem(t.name);
-            if (problem) {
-              refusedCount++;
-              if (refused.length < 5) refused.push(`${printableName(t.name)} (${problem})`);
-              continue;
-            }
-            if (tools.length >= maxTools) {
-              more = true;
-              break;
-            }
-            tools.push(t);
-          }
+          screen.add(page.tools);
           cursor = page.nextCursor;
-        } while (cursor && !more);
-        if (refusedCount) warnings.push(`${refusedCount} tool(s) refused for their names: ${refused.join(', ')}${refusedCount > refused.length ? ', …' : ''}`);
-        if (more) warnings.push(`more than ${maxTools} tools: only the first ${maxTools} are used (max_tools_per_server)`);
-        this.warnings = warnings;
+        } while (cursor && !screen.full);
+        const tools = screen.tools;
+        this.warnings = screen.warnings();
         this.isAop = tools.some((t) => t.name === 'discover_agents');
         // Our servers put each agent's metadata in its tool's _meta["aop/agent"]: one round trip
         // less. Other AOP servers (the swarms reference) are asked discover_agents.
