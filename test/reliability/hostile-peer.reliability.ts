@@ -498,7 +498,7 @@ describe('abusive clients against `aop serve`: ids, batches, timeouts, session f
     writeFileSync(
       join(agents, 'slow.agent.md'),
       // sh, not node: ten of these at once must not load the machine the test measures
-      `---\nname: slow\ndescription: waits for the gate\ncommand: [sh, -c, ${JSON.stringify('touch "$1/inflight-$$"; while [ ! -f "$1/gate" ]; do sleep 0.05; done; rm -f "$1/inflight-$$"; printf "gated: "; cat')}, sh, ${JSON.stringify(gateDir)}]\nmax_retries: 0\nmax_concurrency: 64\ntimeout: 600\n---\nWait.\n`,
+      `---\nname: slow\ndescription: waits for the gate\ncommand: [sh, -c, ${JSON.stringify('touch "$1/inflight-$$"; while [ ! -f "$1/gate" ]; do sleep 0.25; done; rm -f "$1/inflight-$$"; printf "gated: "; cat')}, sh, ${JSON.stringify(gateDir)}]\nmax_retries: 0\nmax_concurrency: 64\ntimeout: 600\n---\nWait.\n`,
     );
     server = await serveCli(agents, ['--headers-timeout', '2', '--body-timeout', '2', '--max-sessions-per-client', '40', '--max-in-flight', '8', '--max-answer-bytes', '32768', '--run-dir', join(work, 'run'), '--traces-dir', join(work, 'traces')]);
     port = server.port;
