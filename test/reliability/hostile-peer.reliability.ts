@@ -145,7 +145,7 @@ function get(port: number, path: string): Promise<{ status: number; text: string
 
 /** One raw POST to /mcp; resolves with status, headers and body text. */
 function post(port: number, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  const data = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const data = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -537,9 +537,10 @@ describe('abusive clients against `aop serve`: ids, batches, timeouts, session f
   });
 
   it('8. batch amplification: 20,000 calls in 2 MB are refused at once; answers and in-flight requests are capped', async () => {
-    const dog = new Watchdog(port, watchClient).start();
+    // built before the watchdog starts: the test process blocking on it would count as server latency
+    const big = Buffer.from(JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'get_server_info', arguments: {} } }))));
     const sid = await rawSession(port, '2025-03-26');
-    const big = JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'get_server_info', arguments: {} } })));
+    const dog = new Watchdog(port, watchClient).start();
     const rss0 = server.rss();
     const answers = await Promise.all([1, 2, 3, 4].map(() => post(port, big, { 'mcp-session-id': sid })));
     figure('8. four 2 MB batches of 20,000 calls: server RSS growth MB', mb(server.rss() - rss0));
