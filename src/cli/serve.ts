@@ -12,10 +12,11 @@ import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
+import { REGISTRY_SERVE_OPTIONS, announce, registryPlan } from './registry-options';
 
 export const serveCommand: CliCommand = {
   summary: 'Serve the agents of folders or files as MCP tools (Streamable HTTP or stdio)',
-  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N]',
+  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N] [--registry etcd://host:port/<prefix> --advertise URL]',
   options: {
     port: { type: 'string', short: 'p', description: 'Port to listen on (default 8000; 0 = any free port)' },
     host: { type: 'string', description: 'Address to bind (default 127.0.0.1; others need --token)' },
@@ -29,12 +30,14 @@ export const serveCommand: CliCommand = {
     'otlp-endpoint': { type: 'string', description: 'Send traces to this OTLP/HTTP endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT)' },
     cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
+    ...REGISTRY_SERVE_OPTIONS,
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = (positionals.length ? positionals : ['.']).map((p) => resolve(p));
     const stdio = values.stdio === true;
     // In stdio mode stdout carries the protocol: everything human goes to stderr.
     const say = (line: string) => process.stderr.write(line + '\n');
+    const registry = registryPlan(values, { stdio, host: optString(values, 'host') ?? '127.0.0.1' });
     const catalog = new AgentCatalog({ roots, defaultProvider: 'openai' });
     await catalog.load();
     catalog.on('diagnostics', (_file: string, diags: import('../core/agents/definition').AgentDiagnostic[]) => {
@@ -66,8 +69,12 @@ export const serveCommand: CliCommand = {
     });
     bindCatalog(server, catalog);
     const clusters: AopCluster[] = [];
+    let announcement: Awaited<ReturnType<typeof announce>> | undefined;
     for (const file of optList(values, 'cluster')) {
-      const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id });
+      const cluster = new AopCluster(await loadClusterFile(file), {
+        selfId: server.id,
+        registry: { log: (level, message) => say(`[${level}] ${message}`) },
+      });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
       cluster.startAutoRefresh();
       clusters.push(cluster);
@@ -78,6 +85,7 @@ export const serveCommand: CliCommand = {
     if (values['no-watch'] !== true) catalog.watch();
     const shutdown = async () => {
       catalog.dispose();
+      await announcement?.close();
       await Promise.allSettled(clusters.map((c) => c.close()));
       await server.close();
       process.exit(0);
@@ -90,6 +98,7 @@ export const serveCommand: CliCommand = {
       return 0;
     }
     const { url } = await server.listen();
+    if (registry) announcement = await announce(server, registry, url, say);
     // Discover after listening, so clusters that include this server (loops) can reach it.
     await Promise.all(clusters.map((c) => c.discover().catch(() => undefined)));
     for (const c of clusters) {

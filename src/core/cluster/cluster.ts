@@ -11,6 +11,8 @@ import {
   type TransportFactory,
 } from './server-connection';
 import { defaultTransportFactory } from './transports';
+import { RegistryMembership, type MembershipOptions } from '../registry/membership';
+import type { RegistryViewStatus } from '../registry/watcher';
 
 export interface AopClusterOptions {
   /** Resolves ${env:…} / ${secret:…} in server headers. Default: the process environment. */
@@ -18,6 +20,8 @@ export interface AopClusterOptions {
   createTransport?: TransportFactory;
   /** Id of the local AOP server when this cluster is federated into it: its own tools are skipped. */
   selfId?: string;
+  /** etcd credentials and log of a cluster with a `registry` (default: AOP_ETCD_* from the environment). */
+  registry?: MembershipOptions;
 }
 
 export interface ClusterCallOptions {
@@ -51,7 +55,7 @@ export const ROUTE_META = 'aop/route';
  * registry of replicas with TTL caching and stale-while-revalidate, routes calls among replicas
  * with failover and per-server circuit breakers, and reports each server's health.
  */
-export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry] }> {
+export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry]; membership: [RegistryViewStatus] }> {
   readonly name: string;
   readonly servers: ServerConnection[];
   private readonly router: Router;
@@ -62,6 +66,12 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private readonly serverRefresh = new Map<string, Promise<void>>();
   private closed = false;
   private timer?: NodeJS.Timeout;
+  /** Servers known from the registry: their agents come from their records, not from discovery. */
+  private readonly announced = new Set<string>();
+  private readonly membership?: RegistryMembership;
+  private rebuildPending = false;
+  private readonly lookup: SecretLookup;
+  private readonly createTransport: TransportFactory;
 
   constructor(
     readonly config: ClusterConfig,
@@ -70,26 +80,74 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     super();
     this.name = config.name;
     this.router = new Router(config.routing);
-    const lookup = options.lookup ?? envLookup();
-    const createTransport = options.createTransport ?? defaultTransportFactory;
+    this.lookup = options.lookup ?? envLookup();
+    this.createTransport = options.createTransport ?? defaultTransportFactory;
     const seen = new Map<string, number>();
     this.servers = config.servers.map((s) => {
       const label = s.name ?? serverLabel(s.url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
-      const conn = new ServerConnection({
-        id: n === 1 ? label : `${label}#${n}`,
-        url: s.url,
-        name: label,
-        headers: () => expandHeaders(s.headers, lookup),
-        transport: s.transport ?? 'auto',
-        createTransport,
-        breakerFailures: config.breaker_failures,
-        breakerResetMs: config.breaker_reset_ms,
-      });
-      conn.on('health', (h) => this.emit('health', h));
-      conn.on('toolsChanged', () => void this.refreshServer(conn));
-      return conn;
+      return this.connection(n === 1 ? label : `${label}#${n}`, s.url, label, s.headers, s.transport ?? 'auto');
+    });
+    if (config.registry) this.membership = new RegistryMembership(this, config.registry, options.registry);
+  }
+
+  private connection(id: string, url: string, name: string, headers: Record<string, string> | undefined, transport: 'auto' | 'streamable-http' | 'sse'): ServerConnection {
+    const conn = new ServerConnection({
+      id,
+      url,
+      name,
+      headers: () => expandHeaders(headers, this.lookup),
+      transport,
+      createTransport: this.createTransport,
+      breakerFailures: this.config.breaker_failures,
+      breakerResetMs: this.config.breaker_reset_ms,
+    });
+    conn.on('health', (h) => this.emit('health', h));
+    conn.on('toolsChanged', () => {
+      if (!this.announced.has(conn.id)) void this.refreshServer(conn);
+    });
+    return conn;
+  }
+
+  /** The registry this cluster watches, its live members and whether the view is stale. */
+  registryStatus(): RegistryViewStatus | undefined {
+    return this.membership?.status();
+  }
+
+  /**
+   * A server announced in the registry joined or changed: route to it with the agents of its record.
+   * Servers listed in `servers` (same URL) and this process's own server are left as they are.
+   */
+  upsertAnnounced(id: string, server: { url: string; name: string }, infos: RemoteAgentInfo[]): void {
+    if (this.closed || id === this.options.selfId) return;
+    if (this.servers.some((s) => s.url === server.url && !this.announced.has(s.id))) return;
+    const existing = this.server(id);
+    if (existing && existing.url !== server.url) this.removeAnnounced(id);
+    if (!this.server(id)) {
+      this.servers.push(this.connection(id, server.url, serverLabel(server.url), this.config.headers, 'streamable-http'));
+      this.announced.add(id);
+    }
+    this.perServer.set(id, this.withoutOwnTools(infos));
+    this.scheduleRebuild();
+  }
+
+  /** A registered server left (lease expired or revoked). */
+  removeAnnounced(id: string): void {
+    if (!this.announced.delete(id)) return;
+    const i = this.servers.findIndex((s) => s.id === id);
+    if (i >= 0) void this.servers.splice(i, 1)[0].close();
+    this.perServer.delete(id);
+    this.scheduleRebuild();
+  }
+
+  /** Coalesces the membership events of one turn (a cold read of 1,000 servers) into one rebuild. */
+  private scheduleRebuild(): void {
+    if (this.rebuildPending || this.closed) return;
+    this.rebuildPending = true;
+    setImmediate(() => {
+      this.rebuildPending = false;
+      if (!this.closed) this.rebuild();
     });
   }
 
@@ -128,7 +186,8 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   refresh(): Promise<AgentRegistry> {
     this.refreshing ??= (async () => {
       try {
-        await Promise.all(this.servers.map((s) => this.discoverServer(s)));
+        await this.membership?.ready;
+        await Promise.all(this.servers.filter((s) => !this.announced.has(s.id)).map((s) => this.discoverServer(s)));
         this.fetchedAt = Date.now();
         return this.rebuild();
       } finally {
@@ -238,6 +297,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.closed = true;
+    await this.membership?.close();
     await Promise.allSettled(this.servers.map((s) => s.close()));
   }
 }
