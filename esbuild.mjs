@@ -28,6 +28,23 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * etcd3 loads its gRPC protocol from `${__dirname}/../proto/rpc.proto` at run time. Bundled,
+ * __dirname is dist/: point it at dist/etcd3-proto/, where the .proto files are copied.
+ */
+const etcd3Protos = {
+  name: 'etcd3-protos',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      const contents = text.replace('`${__dirname}/../proto/rpc.proto`', '`${__dirname}/etcd3-proto/rpc.proto`');
+      if (contents === text) throw new Error('etcd3-protos: the proto path in etcd3/lib/connection-pool.js moved; update esbuild.mjs');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/language-server/server.ts', out: 'language-server' },
@@ -51,7 +68,7 @@ const configs = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, etcd3Protos],
   },
 ];
 if (existsSync('webview/main.ts')) {
@@ -68,6 +85,9 @@ if (existsSync('webview/main.ts')) {
   mkdirSync('dist/codicons', { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
 }
+
+mkdirSync(`${outdir}/etcd3-proto`, { recursive: true });
+for (const f of ['rpc.proto', 'kv.proto', 'auth.proto']) copyFileSync(`node_modules/etcd3/proto/${f}`, `${outdir}/etcd3-proto/${f}`);
 
 if (watch) {
   for (const c of configs) await (await context(c)).watch();

@@ -165,7 +165,12 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   }
 
   health(): ServerHealth[] {
-    return this.servers.map((s) => s.health());
+    return this.servers.map((s) => {
+      const h = s.health();
+      if (!this.announced.has(s.id)) return h;
+      // A registered server's lease is alive: it is up until a call says otherwise.
+      return { ...h, agentCount: this.perServer.get(s.id)?.length ?? 0, isAop: true, status: h.status === 'unknown' ? 'up' : h.status };
+    });
   }
 
   /**

@@ -81,6 +81,9 @@ export async function openEtcd(target: RegistryTarget, creds: EtcdCredentials = 
 export function etcdErrorMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split('\n')[0];
-  if (/No connection established|ECONNREFUSED|UNAVAILABLE|connect/i.test(first)) return `etcd unreachable (${first.slice(0, 160)})`;
+  const sys = /connect (E[A-Z]+ [^\s]+?)\.?(?:\s|$)/.exec(first);
+  if (sys) return `etcd unreachable: ${sys[1]}`;
+  if (/No connection established|UNAVAILABLE|ECONNREFUSED/i.test(first)) return 'etcd unreachable';
+  if (/DEADLINE_EXCEEDED|deadline/i.test(first)) return 'etcd did not answer in time';
   return first.slice(0, 200);
 }

@@ -137,37 +137,30 @@ export class RegistryWatcher extends EventEmitter<{
   private watch(fromRevision: number): void {
     const old = this.watcher;
     this.watcher = undefined;
-    void old?.cancel().catch(() => {});
-    void this.opts.client
-      .watch()
-      .prefix(this.prefix)
-      .startRevision(String(fromRevision))
-      .create()
-      .then((w) => {
-        if (this.closed) return void w.cancel().catch(() => {});
-        this.watcher = w;
-        w.on('put', (kv) => {
-          if (Number(kv.mod_revision) > this.syncedRevision) this.apply(kv);
-        });
-        w.on('delete', (kv) => {
-          if (Number(kv.mod_revision) > this.syncedRevision) this.remove(kv.key.toString());
-        });
-        w.on('disconnected', (err) => this.setStale(etcdErrorMessage(err)));
-        // Reconnected: read everything again (events may have been compacted away meanwhile).
-        w.on('connected', () => {
-          if (this.stale) void this.resync();
-        });
-        w.on('error', (err) => {
-          this.setStale(etcdErrorMessage(err));
-          if (!this.closed) void this.resync();
-        });
-      })
-      .catch((err) => {
-        if (this.closed) return;
-        this.setStale(etcdErrorMessage(err));
+    if (old) void cancelWatcher(old);
+    if (this.closed) return;
+    // `.watcher()` attaches at once, so a stream that breaks before its first `connected` is seen
+    // too (`.create()` would wait for that `connected` forever).
+    const w = this.opts.client.watch().prefix(this.prefix).startRevision(String(fromRevision)).watcher();
+    this.watcher = w;
+    w.on('put', (kv) => {
+      if (Number(kv.mod_revision) > this.syncedRevision) this.apply(kv);
+    });
+    w.on('delete', (kv) => {
+      if (Number(kv.mod_revision) > this.syncedRevision) this.remove(kv.key.toString());
+    });
+    w.on('disconnected', (err) => this.setStale(etcdErrorMessage(err)));
+    // Reconnected: read everything again (events may have been compacted away meanwhile).
+    w.on('connected', () => {
+      if (this.stale) void this.resync();
+    });
+    w.on('error', (err) => {
+      this.setStale(etcdErrorMessage(err));
+      if (!this.closed && this.watcher === w) {
         this.retryTimer = setTimeout(() => void this.resync(), 500);
         this.retryTimer.unref();
-      });
+      }
+    });
   }
 
   /** Applies one key's value; returns its member id when it is a valid member. */
@@ -228,6 +221,19 @@ export class RegistryWatcher extends EventEmitter<{
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const w = this.watcher;
     this.watcher = undefined;
-    await w?.cancel().catch(() => {});
+    if (w) await cancelWatcher(w);
   }
+}
+
+/**
+ * Cancels a watcher, waiting at most 1 s. etcd3 1.1 waits for an `end` that never comes when the
+ * stream broke meanwhile, and keeps reconnecting a watcher it still lists even after the client is
+ * closed (a timer that never stops): so the watcher is also taken off its manager's list.
+ */
+async function cancelWatcher(w: Watcher): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([w.cancel().catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+  clearTimeout(timer);
+  const manager = (w as unknown as { manager?: { watchers?: Watcher[] } }).manager;
+  if (manager && Array.isArray(manager.watchers)) manager.watchers = manager.watchers.filter((x) => x !== w);
 }
