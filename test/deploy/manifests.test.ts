@@ -106,6 +106,7 @@ describe('deploy/Containerfile', () => {
   it('runs the bundled CLI with its protocol files, serving on the exposed port', () => {
     assert.match(text, /COPY --from=build \/src\/dist\/cli\.js \/app\/dist\/cli\.js/);
     assert.match(text, /COPY --from=build \/src\/dist\/etcd3-proto \/app\/dist\/etcd3-proto/);
+    assert.match(text, /COPY --from=build \/src\/dist\/etcd3\.js \/app\/dist\/etcd3\.js/);
     assert.match(text, /ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]/);
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]) as string[];
     const { values } = serveArgs(cmd);

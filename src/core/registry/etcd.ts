@@ -65,7 +65,9 @@ export function etcdOptions(target: RegistryTarget, creds: EtcdCredentials = {})
  */
 export async function openEtcd(target: RegistryTarget, creds: EtcdCredentials = {}): Promise<Etcd3> {
   const opts = etcdOptions(target, creds);
-  const { Etcd3, isRecoverableError } = await import('etcd3');
+  // Bundled, this is dist/etcd3.js loaded by import() from CommonJS: its exports may sit on `default`.
+  const mod = (await import('etcd3')) as typeof import('etcd3') & { default?: typeof import('etcd3') };
+  const { Etcd3, isRecoverableError } = mod.Etcd3 ? mod : mod.default!;
   const { ExponentialBackoff, ConsecutiveBreaker, circuitBreaker, handleWhen, retry } = await import('cockatiel');
   opts.faultHandling = {
     // A failing member is skipped for 1 s; each retry of a call picks another member.
