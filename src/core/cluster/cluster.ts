@@ -68,6 +68,8 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private timer?: NodeJS.Timeout;
   /** Servers known from the registry: their agents come from their records, not from discovery. */
   private readonly announced = new Set<string>();
+  private readonly announcedConns = new Map<string, ServerConnection>();
+  private staticUrls?: Set<string>;
   private readonly membership?: RegistryMembership;
   private rebuildPending = false;
   private readonly lookup: SecretLookup;
@@ -121,12 +123,15 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
    */
   upsertAnnounced(id: string, server: { url: string; name: string }, infos: RemoteAgentInfo[]): void {
     if (this.closed || id === this.options.selfId) return;
-    if (this.servers.some((s) => s.url === server.url && !this.announced.has(s.id))) return;
-    const existing = this.server(id);
+    this.staticUrls ??= new Set(this.config.servers.map((s) => s.url));
+    if (this.staticUrls.has(server.url)) return;
+    const existing = this.announcedConns.get(id);
     if (existing && existing.url !== server.url) this.removeAnnounced(id);
-    if (!this.server(id)) {
-      this.servers.push(this.connection(id, server.url, serverLabel(server.url), this.config.headers, 'streamable-http'));
+    if (!this.announcedConns.has(id)) {
+      const conn = this.connection(id, server.url, serverLabel(server.url), this.config.headers, 'streamable-http');
+      this.servers.push(conn);
       this.announced.add(id);
+      this.announcedConns.set(id, conn);
     }
     this.perServer.set(id, this.withoutOwnTools(infos));
     this.scheduleRebuild();
@@ -135,6 +140,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   /** A registered server left (lease expired or revoked). */
   removeAnnounced(id: string): void {
     if (!this.announced.delete(id)) return;
+    this.announcedConns.delete(id);
     const i = this.servers.findIndex((s) => s.id === id);
     if (i >= 0) void this.servers.splice(i, 1)[0].close();
     this.perServer.delete(id);

@@ -226,14 +226,25 @@ export class RegistryWatcher extends EventEmitter<{
 }
 
 /**
- * Cancels a watcher, waiting at most 1 s. etcd3 1.1 waits for an `end` that never comes when the
- * stream broke meanwhile, and keeps reconnecting a watcher it still lists even after the client is
- * closed (a timer that never stops): so the watcher is also taken off its manager's list.
+ * Cancels a watcher. etcd3 1.1 waits for an `end` that never comes when the stream broke
+ * meanwhile, and keeps reconnecting a watcher it still lists even after the client is closed (a
+ * timer that never stops). So while the stream is down the watcher is also taken off its manager's
+ * list — never while it is connected, where a late answer for it would throw inside etcd3.
  */
 async function cancelWatcher(w: Watcher): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([w.cancel().catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
-  clearTimeout(timer);
-  const manager = (w as unknown as { manager?: { watchers?: Watcher[] } }).manager;
-  if (manager && Array.isArray(manager.watchers)) manager.watchers = manager.watchers.filter((x) => x !== w);
+  const done = w.cancel().then(
+    () => true,
+    () => true,
+  );
+  const manager = (w as unknown as { manager?: { watchers?: Watcher[]; state?: number } }).manager;
+  for (let waited = 0; waited < 10_000; waited += 250) {
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([done, new Promise<false>((r) => (timer = setTimeout(() => r(false), 250)))]);
+    clearTimeout(timer);
+    if (finished) return;
+    if (manager && manager.state !== 2 && Array.isArray(manager.watchers)) {
+      manager.watchers = manager.watchers.filter((x) => x !== w);
+      return;
+    }
+  }
 }
