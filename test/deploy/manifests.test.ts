@@ -4,7 +4,7 @@
  * one the server answers without a token, the registry URL parses and names the etcd Service, and
  * the agent files of the ConfigMap are valid agents.
  */
-import { describe, it } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,10 +39,17 @@ function serveArgs(args: string[]) {
 }
 
 describe('deploy/kubernetes', () => {
-  const docs = [...manifests('deploy/kubernetes/aop.yaml'), ...manifests('deploy/kubernetes/etcd.yaml')];
-  const deployment = find(docs, 'Deployment', 'aop');
-  const container = deployment.spec.template.spec.containers[0];
-  const { values, positionals } = serveArgs(container.args);
+  let docs: K8s[] = [];
+  let deployment: K8s;
+  let container: any;
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  before(() => {
+    docs = [...manifests('deploy/kubernetes/aop.yaml'), ...manifests('deploy/kubernetes/etcd.yaml')];
+    deployment = find(docs, 'Deployment', 'aop');
+    container = deployment.spec.template.spec.containers[0];
+    ({ values, positionals } = serveArgs(container.args));
+  });
 
   it('the Deployment runs aop serve with flags the CLI has, on the port the Service and probes use', () => {
     const port = Number(values.port);
