@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { AgentCard, SendMessageRequest, TaskState, type StreamResponse } from '@a2a-js/sdk';
+import { ClientFactory, type Client } from '@a2a-js/sdk/client';
+import { startServer, waitUntil, type TestServer } from '../support/aop';
+import { makeAgent } from '../support/agents';
+import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+
+const TOKEN = 'a2a-test-token';
+const auth = { serviceParameters: { Authorization: `Bearer ${TOKEN}` } };
+
+function send(text: string, metadata?: Record<string, unknown>): SendMessageRequest {
+  return SendMessageRequest.fromJSON({
+    message: { messageId: `m-${Math.random().toString(36).slice(2)}`, role: 'ROLE_USER', parts: [{ text }], ...(metadata ? { metadata } : {}) },
+  });
+}
+
+/** Status of a request with headers fetch() will not send (Host). */
+function rawStatus(port: number, path: string, headers: Record<string, string>, method = 'POST'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(method === 'POST' ? '{}' : undefined);
+  });
+}
+
+function artifactText(task: { artifacts: Array<{ parts: Array<{ content?: { $case: string; value: unknown } }> }> }): string {
+  return task.artifacts.flatMap((a) => a.parts.map((p) => (p.content?.$case === 'text' ? String(p.content.value) : ''))).join('');
+}
+
+describe('A2A out: the official SDK client calls AOP agents', () => {
+  let model: FakeOpenAi;
+  let srv: TestServer;
+  let base: string;
+  let client: Client;
+
+  before(async () => {
+    model = await startFakeOpenAi((req) => {
+      const task = String(req.body?.messages?.at(-1)?.content ?? '');
+      if (task.includes('hang')) return { chunks: ['thinking'], hang: true };
+      if (task.includes('stream')) return { chunks: ['one ', 'two ', 'three'], chunkDelayMs: 80 };
+      return { text: `answer to ${task}` };
+    });
+    srv = await startServer(
+      [
+        makeAgent({ name: 'writer', description: 'Writes things', tags: ['prose'], capabilities: ['summarize'], baseUrl: model.url, maxRetries: 0 }),
+        makeAgent({ name: 'checker', description: 'Checks things', baseUrl: model.url, maxRetries: 0 }),
+      ],
+      { token: TOKEN },
+    );
+    base = `http://127.0.0.1:${srv.port}`;
+    // The trailing slash matters: the SDK resolves the card path relative to the URL.
+    client = await new ClientFactory().createFromUrl(`${base}/a2a/writer/`);
+  });
+
+  after(async () => {
+    await srv.close();
+    await model.close();
+  });
+
+  it('serves a card per agent and a server card, without the token, naming the bearer scheme', async () => {
+    const card = await client.getAgentCard();
+    assert.equal(card.name, 'writer');
+    assert.equal(card.supportedInterfaces[0].url, `${base}/a2a/writer`);
+    assert.equal(card.supportedInterfaces[0].protocolBinding, 'JSONRPC');
+    assert.equal(card.supportedInterfaces[0].protocolVersion, '1.0');
+    assert.equal(card.capabilities?.streaming, true);
+    assert.equal(card.securitySchemes.bearer?.scheme?.$case, 'httpAuthSecurityScheme');
+    assert.deepEqual(card.skills.map((s) => s.id), ['writer', 'writer.summarize']);
+    assert.ok(card.skills[0].tags.includes('prose'));
+
+    const res = await fetch(`${base}/.well-known/agent-card.json`);
+    assert.equal(res.status, 200);
+    const server = AgentCard.fromJSON(await res.json());
+    assert.deepEqual(server.skills.map((s) => s.id).sort(), ['checker', 'writer']);
+    assert.equal(server.supportedInterfaces[0].url, `${base}/a2a`);
+    assert.doesNotMatch(JSON.stringify(server), new RegExp(TOKEN));
+  });
+
+  it('sendMessage runs the agent and getTask finds the task; the trace is the same as for MCP calls', async () => {
+    const result = await client.sendMessage(send('hello'), auth);
+    assert.ok('id' in result && 'status' in result, 'a task');
+    const task = result as Extract<typeof result, { status: unknown }>;
+    assert.equal(task.status?.state, TaskState.TASK_STATE_COMPLETED);
+    assert.equal(artifactText(task), 'answer to hello');
+    const again = await client.getTask({ tenant: '', id: task.id, historyLength: undefined }, auth);
+    assert.equal(again.status?.state, TaskState.TASK_STATE_COMPLETED);
+    assert.equal(artifactText(again), 'answer to hello');
+    const trackerId = again.metadata?.['aop/task_id'];
+    assert.equal(srv.server.tasks.get(String(trackerId))?.status, 'completed');
+    const traceId = String(again.metadata?.['aop/trace_id']);
+    const spans = srv.server.tracing.store.get(traceId)?.spans ?? [];
+    const root = spans.find((s) => s.name === 'aop.invoke writer');
+    assert.ok(root, 'an aop.invoke span');
+    assert.equal(root.attributes['aop.protocol'], 'a2a');
+    assert.equal(root.attributes['a2a.task_id'], task.id);
+    assert.ok(spans.some((s) => s.name === 'aop.model'));
+  });
+
+  it('without the token (or a wrong one) every call is refused with 401', async () => {
+    await assert.rejects(client.sendMessage(send('no token')), /401|Unauthorized/);
+    await assert.rejects(
+      client.sendMessage(send('bad token'), { serviceParameters: { Authorization: 'Bearer nope' } }),
+      /401|wrong token/,
+    );
+    await assert.rejects(client.getTask({ tenant: '', id: 'x', historyLength: undefined }), /401|Unauthorized/);
+    assert.equal(model.chatRequests.filter((r) => JSON.stringify(r.body).includes('token')).length, 0, 'no model call');
+  });
+
+  it('sendMessageStream sends status and artifact chunks from the streamed text, then the full artifact', async () => {
+    const events: StreamResponse[] = [];
+    for await (const e of client.sendMessageStream(send('stream please'), auth)) events.push(e);
+    const kinds = events.map((e) => e.payload?.$case);
+    assert.equal(kinds[0], 'task');
+    const states = events.flatMap((e) => (e.payload?.$case === 'statusUpdate' ? [e.payload.value.status?.state] : []));
+    assert.deepEqual(states, [TaskState.TASK_STATE_WORKING, TaskState.TASK_STATE_COMPLETED]);
+    const chunks = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value] : []));
+    assert.ok(chunks.length >= 3, `streamed chunks and a final artifact, got ${chunks.length}`);
+    const streamed = chunks
+      .slice(0, -1)
+      .map((c) => (c.artifact?.parts[0].content?.$case === 'text' ? c.artifact.parts[0].content.value : ''))
+      .join('');
+    const final = chunks.at(-1)!;
+    assert.equal(final.lastChunk, true);
+    assert.equal(final.append, false);
+    assert.equal(final.artifact?.parts[0].content?.value, 'one two three');
+    assert.equal(streamed, 'one two three');
+    assert.ok(chunks.slice(1, -1).every((c) => c.append), 'later chunks append');
+  });
+
+  it('cancelTask stops a running agent: the model call is aborted and the task is canceled', async () => {
+    const stream = client.sendMessageStream(send('hang here'), auth);
+    let taskId = '';
+    for await (const e of stream) {
+      if (e.payload?.$case === 'task') taskId = e.payload.value.id;
+      if (e.payload?.$case === 'statusUpdate' && e.payload.value.status?.state === TaskState.TASK_STATE_WORKING) break;
+    }
+    assert.ok(taskId);
+    const hung = model.chatRequests.find((r) => JSON.stringify(r.body).includes('hang here'))!;
+    await model.waitFor(() => hung.chunksSent > 0);
+    const cancelled = await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }, auth);
+    assert.equal(cancelled.status?.state, TaskState.TASK_STATE_CANCELED);
+    await model.waitFor(() => hung.aborted);
+    const tracker = srv.server.tasks.all().find((t) => t.agentName === 'writer' && t.status === 'cancelled');
+    assert.ok(tracker, 'the tracker shows the call cancelled');
+    const later = await client.getTask({ tenant: '', id: taskId, historyLength: undefined }, auth);
+    assert.equal(later.status?.state, TaskState.TASK_STATE_CANCELED);
+    await assert.rejects(client.cancelTask({ tenant: '', id: taskId.replace(/.$/, 'x'), metadata: undefined }, auth), /not found/i);
+  });
+
+  it('the server card endpoint picks the agent by tenant', async () => {
+    const c = await new ClientFactory().createFromUrl(`${base}/`);
+    const r = await c.sendMessage(SendMessageRequest.fromJSON({ tenant: 'checker', message: { messageId: 'm-t', role: 'ROLE_USER', parts: [{ text: 'via tenant' }] } }), auth);
+    assert.equal(artifactText(r as never), 'answer to via tenant');
+  });
+
+  it('bad requests get clear JSON-RPC errors and lose nothing', async () => {
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'A2A-Version': '1.0', Authorization: `Bearer ${TOKEN}`, ...headers },
+        body,
+      });
+    let res = await post('/a2a/writer', '{not json');
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error.code, -32700);
+    res = await post('/a2a/writer', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'x', role: 'ROLE_USER', parts: [{ text: 'a'.repeat(5 * 1024 * 1024) }] } } }));
+    assert.equal(res.status, 413);
+    res = await post('/a2a/nobody', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'GetTask', params: { id: 'x' } }));
+    assert.equal(res.status, 404);
+    assert.match((await res.json()).error.message, /no agent named "nobody"/);
+    res = await post('/a2a/writer', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'SendMessage', params: { message: { messageId: 'y', taskId: 'abc', role: 'ROLE_USER', parts: [{ text: 'follow-up' }] } } }));
+    assert.match((await res.json()).error.message, /one message per task/);
+    res = await post('/a2a/writer', JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'SendMessage', params: { message: { messageId: 'z', role: 'ROLE_USER', parts: [] } } }));
+    const body = await res.json();
+    assert.ok(body.error || body.result?.task?.status?.state === 'TASK_STATE_REJECTED', JSON.stringify(body));
+    assert.equal(await rawStatus(srv.port, '/a2a/writer', { Host: 'evil.example', Authorization: `Bearer ${TOKEN}` }), 403);
+    assert.equal(await rawStatus(srv.port, '/a2a/writer/.well-known/agent-card.json', { Host: 'evil.example' }, 'GET'), 403);
+    res = await post('/a2a/writer', JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'GetTask', params: { id: 'x' } }), { Origin: 'http://evil.example' });
+    assert.equal(res.status, 403);
+    res = await post('/a2a/writer', JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'GetTask', params: { id: 'x' } }), { 'A2A-Version': '9.9' });
+    assert.match(JSON.stringify(await res.json()), /version/i);
+    const ok = await client.sendMessage(send('still fine'), auth);
+    assert.equal(artifactText(ok as never), 'answer to still fine');
+    await waitUntil(() => srv.server.tasks.all().every((t) => t.status !== 'processing'), 5000, 'no running task');
+  });
+});
