@@ -149,6 +149,11 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
     assert.ok(tracker, 'the tracker shows the call cancelled');
     const later = await client.getTask({ tenant: '', id: taskId, historyLength: undefined }, auth);
     assert.equal(later.status?.state, TaskState.TASK_STATE_CANCELED);
+    const listed = await client.listTasks(
+      { tenant: '', contextId: '', status: TaskState.TASK_STATE_CANCELED, pageSize: 10, pageToken: '', historyLength: 0, statusTimestampAfter: undefined, includeArtifacts: false },
+      auth,
+    );
+    assert.deepEqual(listed.tasks.map((t) => t.id), [taskId]);
     await assert.rejects(client.cancelTask({ tenant: '', id: taskId.replace(/.$/, 'x'), metadata: undefined }, auth), /not found/i);
   });
 
