@@ -54,4 +54,28 @@ describe('A2A and MCP in one trace', () => {
       await b.stop();
     }
   });
+
+  it('an AOP server card as a cluster member: each skill is an agent, called by tenant, with the token', async () => {
+    const b = await startMember('b', ['x', 'y'], { token: 'b-token' });
+    const cluster = makeCluster({
+      name: 'bsrv',
+      servers: [{ url: `http://127.0.0.1:${b.port}/.well-known/agent-card.json`, protocol: 'a2a', headers: { Authorization: 'Bearer b-token' } }],
+    });
+    const anon = makeCluster({ name: 'anon', servers: [{ url: `http://127.0.0.1:${b.port}/.well-known/agent-card.json`, protocol: 'a2a' }] });
+    try {
+      const registry = await cluster.discover();
+      assert.deepEqual(registry.entries().map((e) => e.name).sort(), ['x', 'y']);
+      assert.equal(cluster.health()[0].agentCount, 2);
+      const r = await cluster.call('y', { task: 'by tenant' });
+      assert.deepEqual(r.structuredContent, { result: 'b: by tenant', success: true, error: null });
+      // The card is public; the calls need the token.
+      await anon.discover();
+      await assert.rejects(anon.call('x', { task: 'no token' }), /401|Unauthorized/);
+      assert.match(anon.health()[0].lastError ?? '', /401|Unauthorized/);
+    } finally {
+      await cluster.close();
+      await anon.close();
+      await b.stop();
+    }
+  });
 });

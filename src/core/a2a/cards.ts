@@ -8,6 +8,11 @@ export const AGENT_CARD_FILE = '/.well-known/agent-card.json';
 /** Prefix of the A2A endpoints: `/a2a/<agent>` per agent, `/a2a` for the server card (agent chosen by `tenant`). */
 export const A2A_PREFIX = '/a2a';
 export const JSONRPC_BINDING = 'JSONRPC';
+/**
+ * A2A extension our server card declares: each skill is an agent of its own, reached at the
+ * card's endpoint with `params.tenant` = the skill id. AOP clusters read such a card as many agents.
+ */
+export const SKILLS_ARE_AGENTS = 'urn:aop:a2a:skills-are-agents:v1';
 
 export interface CardOptions {
   /** Origin the card's URLs use, e.g. `http://127.0.0.1:8000`. */
@@ -53,13 +58,20 @@ export function agentSkills(agent: AgentDefinition): AgentSkill[] {
   ];
 }
 
-function card(fields: Pick<AgentCard, 'name' | 'description' | 'skills'>, url: string, o: CardOptions): AgentCard {
+function card(fields: Pick<AgentCard, 'name' | 'description' | 'skills'>, url: string, o: CardOptions, skillsAreAgents = false): AgentCard {
   return {
     ...fields,
     supportedInterfaces: [{ url, protocolBinding: JSONRPC_BINDING, tenant: '', protocolVersion: A2A_PROTOCOL_VERSION }],
     provider: { organization: `AOP server ${o.serverName}`, url: o.base },
     version: VERSION,
-    capabilities: { streaming: true, pushNotifications: false, extensions: [], extendedAgentCard: false },
+    capabilities: {
+      streaming: true,
+      pushNotifications: false,
+      extensions: skillsAreAgents
+        ? [{ uri: SKILLS_ARE_AGENTS, description: 'Each skill is an agent: send params.tenant = the skill id.', required: false, params: undefined }]
+        : [],
+      extendedAgentCard: false,
+    },
     ...security(o.bearer),
     defaultInputModes: ['text/plain'],
     defaultOutputModes: ['text/plain'],
@@ -81,7 +93,7 @@ export function serverCard(agents: AgentDefinition[], o: CardOptions): AgentCard
   const description =
     `AOP server "${o.serverName}" with ${agents.length} agent(s). Each skill is an agent: call it at ` +
     `${A2A_PREFIX}/<skill id> (card at ${A2A_PREFIX}/<skill id>${AGENT_CARD_FILE}), or here with tenant = <skill id>.`;
-  return card({ name: o.serverName, description, skills }, `${o.base}${A2A_PREFIX}`, o);
+  return card({ name: o.serverName, description, skills }, `${o.base}${A2A_PREFIX}`, o, true);
 }
 
 /** Wire JSON (A2A v1.0, protobuf JSON mapping) of a card. */

@@ -17,6 +17,7 @@ import {
 } from '../cluster/server-connection';
 import { SPANS_KEY, TRACE_ID_KEY } from '../tracing/propagation';
 import { A2aPeerError, DEFAULT_PEER_LIMITS, fetchAgentCard, peerFetch, type A2aPeerLimits } from './card-fetch';
+import { SKILLS_ARE_AGENTS } from './cards';
 
 export interface A2aConnectionOptions {
   id: string;
@@ -51,8 +52,29 @@ export function a2aToolName(cardName: string): string {
 
 const cut = (s: unknown, n = MAX_TEXT) => (typeof s === 'string' ? (s.length > n ? `${s.slice(0, n - 1)}…` : s) : '');
 
-/** Discovery info of an A2A agent: one agent (tool) per card; skills become tags and capabilities. */
-export function cardToAgentInfo(card: AgentCard, cardUrl: string, endpoint: string): RemoteAgentInfo {
+/**
+ * Discovery info of an A2A card: one agent per card (skills become its tags and capabilities), or
+ * — for a card declaring SKILLS_ARE_AGENTS (an AOP server card) — one agent per skill, called
+ * with `tenant` = the skill id.
+ */
+export function cardToAgentInfos(card: AgentCard, cardUrl: string, endpoint: string): Array<RemoteAgentInfo & { tenant: string }> {
+  if (!card.capabilities?.extensions.some((e) => e.uri === SKILLS_ARE_AGENTS)) return [{ ...cardToAgentInfo(card, cardUrl, endpoint), tenant: '' }];
+  const seen = new Set<string>();
+  const out: Array<RemoteAgentInfo & { tenant: string }> = [];
+  for (const skill of card.skills.slice(0, 1000)) {
+    const name = a2aToolName(skill.id);
+    if (!skill.id || seen.has(name)) continue;
+    seen.add(name);
+    const info = cardToAgentInfo({ ...card, name: skill.id, description: skill.description, skills: [] }, cardUrl, endpoint);
+    info.tags = [...new Set(skill.tags.map((t) => cut(t, 64)))].filter(Boolean).slice(0, MAX_SKILLS);
+    (info.tool._meta!['aop/agent'] as Record<string, unknown>).tags = info.tags;
+    (info.tool._meta!['aop/a2a'] as Record<string, unknown>).tenant = skill.id;
+    out.push({ ...info, tenant: skill.id });
+  }
+  return out;
+}
+
+function cardToAgentInfo(card: AgentCard, cardUrl: string, endpoint: string): RemoteAgentInfo {
   const skills = card.skills.slice(0, MAX_SKILLS);
   const tags = [...new Set(skills.flatMap((s) => s.tags.map((t) => cut(t, 64))))].filter(Boolean).slice(0, MAX_SKILLS);
   const capabilities = [...new Set(skills.map((s) => cut(s.name || s.id, 64)))].filter(Boolean);
@@ -129,7 +151,8 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
   private readonly limits: A2aPeerLimits;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly latency = new LatencyWindow();
-  private peer?: { client: Client; card: AgentCard; tool: string; streaming: boolean };
+  /** The SDK client and the agents of the card: tool name → tenant ('' for a plain card). */
+  private peer?: { client: Client; card: AgentCard; infos: RemoteAgentInfo[]; tenants: Map<string, string>; streaming: boolean };
   private inFlight = 0;
   private status: HealthStatus = 'unknown';
   private lastError?: string;
@@ -183,7 +206,7 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
       breaker,
-      agentCount: this.peer ? 1 : 0,
+      agentCount: this.peer?.infos.length ?? 0,
       inFlight: this.inFlight,
       isAop: false,
       protocol: 'a2a',
@@ -219,18 +242,19 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
       ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory({ fetchImpl })] }),
     );
     const client = await factory.createFromAgentCard(card);
-    const peer = { client, card, tool: cardToAgentInfo(card, this.url, endpoint).tool.name, streaming: card.capabilities?.streaming === true };
+    const infos = cardToAgentInfos(card, this.url, endpoint);
+    const peer = { client, card, infos, tenants: new Map(infos.map((i) => [i.tool.name, i.tenant])), streaming: card.capabilities?.streaming === true };
     this.peer = peer;
-    return { peer, endpoint };
+    return peer;
   }
 
   /** Reads the card; never throws (a failure marks the member down with the reason). */
   async discover(timeoutMs: number): Promise<RemoteAgentInfo[] | undefined> {
     const started = performance.now();
     try {
-      const { peer, endpoint } = await this.connect(timeoutMs);
+      const peer = await this.connect(timeoutMs);
       this.markUp(performance.now() - started);
-      return [cardToAgentInfo(peer.card, this.url, endpoint)];
+      return peer.infos;
     } catch (err) {
       this.peer = undefined;
       const timedOut = (err as Error)?.name === 'TimeoutError';
@@ -254,17 +278,17 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
       onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
     },
   ): Promise<CallToolResult> {
-    if (this.peer && name !== this.peer.tool) throw Object.assign(new Error(`Unknown tool: ${name}`), { code: -32602 });
+    if (this.peer && !this.peer.tenants.has(name)) throw Object.assign(new Error(`Unknown tool: ${name}`), { code: -32602 });
     const task = typeof args.task === 'string' ? args.task : '';
     if (!task) return toCallToolResult({ result: '', success: false, error: 'invalid arguments: task must be a non-empty string' });
     const started = performance.now();
     this.inFlight++;
     try {
-      const result = await this.breaker.execute(() => this.run(task, opts));
+      const result = await this.breaker.execute(() => this.run(name, task, opts));
       this.markUp(performance.now() - started);
       return result;
     } catch (err) {
-      if (opts.signal?.aborted) throw err;
+      if (opts.signal?.aborted || /^Unknown tool/.test((err as Error)?.message)) throw err;
       const why =
         err instanceof BrokenCircuitError
           ? `circuit breaker open for ${this.name}`
@@ -281,8 +305,10 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
     }
   }
 
-  private async run(task: string, opts: { timeoutMs: number; signal?: AbortSignal; meta?: Record<string, unknown>; onprogress?: (p: { progress: number; message?: string }) => void }): Promise<CallToolResult> {
-    const { peer } = this.peer ? { peer: this.peer } : await this.connect(Math.min(opts.timeoutMs, 10_000), opts.signal);
+  private async run(tool: string, task: string, opts: { timeoutMs: number; signal?: AbortSignal; meta?: Record<string, unknown>; onprogress?: (p: { progress: number; message?: string }) => void }): Promise<CallToolResult> {
+    const peer = this.peer ?? (await this.connect(Math.min(opts.timeoutMs, 10_000), opts.signal));
+    const tenant = peer.tenants.get(tool);
+    if (tenant === undefined) throw Object.assign(new Error(`Unknown tool: ${tool}`), { code: -32602 });
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const message: Message = {
@@ -296,7 +322,7 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
       extensions: [],
       referenceTaskIds: [],
     };
-    const request = { tenant: '', message, configuration: undefined, metadata: undefined };
+    const request = { tenant, message, configuration: undefined, metadata: undefined };
     let taskId = '';
     try {
       let answer: Task | Message | undefined;
@@ -336,14 +362,14 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
       return toCallToolResult(a2aResult(answer), meta);
     } catch (err) {
       // Cancelled by our caller, or past the timeout: tell the peer to stop the task.
-      if (taskId && signal.aborted) void this.cancelRemote(peer.client, taskId);
+      if (taskId && signal.aborted) void this.cancelRemote(peer.client, tenant, taskId);
       throw err;
     }
   }
 
-  private async cancelRemote(client: Client, id: string): Promise<void> {
+  private async cancelRemote(client: Client, tenant: string, id: string): Promise<void> {
     try {
-      await client.cancelTask({ tenant: '', id, metadata: undefined }, { signal: AbortSignal.timeout(5000) });
+      await client.cancelTask({ tenant, id, metadata: undefined }, { signal: AbortSignal.timeout(5000) });
     } catch {
       // best effort: the peer may have finished or gone
     }
