@@ -98,6 +98,7 @@ export const serveCommand: CliCommand = {
     }
     say(`aop: serving ${server.agents().length} agents at ${url}${token ? ' (token required)' : ''}`);
     for (const a of server.agents()) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
+    say(`aop: A2A agent cards at ${url.replace(/\/mcp$/, '')}/.well-known/agent-card.json and /a2a/<agent>/.well-known/agent-card.json`);
     say('Press Ctrl+C to stop.');
     return 0;
   },
