@@ -6,6 +6,23 @@ import { ClientFactory, type Client } from '@a2a-js/sdk/client';
 import { startServer, waitUntil, type TestServer } from '../support/aop';
 import { makeAgent } from '../support/agents';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { createModelResolver } from '../../src/core/models/resolver';
+import type { ChatModel } from '../../src/core/models/types';
+
+/** A stand-in model that writes one chunk, then waits for the test to let the next one out. */
+const gate: Array<() => void> = [];
+const gatedModel: ChatModel = {
+  id: 'gated',
+  async complete(req) {
+    const chunks = ['one ', 'two ', 'three'];
+    for (let i = 0; i < chunks.length; i++) {
+      // (a 10 s way out, so broken streaming fails the assertions instead of hanging the test)
+      if (i) await new Promise<void>((resolve) => gate.push(resolve) && setTimeout(resolve, 10_000).unref());
+      req.onText?.(chunks[i]);
+    }
+    return { text: chunks.join(''), model: 'gated' };
+  },
+};
 
 const TOKEN = 'a2a-test-token';
 const auth = { serviceParameters: { Authorization: `Bearer ${TOKEN}` } };
@@ -39,6 +56,7 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
   let client: Client;
 
   before(async () => {
+    const openai = createModelResolver({ env: {} });
     model = await startFakeOpenAi((req) => {
       const task = String(req.body?.messages?.at(-1)?.content ?? '');
       if (task.includes('hang')) return { chunks: ['thinking'], hang: true };
@@ -49,8 +67,9 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
       [
         makeAgent({ name: 'writer', description: 'Writes things', tags: ['prose'], capabilities: ['summarize'], baseUrl: model.url, maxRetries: 0 }),
         makeAgent({ name: 'checker', description: 'Checks things', baseUrl: model.url, maxRetries: 0 }),
+        makeAgent({ name: 'streamer', description: 'Streams', maxRetries: 0 }),
       ],
-      { token: TOKEN },
+      { token: TOKEN, models: (a) => (a.name === 'streamer' ? gatedModel : openai(a)) },
     );
     base = `http://127.0.0.1:${srv.port}`;
     // The trailing slash matters: the SDK resolves the card path relative to the URL.
@@ -76,7 +95,7 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
     const res = await fetch(`${base}/.well-known/agent-card.json`);
     assert.equal(res.status, 200);
     const server = AgentCard.fromJSON(await res.json());
-    assert.deepEqual(server.skills.map((s) => s.id).sort(), ['checker', 'writer']);
+    assert.deepEqual(server.skills.map((s) => s.id).sort(), ['checker', 'streamer', 'writer']);
     assert.equal(server.supportedInterfaces[0].url, `${base}/a2a`);
     assert.doesNotMatch(JSON.stringify(server), new RegExp(TOKEN));
   });
@@ -113,13 +132,18 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
 
   it('sendMessageStream sends status and artifact chunks from the streamed text, then the full artifact', async () => {
     const events: StreamResponse[] = [];
-    for await (const e of client.sendMessageStream(send('stream please'), auth)) events.push(e);
+    const streamer = await new ClientFactory().createFromUrl(`${base}/a2a/streamer/`);
+    for await (const e of streamer.sendMessageStream(send('stream please'), auth)) {
+      events.push(e);
+      // Each chunk seen lets the model write the next: the chunks really arrive while it writes.
+      if (e.payload?.$case === 'artifactUpdate' && !e.payload.value.lastChunk) gate.shift()?.();
+    }
     const kinds = events.map((e) => e.payload?.$case);
     assert.equal(kinds[0], 'task');
     const states = events.flatMap((e) => (e.payload?.$case === 'statusUpdate' ? [e.payload.value.status?.state] : []));
     assert.deepEqual(states, [TaskState.TASK_STATE_WORKING, TaskState.TASK_STATE_COMPLETED]);
     const chunks = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value] : []));
-    assert.ok(chunks.length >= 3, `streamed chunks and a final artifact, got ${chunks.length}`);
+    assert.equal(chunks.length, 4, 'three streamed chunks and the final artifact');
     const streamed = chunks
       .slice(0, -1)
       .map((c) => (c.artifact?.parts[0].content?.$case === 'text' ? c.artifact.parts[0].content.value : ''))
@@ -140,7 +164,9 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
       if (e.payload?.$case === 'statusUpdate' && e.payload.value.status?.state === TaskState.TASK_STATE_WORKING) break;
     }
     assert.ok(taskId);
-    const hung = model.chatRequests.find((r) => JSON.stringify(r.body).includes('hang here'))!;
+    const isHung = (r: { body?: unknown }) => JSON.stringify(r.body ?? '').includes('hang here');
+    await model.waitFor(() => model.chatRequests.some(isHung));
+    const hung = model.chatRequests.find(isHung)!;
     await model.waitFor(() => hung.chunksSent > 0);
     const cancelled = await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }, auth);
     assert.equal(cancelled.status?.state, TaskState.TASK_STATE_CANCELED);
@@ -155,6 +181,25 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
     );
     assert.deepEqual(listed.tasks.map((t) => t.id), [taskId]);
     await assert.rejects(client.cancelTask({ tenant: '', id: taskId.replace(/.$/, 'x'), metadata: undefined }, auth), /not found/i);
+  });
+
+  it('MCP cancel_task reaches an A2A-started task (one task tracker for both protocols)', async () => {
+    const mcp = await srv.connect();
+    const stream = client.sendMessageStream(send('hang for mcp'), auth);
+    const states: TaskState[] = [];
+    let cancelled = false;
+    for await (const e of stream) {
+      if (e.payload?.$case !== 'statusUpdate') continue;
+      states.push(e.payload.value.status!.state);
+      if (e.payload.value.status?.state === TaskState.TASK_STATE_WORKING && !cancelled) {
+        const rec = srv.server.tasks.all().find((t) => t.agentName === 'writer' && t.status === 'processing');
+        assert.ok(rec, 'the A2A call is in the tracker');
+        const r = await mcp.callTool({ name: 'cancel_task', arguments: { task_id: rec.taskId } });
+        assert.notEqual(r.isError, true, JSON.stringify(r));
+        cancelled = true;
+      }
+    }
+    assert.deepEqual(states, [TaskState.TASK_STATE_WORKING, TaskState.TASK_STATE_CANCELED]);
   });
 
   it('the server card endpoint picks the agent by tenant', async () => {

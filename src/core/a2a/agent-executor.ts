@@ -153,7 +153,10 @@ export class AopAgentExecutor implements AgentExecutor {
     this.server.tasks.finish(record, result.success, result.result, result.error ?? undefined);
     if (run.cancelled) return; // cancelTask already published the canceled status
     const resultMeta = { [TASK_ID_META]: record.taskId, ...trace.resultMeta() };
-    if (result.success) {
+    if (!result.success && record.status === 'cancelled') {
+      // cancelled through the task tracker (MCP cancel_task), not A2A CancelTask
+      status(TaskState.TASK_STATE_CANCELED, result.error ?? 'cancelled', resultMeta);
+    } else if (result.success) {
       bus.publish(
         AgentEvent.artifactUpdate({
           taskId,

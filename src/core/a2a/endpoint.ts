@@ -127,6 +127,7 @@ export class A2aEndpoint {
     if (!name) return fail(new RequestMalformedError(`name the agent: POST ${A2A_PREFIX}/<agent>, or set params.tenant to a skill id of the server card`));
     const agent = this.server.agent(name);
     if (!agent) {
+      this.handlers.delete(name);
       return sendRpcError(res, 404, id, A2A_ERROR_CODE.METHOD_NOT_FOUND, `no agent named "${name}" on this server; see ${AGENT_CARD_FILE}`);
     }
     const method = rpc.method;
