@@ -2,7 +2,7 @@
  * A real A2A agent built with the official SDK's server (`@a2a-js/sdk/server` + its Express
  * handlers), on 127.0.0.1 and a free port, for cluster tests. It answers `peer: <task>` as a
  * stream of artifact chunks; tasks containing `hang` wait until cancelled, `forever` stream
- * chunks until cancelled, `huge` answer with an artifact of `hugeBytes` characters, `fail`
+ * chunks until cancelled, `huge` stream an artifact of `hugeBytes` characters in 512 KiB chunks, `fail`
  * fails. Every message and cancel is recorded.
  */
 import type { AddressInfo } from 'node:net';
@@ -107,7 +107,10 @@ export async function startA2aPeer(opts: PeerOptions = {}): Promise<A2aPeer> {
         return;
       }
       if (task.includes('huge')) {
-        artifact('x'.repeat(opts.hugeBytes ?? 6 * 1024 * 1024), false, true);
+        // In 512 KiB chunks: no single event is large, the whole answer is.
+        const total = opts.hugeBytes ?? 6 * 1024 * 1024;
+        const chunk = 'x'.repeat(512 * 1024);
+        for (let sent = 0; sent < total; sent += chunk.length) artifact(chunk, sent > 0, sent + chunk.length >= total);
         return status(TaskState.TASK_STATE_COMPLETED);
       }
       const answer = `peer: ${task}`;
