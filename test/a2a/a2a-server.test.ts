@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import fc from 'fast-check';
 import { after, before, describe, it } from 'node:test';
 import { AgentCard, SendMessageRequest, TaskState, type StreamResponse } from '@a2a-js/sdk';
 import { ClientFactory, type Client } from '@a2a-js/sdk/client';
@@ -234,6 +235,20 @@ describe('A2A out: the official SDK client calls AOP agents', () => {
     assert.equal(res.status, 403);
     res = await post('/a2a/writer', JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'GetTask', params: { id: 'x' } }), { 'A2A-Version': '9.9' });
     assert.match(JSON.stringify(await res.json()), /version/i);
+    // Random JSON-RPC-ish bodies: always a JSON answer, never a crash or a hang.
+    const methods = ['SendMessage', 'SendStreamingMessage', 'GetTask', 'CancelTask', 'ListTasks', 'SubscribeToTask', 'GetExtendedAgentCard', 'Nope'];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.object()), method: fc.oneof(fc.constantFrom(...methods), fc.string()), params: fc.oneof(fc.jsonValue(), fc.record({ id: fc.string(), message: fc.jsonValue(), tenant: fc.string() })) }, { requiredKeys: [] }),
+        async (body) => {
+          const r = await post('/a2a/checker', JSON.stringify(body), { Accept: 'application/json' });
+          const text = await r.text();
+          assert.ok([200, 400, 404].includes(r.status), `HTTP ${r.status}: ${text.slice(0, 200)}`);
+          if (!(r.headers.get('content-type') ?? '').startsWith('text/event-stream')) JSON.parse(text);
+        },
+      ),
+      { numRuns: 60 },
+    );
     const ok = await client.sendMessage(send('still fine'), auth);
     assert.equal(artifactText(ok as never), 'answer to still fine');
     await waitUntil(() => srv.server.tasks.all().every((t) => t.status !== 'processing'), 5000, 'no running task');
