@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type ClusterConfig, type SecretLookup, envLookup, expandHeaders, serverLabel } from './config';
 import { AgentRegistry, type RegistryEntry } from './registry';
 import { Router } from './routing';
+import { closestMatch } from '../agents/did-you-mean';
 import {
   ServerConnection,
   TransportFailure,
@@ -11,8 +12,12 @@ import {
   type TransportFactory,
 } from './server-connection';
 import { defaultTransportFactory } from './transports';
+import { A2aConnection } from '../a2a/client-connection';
 import { RegistryMembership, type MembershipOptions } from '../registry/membership';
 import type { RegistryViewStatus } from '../registry/watcher';
+
+/** A member of a cluster: an MCP server (ServerConnection) or an A2A agent (A2aConnection). */
+export type ClusterMember = ServerConnection | A2aConnection;
 
 export interface AopClusterOptions {
   /** Resolves ${env:…} / ${secret:…} in server headers. Default: the process environment. */
@@ -57,7 +62,7 @@ export const ROUTE_META = 'aop/route';
  */
 export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry]; membership: [RegistryViewStatus] }> {
   readonly name: string;
-  readonly servers: ServerConnection[];
+  readonly servers: ClusterMember[];
   private readonly router: Router;
   private readonly perServer = new Map<string, RemoteAgentInfo[]>();
   private current?: AgentRegistry;
@@ -68,7 +73,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private timer?: NodeJS.Timeout;
   /** Servers known from the registry: their agents come from their records, not from discovery. */
   private readonly announced = new Set<string>();
-  private readonly announcedConns = new Map<string, ServerConnection>();
+  private readonly announcedConns = new Map<string, ClusterMember>();
   private staticUrls?: Set<string>;
   private readonly membership?: RegistryMembership;
   private rebuildPending = false;
@@ -89,22 +94,30 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       const label = s.name ?? serverLabel(s.url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
-      return this.connection(n === 1 ? label : `${label}#${n}`, s.url, label, s.headers, s.transport ?? 'auto');
+      return this.connection(n === 1 ? label : `${label}#${n}`, s.url, label, s.headers, s.transport ?? 'auto', s.protocol === 'a2a');
     });
     if (config.registry) this.membership = new RegistryMembership(this, config.registry, options.registry);
   }
 
-  private connection(id: string, url: string, name: string, headers: Record<string, string> | undefined, transport: 'auto' | 'streamable-http' | 'sse'): ServerConnection {
-    const conn = new ServerConnection({
+  private connection(
+    id: string,
+    url: string,
+    name: string,
+    headers: Record<string, string> | undefined,
+    transport: 'auto' | 'streamable-http' | 'sse',
+    a2a = false,
+  ): ClusterMember {
+    const common = {
       id,
       url,
       name,
       headers: () => expandHeaders(headers, this.lookup),
-      transport,
-      createTransport: this.createTransport,
       breakerFailures: this.config.breaker_failures,
       breakerResetMs: this.config.breaker_reset_ms,
-    });
+    };
+    const conn: ClusterMember = a2a
+      ? new A2aConnection(common)
+      : new ServerConnection({ ...common, transport, createTransport: this.createTransport });
     conn.on('health', (h) => this.emit('health', h));
     conn.on('toolsChanged', () => {
       if (!this.announced.has(conn.id)) void this.refreshServer(conn);
@@ -166,7 +179,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.config.alias ?? this.config.name;
   }
 
-  server(id: string): ServerConnection | undefined {
+  server(id: string): ClusterMember | undefined {
     return this.servers.find((s) => s.id === id);
   }
 
@@ -208,7 +221,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.refreshing;
   }
 
-  private async discoverServer(s: ServerConnection): Promise<void> {
+  private async discoverServer(s: ClusterMember): Promise<void> {
     const infos = await s.discover(this.config.timeout_ms);
     if (infos) this.perServer.set(s.id, this.withoutOwnTools(infos));
     else this.perServer.delete(s.id);
@@ -224,7 +237,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   }
 
   /** A server said tools/list_changed: refresh it alone. */
-  private refreshServer(s: ServerConnection): Promise<void> {
+  private refreshServer(s: ClusterMember): Promise<void> {
     let p = this.serverRefresh.get(s.id);
     if (!p) {
       p = this.discoverServer(s)
@@ -257,7 +270,13 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   async call(tool: string, args: Record<string, unknown>, opts: ClusterCallOptions = {}): Promise<CallToolResult> {
     let entry = (await this.discover()).get(tool);
     if (!entry) entry = (await this.refresh()).get(tool);
-    if (!entry) throw new ClusterCallError(`no server of cluster ${this.name} offers a tool named "${tool}"`, []);
+    if (!entry) {
+      const suggestion = closestMatch(tool, this.registry?.entries().map((e) => e.name) ?? []);
+      throw new ClusterCallError(
+        `no server of cluster ${this.name} offers a tool named "${tool}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+        [],
+      );
+    }
     const candidates = this.router.order(
       tool,
       entry.replicas.map((r) => this.server(r.serverId)!).filter(Boolean),
@@ -273,7 +292,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
           meta: opts.meta,
           onprogress: opts.onprogress,
         });
-        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1 } };
+        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1, ...(conn instanceof A2aConnection ? { protocol: 'a2a' } : {}) } };
         return result;
       } catch (err) {
         if (err instanceof TransportFailure) {

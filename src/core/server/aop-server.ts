@@ -18,13 +18,17 @@ import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-r
 import { agentTool, agentToolHandler } from './agent-tools';
 import { registerDiscoveryTools } from './discovery-tools';
 import { TaskTracker } from './task-tracker';
-import { NodeHttpServerTransport, preserialized } from './node-http-transport';
+import { NodeHttpServerTransport } from './node-http-transport';
+import { toolsPage } from './tools-pages';
 import { VERSION } from '../version';
 import { Metrics } from '../tracing/metrics';
 import { OtlpExporter } from '../tracing/otlp';
 import { ServerTracing } from '../tracing/invocation';
 import type { TraceStore } from '../tracing/store';
 import { checkHops, refusal } from './federation-meta';
+import { A2aEndpoint } from '../a2a/endpoint';
+import { isAgentCardPath } from '../a2a/cards';
+import type { A2aTaskStore } from '../a2a/task-store';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -49,6 +53,8 @@ export interface AopServerOptions {
   maxBodyBytes?: number;
   /** Most concurrent MCP sessions (default 1,000); the idlest is closed past it. */
   maxSessions?: number;
+  /** Tools per tools/list page, with `nextCursor` for the rest (default 0: every tool in one answer). */
+  toolsPageSize?: number;
   /** Sessions idle longer than this are closed (default 30 min). */
   sessionIdleMs?: number;
   models: ModelResolver;
@@ -64,6 +70,8 @@ export interface AopServerOptions {
   /** OTLP/HTTP endpoint (e.g. http://localhost:4318) to send every trace to. */
   otlpEndpoint?: string;
   logger?: Logger;
+  /** Where A2A tasks live (default: in memory, 1,000 tasks). */
+  a2aTaskStore?: A2aTaskStore;
 }
 
 interface Session {
@@ -82,6 +90,7 @@ export class AopServer {
   readonly name: string;
   readonly id: string;
   readonly maxHops: number;
+  readonly toolsPageSize: number;
   readonly tools = new ToolRegistry();
   /** Tools of federated clusters, exported or not (see `call_agent`). */
   readonly remote = new Map<string, RemoteToolRef>();
@@ -90,6 +99,8 @@ export class AopServer {
   readonly startedAt = Date.now();
   /** Traces (every agent invocation) and call metrics of this server. */
   readonly tracing: ServerTracing;
+  /** A2A cards and JSON-RPC endpoints of the agents (src/core/a2a). */
+  readonly a2a: A2aEndpoint;
   private readonly otlp?: OtlpExporter;
   private readonly agentDefs = new Map<string, AgentDefinition>();
   private readonly sessions = new Map<string, Session>();
@@ -103,6 +114,7 @@ export class AopServer {
     this.name = options.name ?? 'aop';
     this.id = options.id ?? `${this.name}-${randomUUID().slice(0, 8)}`;
     this.maxHops = options.maxHops ?? 3;
+    this.toolsPageSize = options.toolsPageSize ?? 0;
     this.log = options.logger ?? (() => {});
     this.executor = new AgentExecutor({
       models: options.models,
@@ -121,6 +133,11 @@ export class AopServer {
         onError: (err) => this.log('warn', `OTLP export failed: ${err instanceof Error ? err.message : String(err)}`),
       }).attach(this.tracing.store);
     }
+    this.a2a = new A2aEndpoint(this, {
+      bearer: options.token !== undefined,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
+      store: options.a2aTaskStore,
+    });
     registerDiscoveryTools(this);
     this.tools.on('changed', () => this.broadcastToolListChanged());
   }
@@ -176,12 +193,8 @@ export class AopServer {
           'results are {result, success, error}.',
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, () => {
-      // The list is rebuilt only on change; serialise it once per version, not per request.
-      const tools = this.tools.list();
-      if (!preserialized.has(tools)) preserialized.set(tools, Buffer.from(JSON.stringify(tools)));
-      return { tools };
-    });
+    // The list is rebuilt only on change; each page is serialised once per version, not per request.
+    server.setRequestHandler(ListToolsRequestSchema, (request) => toolsPage(this.tools.list(), request.params?.cursor, this.toolsPageSize));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const entry = this.tools.get(request.params.name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
@@ -291,6 +304,7 @@ export class AopServer {
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     for (const name of this.agentDefs.keys()) this.executor.terminate(name);
+    this.a2a.close();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.allSettled(sessions.map((s) => s.server.close()));
@@ -311,7 +325,7 @@ export class AopServer {
       const path = (req.url ?? '/').split('?')[0];
       const failure = checkRequest(req, {
         ...this.guard!,
-        token: path === '/healthz' ? undefined : this.guard!.token,
+        token: path === '/healthz' || isAgentCardPath(path) ? undefined : this.guard!.token,
       });
       if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
       if (path === '/healthz' && req.method === 'GET') {
@@ -322,6 +336,7 @@ export class AopServer {
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
         return void res.end(text);
       }
+      if (path !== '/mcp' && (await this.a2a.handle(req, res, path))) return;
       if (path !== '/mcp') return sendJson(res, 404, { error: `not found: ${path}; the MCP endpoint is /mcp` });
       await this.handleMcp(req, res);
     } catch (err) {
