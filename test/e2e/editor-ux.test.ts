@@ -33,13 +33,14 @@ async function treeRow(page: Page, text: string | RegExp, timeout = 60_000) {
   return loc;
 }
 
-/** Quick Open (Ctrl+P) a file of the workspace by name. */
-async function openFile(page: Page, name: string) {
+/** Quick Open (Ctrl+P) a file by its workspace-relative path (found by path, not by the search index). */
+async function openFile(page: Page, relative: string) {
+  const name = path.basename(relative);
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(name);
+  await input.fill(relative);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
@@ -135,11 +136,11 @@ test('explorer: the view title and the Workspace row fit; a file with an error h
 
 test("agent files get our language: VS Code's agent validator checks .github/agents only, the hover is ours", { skip, timeout: 180_000 }, shot('language', async () => {
   const page = vs!.page;
-  await openFile(page, 'code-reviewer.agent.md');
+  await openFile(page, 'agents/code-reviewer.agent.md');
   assert.equal(await languageOfActiveEditor(page, 'AOP Agent'), 'AOP Agent');
   // The control: VS Code's own custom agent keeps VS Code's language and its validator, which
   // reports an unsupported key as a hint with the "unnecessary" tag: the key is greyed out.
-  await openFile(page, 'Plan.agent.md');
+  await openFile(page, '.github/agents/Plan.agent.md');
   assert.equal(await languageOfActiveEditor(page, 'Agent'), 'Agent');
   const active = page.locator('.editor-instance .monaco-editor').first();
   const greyed = active.locator('.squiggly-inline-unnecessary');
@@ -168,7 +169,7 @@ test("agent files get our language: VS Code's agent validator checks .github/age
 
 test('a did-you-mean finding has a quick fix that renames the key', { skip, timeout: 180_000 }, shot('quick-fix', async () => {
   const page = vs!.page;
-  await openFile(page, 'typo.agent.md');
+  await openFile(page, 'agents/typo.agent.md');
   const editor = page.locator('.editor-instance .monaco-editor').first();
   await editor.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
   await editor.locator('.view-line', { hasText: 'temprature: 0.2' }).first().click({ position: { x: 30, y: 8 } });
@@ -186,7 +187,7 @@ test('a did-you-mean finding has a quick fix that renames the key', { skip, time
 test('Invoke: the quick pick offers what can run first; the answer opens read-only, one document per agent', { skip, timeout: 240_000 }, shot('invoke', async () => {
   const page = vs!.page;
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  const invoke = async (task: string, screenshot?: string) => {
+  const invoke = async (task: string, first: boolean) => {
     await vs!.runCommand('AOP: Invoke Agent…');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'remote-helper' }).first().waitFor({ timeout: 30_000 });
     const focused = page.locator('.quick-input-list .monaco-list-row.focused').first();
@@ -196,14 +197,14 @@ test('Invoke: the quick pick offers what can run first; the answer opens read-on
     const labels = await page.locator('.quick-input-list .monaco-list-row').allTextContents();
     const at = (name: string) => labels.findIndex((l: string) => l.includes(name));
     assert.ok(at('text-stats') < at('code-reviewer') && at('remote-helper') < at('code-reviewer'), labels.join(' | '));
-    if (screenshot) await docScreenshot(page, screenshot);
+    if (first) await docScreenshot(page, 'palette-invoke');
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget', { hasText: 'The task for the agent' }).waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(task);
     await page.keyboard.press('Enter');
   };
 
-  await invoke('Agents are tools. Tools are agents.', 'palette-invoke');
+  await invoke('Agents are tools. Tools are agents.', true);
   const editor = page.locator('.editor-instance .monaco-editor').first();
   await editor.locator('.view-lines', { hasText: 'Words: 6, sentences: 2, characters: 35.' }).first().waitFor({ timeout: 60_000 });
   await page.locator('.tabs-container .tab.active', { hasText: 'text-stats.result.md' }).waitFor({ timeout: 30_000 });
@@ -214,7 +215,7 @@ test('Invoke: the quick pick offers what can run first; the answer opens read-on
   assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 0);
 
   // The second answer replaces the first in the same document.
-  await invoke('One. Two. Three.');
+  await invoke('One. Two. Three.', false);
   await editor.locator('.view-lines', { hasText: 'Words: 3, sentences: 3' }).first().waitFor({ timeout: 60_000 });
   assert.equal(await page.locator('.tabs-container .tab', { hasText: 'text-stats.result.md' }).count(), 1);
   assert.equal(await page.locator('.tabs-container .tab', { hasText: /Untitled/ }).count(), 0);
