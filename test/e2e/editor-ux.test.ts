@@ -4,7 +4,7 @@
  * stays off them while it still checks `.github/agents`; did-you-mean findings have quick fixes;
  * a broken file shows an error icon in the explorer; the view title and the Workspace row fit;
  * the Invoke quick pick puts what can run first; results open in one read-only document per agent.
- * The README's screenshots of these are written here (docs/screenshots, see doc-screenshots.ts).
+ * The README's screenshots of these are taken here (`editor-*`, copied to docs/screenshots by the harness).
  * Runs with AOP_E2E=1 after scripts/e2e-setup.sh.
  */
 import { after, before, test } from 'node:test';
@@ -13,7 +13,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exampleWorkspace, packageVsix } from './project';
 import { e2eSkipReason, startVSCode, type Page, type VSCode } from './harness';
-import { docScreenshot } from './doc-screenshots';
 import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { makeAgent } from '../support/agents';
@@ -131,7 +130,7 @@ test('explorer: the view title and the Workspace row fit; a file with an error h
   await treeRow(page, /down · 0 tools/);
   await up.click();
   await treeRow(page, 'remote-helper');
-  await docScreenshot(page, 'explorer-clusters');
+  await vs!.screenshot('editor-explorer');
 }));
 
 test("agent files get our language: VS Code's agent validator checks .github/agents only, the hover is ours", { skip, timeout: 180_000 }, shot('language', async () => {
@@ -147,7 +146,7 @@ test("agent files get our language: VS Code's agent validator checks .github/age
   await greyed.first().waitFor({ state: 'visible', timeout: 60_000 });
   await active.locator('.view-line', { hasText: 'temperature: 0.2' }).first().hover({ position: { x: 30, y: 8 } });
   await page.locator('.monaco-hover', { hasText: "Attribute 'temperature' is not supported in VS Code agent files" }).first().waitFor({ state: 'visible', timeout: 30_000 });
-  await docScreenshot(page, 'vscode-agent-validator');
+  await vs!.screenshot('editor-vscode-agent-validator');
   await page.mouse.move(5, 5);
 
   // code-reviewer.agent.md (provider, temperature, tags, capabilities, role) was opened first and is
@@ -164,7 +163,7 @@ test("agent files get our language: VS Code's agent validator checks .github/age
   const hover = page.locator('.monaco-hover', { hasText: 'Who runs the agent' }).first();
   await hover.waitFor({ state: 'visible', timeout: 30_000 });
   assert.doesNotMatch((await hover.textContent()) ?? '', /not supported|VS Code agent files/);
-  await docScreenshot(page, 'agent-file-hover');
+  await vs!.screenshot('editor-agent-file-hover');
 }));
 
 test('a did-you-mean finding has a quick fix that renames the key', { skip, timeout: 180_000 }, shot('quick-fix', async () => {
@@ -176,7 +175,7 @@ test('a did-you-mean finding has a quick fix that renames the key', { skip, time
   await page.keyboard.press('Control+.');
   const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Rename `temprature` to `temperature`' }).first();
   await fix.waitFor({ state: 'visible', timeout: 30_000 });
-  await docScreenshot(page, 'quick-fix');
+  await vs!.screenshot('editor-quick-fix');
   await fix.click();
   await editor.locator('.view-line', { hasText: 'temperature: 0.2' }).first().waitFor({ timeout: 30_000 });
   await page.waitForFunction(() => document.querySelectorAll('.editor-instance .monaco-editor .squiggly-error').length === 0, undefined, { timeout: 60_000 });
@@ -197,7 +196,7 @@ test('Invoke: the quick pick offers what can run first; the answer opens read-on
     const labels = await page.locator('.quick-input-list .monaco-list-row').allTextContents();
     const at = (name: string) => labels.findIndex((l: string) => l.includes(name));
     assert.ok(at('text-stats') < at('code-reviewer') && at('remote-helper') < at('code-reviewer'), labels.join(' | '));
-    if (first) await docScreenshot(page, 'palette-invoke');
+    if (first) await vs!.screenshot('editor-invoke-pick');
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget', { hasText: 'The task for the agent' }).waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(task);
@@ -221,5 +220,5 @@ test('Invoke: the quick pick offers what can run first; the answer opens read-on
   assert.equal(await page.locator('.tabs-container .tab', { hasText: /Untitled/ }).count(), 0);
   assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 0);
   await page.mouse.move(700, 600); // no tab tooltip in the picture
-  await docScreenshot(page, 'invoke-result');
+  await vs!.screenshot('editor-invoke-result');
 }));

@@ -19,6 +19,7 @@ import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { publishReadmeScreenshot } from './doc-screenshots';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Page = any;
@@ -442,6 +443,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await fsp.mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
   await page.screenshot({ path: file });
+  await publishReadmeScreenshot(file, name); // the README's own screenshots are refreshed by every run
   return file;
 }
 
