@@ -393,7 +393,8 @@ export async function openWorkbench(server: CodeServer, browser: Browser, opts: 
   const consoleMessages: string[] = [];
   page.on('console', (m: { type(): string; text(): string }) => consoleMessages.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e: Error) => consoleMessages.push(`[pageerror] ${e.message}`));
-  await page.goto(workbenchUrl(server, workspace, opts.payload));
+  // The first load compiles the whole workbench: on a loaded 2-core machine it takes well over 30 s.
+  await page.goto(workbenchUrl(server, workspace, opts.payload), { timeout: 180_000 });
   if (opts.waitForWorkbench !== false) await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
 
   const session: VSCodeSession = {
