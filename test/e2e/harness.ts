@@ -533,7 +533,7 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
       ['extensionDevelopmentPath', remoteUri(server, opts.extensionDevelopmentPath)],
       ['extensionTestsPath', remoteUri(server, opts.extensionTestsPath)],
       ['skipWelcome', 'true'],
-    ]));
+    ]), { timeout: 180_000 }); // first load on a loaded machine: see openWorkbench
     const timeoutMs = opts.timeoutMs ?? 120_000;
     // A cleared timer: a pending 4-minute sleep would keep the test process alive after the tests.
     let timer: NodeJS.Timeout | undefined;
