@@ -69,6 +69,7 @@ export const serveCommand: CliCommand = {
     for (const file of optList(values, 'cluster')) {
       const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
+      server.clusters.set(cluster.name, cluster);
       cluster.startAutoRefresh();
       clusters.push(cluster);
       cluster.on('health', (h) => {

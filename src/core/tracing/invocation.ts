@@ -79,6 +79,15 @@ export class InvocationTrace {
     return this.span.traceId;
   }
 
+  /** The span a tool loop's turns nest under: the running attempt, else the invocation. */
+  get loopParent(): AopSpan {
+    return this.attempt ?? this.span;
+  }
+
+  get spanTracer(): AopTracer {
+    return this.tracer;
+  }
+
   private endValidate(error?: string): void {
     if (!this.validate) return;
     this.validate.setStatus(error ? { code: SpanStatusCode.ERROR, message: error } : { code: SpanStatusCode.OK });
