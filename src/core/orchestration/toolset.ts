@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -91,7 +92,8 @@ export async function resolveToolset(
   let servers: OpenMcpServer[] = [];
   if (mcpEntries.length) {
     const aliases = [...new Set(mcpEntries.map((e) => e.server))];
-    servers = await openMcpServers(agent.mcpServers ?? {}, aliases, { cwd: path.dirname(agent.source.file), signal });
+    const dir = path.dirname(agent.source.file);
+    servers = await openMcpServers(agent.mcpServers ?? {}, aliases, { cwd: existsSync(dir) ? dir : undefined, signal });
     for (const e of mcpEntries) {
       const server = servers.find((s) => s.alias === e.server)!;
       const tools = server.tools.filter((t) => e.tool === '*' || t.name === e.tool);
