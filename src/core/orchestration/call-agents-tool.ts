@@ -33,6 +33,7 @@ export function registerCallAgentsTool(tools: ToolRegistry, orchestrator: Orches
         return { content: [{ type: 'text', text: `invalid arguments for call_agents: ${why}` }], isError: true };
       }
       const trace = tracing.startInvocation('call_agents', { task: `${parsed.data.calls.length} calls` }, ctx.meta);
+      trace.observer.admitted?.(0);
       const { scope, done } = orchestrator.caller(ctx.meta, ctx.signal, CALL_AGENTS_TIMEOUT_MS);
       try {
         const results = await orchestrator.calls.callMany(parsed.data, { ...scope, span: trace.span });
