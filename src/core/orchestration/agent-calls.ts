@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AgentResult } from '../execution/tool-schema';
 import { errorMessage } from '../execution/executor';
 import { endRemoteCall } from '../tracing/invocation';
-import { absorbRemoteSpans, injectTraceContext } from '../tracing/propagation';
+import { injectTraceContext } from '../tracing/propagation';
+import { setMaxListeners } from 'node:events';
 import type { AopSpan } from '../tracing/tracer';
 import { ORCHESTRATION_DEFAULTS, childCallMeta } from './call-chain';
 import type { OrchestrationHost } from './host';
@@ -25,7 +26,7 @@ export const callAgentsInput = z.object({
     .min(1)
     .max(ORCHESTRATION_DEFAULTS.maxFanOut)
     .describe('The calls, each {agent, task}; run concurrently, answers in the same order.'),
-  concurrency: z.number().int().min(1).max(64).optional().describe(`How many run at once (default ${ORCHESTRATION_DEFAULTS.fanOutConcurrency}).`),
+  concurrency: z.number().int().min(1).max(128).optional().describe(`How many run at once (default ${ORCHESTRATION_DEFAULTS.fanOutConcurrency}).`),
 });
 export type CallAgentsArgs = z.infer<typeof callAgentsInput>;
 
@@ -50,8 +51,8 @@ export class AgentCalls {
     try {
       const local = this.host.agent(target);
       if (local) {
-        const r = await this.host.invokeLocal(target, { task }, { signal: caller.signal, meta: caller.span ? injectTraceContext(meta, caller.span) : meta });
-        if (caller.span) absorbRemoteSpans(r, caller.span);
+        // Same process, same trace store: the child's spans join the trace there, nothing to carry back.
+        const r = await this.host.invokeLocal(target, { task }, { signal: caller.signal, meta: caller.span ? injectTraceContext(meta, caller.span) : meta, inProcess: true });
         return agentResult(r);
       }
       const remote = this.resolveRemote(target);
@@ -75,6 +76,8 @@ export class AgentCalls {
   /** Fan-out: every item runs (at most `concurrency` at once); answers keep the order of the calls. */
   async callMany(args: CallAgentsArgs, caller: CallerScope): Promise<(AgentResult & { agent: string })[]> {
     const limit = args.concurrency ?? ORCHESTRATION_DEFAULTS.fanOutConcurrency;
+    // Every running child listens on the caller's signal (cancel reaches them all).
+    setMaxListeners(Math.max(limit * 4 + 16, 64), caller.signal);
     return mapBounded(args.calls, limit, async (c) => ({ agent: c.agent, ...(await this.call(c.agent, c.task, caller)) }));
   }
 

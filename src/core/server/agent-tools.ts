@@ -77,6 +77,6 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
     const late = result.success ? undefined : scope.outOfTime();
     if (late) result = { ...result, error: late };
     server.tasks.finish(task, result.success, result.result, result.error ?? undefined);
-    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta() });
+    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta(ctx.inProcess) });
   };
 }

@@ -198,9 +198,9 @@ export class InvocationTrace {
   }
 
   /** Keys for the result `_meta`: the trace id always, the spans when the caller sent a traceparent. */
-  resultMeta(): Record<string, unknown> {
+  resultMeta(inProcess = false): Record<string, unknown> {
     const meta: Record<string, unknown> = { [TRACE_ID_KEY]: this.traceId };
-    if (this.continued) meta[SPANS_KEY] = encodeSpans(this.traceId, this.span.local.spans, this.maxSpansBytes);
+    if (this.continued && !inProcess) meta[SPANS_KEY] = encodeSpans(this.traceId, this.span.local.spans, this.maxSpansBytes);
     return meta;
   }
 }
