@@ -36,6 +36,7 @@ describe('agents calling agents over provider openai', () => {
         makeAgent({ name: 'helper', maxRetries: 0, description: 'Helps' }),
         makeAgent({ name: 'broken', maxRetries: 0, provider: 'openai', baseUrl: `http://127.0.0.1:${dead}/v1` }),
         makeAgent({ name: 'coord-broken', tools: ['broken'], maxRetries: 0 }),
+        makeAgent({ name: 'coord-typo', tools: ['wroker', 'nocluster/x'], maxRetries: 2 }),
       ],
       { openAiUrl: model.url },
     );
@@ -126,6 +127,18 @@ describe('agents calling agents over provider openai', () => {
     assert.match(lines[0], /^ERROR: the arguments of worker are not a JSON object/);
     assert.match(lines[1], /^ERROR: unknown tool `nope`; the tools are /);
     assert.match(lines[2], /^ERROR: invalid arguments for call_agents: calls/);
+  });
+
+  test('a tools: entry that resolves to nothing fails the call at once with a clear error', async () => {
+    const client = await aop.connect();
+    const before = model.chatRequests.length;
+    const r = await client.callTool({ name: 'coord-typo', arguments: { task: 'x' } });
+    assert.deepEqual(structured(r), {
+      result: '',
+      success: false,
+      error: 'tools: `wroker` is not an agent here; `nocluster/x`: no cluster or mcp_servers entry named `nocluster` (clusters: none)',
+    });
+    assert.equal(model.chatRequests.length, before, 'no model call, no retries');
   });
 
   test('call_agents from the model: per-item {result, success, error}, order kept', async () => {

@@ -5,6 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentDefinition } from '../agents/definition';
 import { classifyToolEntry, type ToolEntry } from '../agents/tool-entries';
 import type { ToolFunction } from '../models/tool-types';
+import { ModelError } from '../models/types';
 import { AgentCalls, callAgentInput, callAgentsInput, searchAgentsInput, type CallerScope } from './agent-calls';
 import type { OrchestrationHost } from './host';
 import { closeMcpServers, openMcpServers, type OpenMcpServer } from './mcp-servers';
@@ -86,7 +87,7 @@ export async function resolveToolset(
       }
     }
   }
-  if (unresolved.length) throw new Error(`tools: ${unresolved.join('; ')}`);
+  if (unresolved.length) throw new ModelError(`tools: ${unresolved.join('; ')}`, false);
 
   const mcpEntries = entries.filter((e): e is Extract<ToolEntry, { kind: 'mcp' }> => e.kind === 'mcp');
   let servers: OpenMcpServer[] = [];
@@ -99,7 +100,7 @@ export async function resolveToolset(
       const tools = server.tools.filter((t) => e.tool === '*' || t.name === e.tool);
       if (tools.length === 0 && e.tool !== '*') {
         await closeMcpServers(servers);
-        throw new Error(`tools: \`${e.entry}\`: server ${e.server} has no tool \`${e.tool}\` (it has ${server.tools.map((t) => t.name).join(', ') || 'none'})`);
+        throw new ModelError(`tools: \`${e.entry}\`: server ${e.server} has no tool \`${e.tool}\` (it has ${server.tools.map((t) => t.name).join(', ') || 'none'})`, false);
       }
       for (const t of tools) {
         add({ name: functionName(e.server, t.name), description: t.description ?? t.name, parameters: t.inputSchema as Record<string, unknown> }, mcpExecutor(server, t.name));
