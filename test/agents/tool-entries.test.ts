@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentCatalog } from '../../src/core/agents/catalog';
 import { parseAgentFile } from '../../src/core/agents/parse';
 import { classifyToolEntry, toolEntryDiagnostics } from '../../src/core/agents/tool-entries';
 
@@ -92,5 +96,22 @@ describe('agent files: tools, mcp_servers, max_turns, allow_recursion', () => {
     assert.deepEqual(Object.keys(agent?.mcpServers ?? {}), ['docs']);
     assert.deepEqual(diagnostics.map((d) => [d.severity, d.code]), [['info', 'editor-tool']]);
     assert.match(diagnostics[0].message, /`codebase`, `runCommands` exist only inside VS Code's own chat/);
+  });
+
+  it('the catalog (validate, explorer) reports unknown-tool on the entry, with did-you-mean, and still serves the agent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aop-tools-'));
+    try {
+      writeFileSync(join(dir, 'stats.agent.md'), '---\nname: text-stats\ndescription: s\nprovider: command\ncommand: [node]\n---\np\n');
+      writeFileSync(join(dir, 'coord.agent.md'), '---\nname: coord\ndescription: c\nmodel: m\ntools: [text-stat]\n---\np\n');
+      const catalog = new AgentCatalog({ roots: [dir], defaultProvider: 'openai' });
+      await catalog.load();
+      const found = catalog.diagnostics().get(join(dir, 'coord.agent.md')) ?? [];
+      assert.deepEqual(found.map((d) => [d.line, d.column, d.severity, d.code]), [[5, 9, 'warning', 'unknown-tool']]);
+      assert.match(found[0].message, /`text-stat` is not an agent of this workspace; did you mean `text-stats`\?/);
+      assert.ok(catalog.get('coord'));
+      catalog.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
