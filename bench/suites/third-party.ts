@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { sdkClient } from '../lib/fixtures';
 import { median, summary } from '../lib/stats';
+import { printResultAndExit } from '../lib/child-main';
 
 interface Proc {
   child: ChildProcess;
@@ -16,7 +17,7 @@ interface Proc {
   close(): Promise<void>;
 }
 
-export async function startServerProcess(which: 'ours' | 'sdk', script = 'tp-server.ts', extra: string[] = []): Promise<Proc> {
+export async function startServerProcess(which: string, script = 'tp-server.ts', extra: string[] = []): Promise<Proc> {
   const child = fork(join(__dirname, '..', 'lib', script), [which, ...extra], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m: { url: string }) => resolve(m.url));
@@ -60,8 +61,22 @@ export interface ThirdPartyResult {
   calls: number;
 }
 
-export async function runThirdParty(opts: { rounds: number; callsPerRound: number; warmup: number; log: (s: string) => void }): Promise<ThirdPartyResult> {
-  const procs = { ours: await startServerProcess('ours'), sdk: await startServerProcess('sdk') };
+/**
+ * `backend: 'instant'`: our agent on the in-process instant model vs the SDK echo tool.
+ * `backend: 'openai'`: both call the scripted OpenAI-compatible model in a third process (streamed);
+ * the CPU figures are the server processes' own, so the model is excluded.
+ */
+export async function runThirdParty(opts: {
+  rounds: number;
+  callsPerRound: number;
+  warmup: number;
+  backend?: 'instant' | 'openai';
+  log: (s: string) => void;
+}): Promise<ThirdPartyResult> {
+  const model = opts.backend === 'openai' ? await startServerProcess('model', 'model-proc.ts') : undefined;
+  const modes = model ? { ours: 'ours-openai', sdk: 'sdk-openai' } : { ours: 'ours', sdk: 'sdk' };
+  const extra = model ? [model.url] : [];
+  const procs = { ours: await startServerProcess(modes.ours, 'tp-server.ts', extra), sdk: await startServerProcess(modes.sdk, 'tp-server.ts', extra) };
   const clients = { ours: await sdkClient(procs.ours.url), sdk: await sdkClient(procs.sdk.url) };
   const tool = { ours: 'echo', sdk: 'echo' };
   const samples = { ours: [] as number[], sdk: [] as number[] };
@@ -92,6 +107,7 @@ export async function runThirdParty(opts: { rounds: number; callsPerRound: numbe
   } finally {
     await Promise.allSettled([clients.ours.close(), clients.sdk.close()]);
     await Promise.allSettled([procs.ours.close(), procs.sdk.close()]);
+    await model?.close();
   }
   const o = summary(samples.ours);
   const s = summary(samples.sdk);
@@ -109,7 +125,14 @@ export async function runThirdParty(opts: { rounds: number; callsPerRound: numbe
 }
 
 if (require.main === module) {
-  void runThirdParty({ rounds: Number(process.argv[2] ?? 3), callsPerRound: Number(process.argv[3] ?? 1000), warmup: 300, log: (s) => process.stderr.write(s + '\n') }).then((r) => {
-    process.stdout.write(JSON.stringify(r) + '\n');
-  });
+  const [backend, rounds, calls] = process.argv.slice(2);
+  printResultAndExit(
+    runThirdParty({
+      backend: backend === 'openai' ? 'openai' : 'instant',
+      rounds: Number(rounds ?? 3),
+      callsPerRound: Number(calls ?? 1000),
+      warmup: 200,
+      log: (s) => process.stderr.write(s + '\n'),
+    }),
+  );
 }

@@ -12,6 +12,10 @@ import {
   type TransportFactory,
 } from './server-connection';
 import { defaultTransportFactory } from './transports';
+import { A2aConnection } from '../a2a/client-connection';
+
+/** A member of a cluster: an MCP server (ServerConnection) or an A2A agent (A2aConnection). */
+export type ClusterMember = ServerConnection | A2aConnection;
 
 export interface AopClusterOptions {
   /** Resolves ${env:…} / ${secret:…} in server headers. Default: the process environment. */
@@ -54,7 +58,7 @@ export const ROUTE_META = 'aop/route';
  */
 export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry] }> {
   readonly name: string;
-  readonly servers: ServerConnection[];
+  readonly servers: ClusterMember[];
   private readonly router: Router;
   private readonly perServer = new Map<string, RemoteAgentInfo[]>();
   private current?: AgentRegistry;
@@ -78,16 +82,18 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       const label = s.name ?? serverLabel(s.url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
-      const conn = new ServerConnection({
+      const common = {
         id: n === 1 ? label : `${label}#${n}`,
         url: s.url,
         name: label,
         headers: () => expandHeaders(s.headers, lookup),
-        transport: s.transport ?? 'auto',
-        createTransport,
         breakerFailures: config.breaker_failures,
         breakerResetMs: config.breaker_reset_ms,
-      });
+      };
+      const conn: ClusterMember =
+        s.protocol === 'a2a'
+          ? new A2aConnection(common)
+          : new ServerConnection({ ...common, transport: s.transport ?? 'auto', createTransport });
       conn.on('health', (h) => this.emit('health', h));
       conn.on('toolsChanged', () => void this.refreshServer(conn));
       return conn;
@@ -103,7 +109,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.config.alias ?? this.config.name;
   }
 
-  server(id: string): ServerConnection | undefined {
+  server(id: string): ClusterMember | undefined {
     return this.servers.find((s) => s.id === id);
   }
 
@@ -139,7 +145,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.refreshing;
   }
 
-  private async discoverServer(s: ServerConnection): Promise<void> {
+  private async discoverServer(s: ClusterMember): Promise<void> {
     const infos = await s.discover(this.config.timeout_ms);
     if (infos) this.perServer.set(s.id, this.withoutOwnTools(infos));
     else this.perServer.delete(s.id);
@@ -155,7 +161,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   }
 
   /** A server said tools/list_changed: refresh it alone. */
-  private refreshServer(s: ServerConnection): Promise<void> {
+  private refreshServer(s: ClusterMember): Promise<void> {
     let p = this.serverRefresh.get(s.id);
     if (!p) {
       p = this.discoverServer(s)
@@ -210,7 +216,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
           meta: opts.meta,
           onprogress: opts.onprogress,
         });
-        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1 } };
+        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1, ...(conn instanceof A2aConnection ? { protocol: 'a2a' } : {}) } };
         return result;
       } catch (err) {
         if (err instanceof TransportFailure) {

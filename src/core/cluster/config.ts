@@ -11,6 +11,8 @@ const serverObjectSchema = z.strictObject({
     /** HTTP headers; values may use ${env:VAR} (and ${secret:KEY} in VS Code). */
     headers: z.record(z.string(), z.string()).optional(),
     transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
+    /** `a2a`: the URL is an A2A agent card (`…/.well-known/agent-card.json`); default `mcp`. */
+    protocol: z.enum(['mcp', 'a2a']).optional(),
 });
 type ServerObject = z.output<typeof serverObjectSchema>;
 /** A server is its URL, or an object with the URL and its options. */

@@ -31,6 +31,9 @@ import { Orchestrator, type OrchestratorOptions } from '../orchestration/orchest
 import { serverHost } from '../orchestration/server-host';
 import { registerCallAgentsTool } from '../orchestration/call-agents-tool';
 import { scopeRefusal, scopedMeta } from '../orchestration/scoped-tokens';
+import { A2aEndpoint } from '../a2a/endpoint';
+import { isAgentCardPath } from '../a2a/cards';
+import type { A2aTaskStore } from '../a2a/task-store';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -74,6 +77,8 @@ export interface AopServerOptions {
   logger?: Logger;
   /** Agents calling agents: depth limit, tool-call budget per root request (see core/orchestration). */
   orchestration?: OrchestratorOptions;
+  /** Where A2A tasks live (default: in memory, 1,000 tasks). */
+  a2aTaskStore?: A2aTaskStore;
 }
 
 interface Session {
@@ -105,6 +110,8 @@ export class AopServer {
   readonly startedAt = Date.now();
   /** Traces (every agent invocation) and call metrics of this server. */
   readonly tracing: ServerTracing;
+  /** A2A cards and JSON-RPC endpoints of the agents (src/core/a2a). */
+  readonly a2a: A2aEndpoint;
   private readonly otlp?: OtlpExporter;
   private readonly agentDefs = new Map<string, AgentDefinition>();
   private readonly sessions = new Map<string, Session>();
@@ -137,6 +144,11 @@ export class AopServer {
         onError: (err) => this.log('warn', `OTLP export failed: ${err instanceof Error ? err.message : String(err)}`),
       }).attach(this.tracing.store);
     }
+    this.a2a = new A2aEndpoint(this, {
+      bearer: options.token !== undefined,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
+      store: options.a2aTaskStore,
+    });
     registerDiscoveryTools(this);
     this.orchestrator = new Orchestrator(serverHost(this, this.clusters), options.orchestration);
     registerCallAgentsTool(this.tools, this.orchestrator, this.tracing);
@@ -313,6 +325,7 @@ export class AopServer {
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     for (const name of this.agentDefs.keys()) this.executor.terminate(name);
+    this.a2a.close();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.allSettled(sessions.map((s) => s.server.close()));
@@ -334,7 +347,10 @@ export class AopServer {
       const failure = checkRequest(req, {
         ...this.guard!,
         // A token scoped to a running invocation (command agents with tools:) also opens /mcp.
-        token: path === '/healthz' || (path === '/mcp' && this.orchestrator.tokens.isScoped(req.headers.authorization)) ? undefined : this.guard!.token,
+        token:
+          path === '/healthz' || isAgentCardPath(path) || (path === '/mcp' && this.orchestrator.tokens.isScoped(req.headers.authorization))
+            ? undefined
+            : this.guard!.token,
       });
       if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
       if (path === '/healthz' && req.method === 'GET') {
@@ -345,6 +361,7 @@ export class AopServer {
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
         return void res.end(text);
       }
+      if (path !== '/mcp' && (await this.a2a.handle(req, res, path))) return;
       if (path !== '/mcp') return sendJson(res, 404, { error: `not found: ${path}; the MCP endpoint is /mcp` });
       await this.handleMcp(req, res);
     } catch (err) {
