@@ -107,6 +107,7 @@ export function startAgentLanguageServer(connection: Connection, options: AgentL
       defaultProvider: index.defaultProvider,
       knownModels,
       duplicate: duplicates.get(entry.file),
+      toolFindings: index.toolFindings(entry.file),
       findProgram: options.findProgram,
     });
 

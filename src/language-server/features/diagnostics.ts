@@ -29,6 +29,8 @@ export interface AgentDiagnosticsInput {
   knownModels: readonly KnownModel[];
   /** The workspace index's finding when another file already uses the name. */
   duplicate?: AgentDiagnostic;
+  /** Cross-file findings on `tools:` (an entry that names no agent of the workspace). */
+  toolFindings?: readonly AgentDiagnostic[];
   /** Program lookup (tests replace it). Default: `findProgram` of the core. */
   findProgram?: (program: string, cwd: string) => string | undefined;
 }
@@ -55,6 +57,7 @@ export interface DiagnosticFix {
 export function agentDiagnostics(input: AgentDiagnosticsInput): Diagnostic[] {
   const diagnostics = input.result.diagnostics.map(toLspDiagnostic);
   if (input.duplicate) diagnostics.push(toLspDiagnostic(input.duplicate));
+  for (const d of input.toolFindings ?? []) diagnostics.push(toLspDiagnostic(d));
   const outline = outlineAgentFile(input.text);
   if (outline.status === 'ok') {
     const provider = effectiveProvider(input, outline);
