@@ -126,6 +126,25 @@ async function main(): Promise<void> {
     { suite: 'scale', what: `agent call p50 with ${sc.agents} agents loaded`, goal: '—', measured: ms(sc.callP50) },
   );
 
+  log('orchestration (delegation overhead, call_agents fan-out; own process)…');
+  const or = await child(['bench/suites/orchestration.ts', String(quick ? 300 : 2000), '100', '50']);
+  rows.push(
+    {
+      suite: 'orchestration',
+      what: `delegation: added per delegated call (coordinator → child in-process, instant models; (T(${or.k} delegations) − T(0)) / ${or.k} − T(child direct) = ${ms(or.perDelegationMs, 3)} − ${ms(or.directMs, 3)})`,
+      goal: '≤ 0.3 ms',
+      measured: ms(or.addedMs, 3),
+      ok: or.addedMs <= 0.3,
+    },
+    {
+      suite: 'orchestration',
+      what: `call_agents over MCP: ${or.fan_children} children of a ${or.fan_modelMs} ms model, all at once: wall vs ideal ${or.fan_modelMs} ms (median of 15)`,
+      goal: '≤ 1.3× ideal',
+      measured: `${ms(or.fan_wallMs, 1)} (${or.fan_ratio.toFixed(2)}×)${or.fan_failures ? `, ${or.fan_failures} failed!` : ''}`,
+      ok: or.fan_ratio <= 1.3 && or.fan_failures === 0,
+    },
+  );
+
   log('concurrency (1,000 in flight, server in its own process)…');
   const cc = await child(['bench/suites/scale.ts', 'conc', String(quick ? 300 : 1000), '100', '50']);
   rows.push(

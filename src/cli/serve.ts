@@ -96,6 +96,7 @@ export const serveCommand: CliCommand = {
         registry: { log: (level, message) => say(`[${level}] ${message}`) },
       });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
+      server.clusters.set(cluster.name, cluster);
       cluster.startAutoRefresh();
       clusters.push(cluster);
       cluster.on('health', (h) => {

@@ -92,6 +92,8 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
     for (const cluster of this.clusters) {
       const share = { remaining: () => budget, take: (n: number) => (budget -= n) };
       this.unfederate.push(federate(server, cluster, { budget: share, wrapCall: traceFederatedCalls(server.tracing) }));
+      server.clusters.set(cluster.name, cluster);
+      this.unfederate.push(() => server.clusters.delete(cluster.name));
     }
   }
 

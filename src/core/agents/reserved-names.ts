@@ -15,6 +15,7 @@ export const RESERVED_TOOL_NAMES: ReadonlySet<string> = new Set([
   'get_task_status',
   'cancel_task',
   'call_agent',
+  'call_agents',
 ]);
 
 export function isReservedToolName(name: string): boolean {

@@ -95,8 +95,8 @@ export class TransportFailure extends Error {
   }
 }
 
-/** The per-server tools of an AOP server (discovery and queue), which are not cluster tools. */
-const AOP_DISCOVERY_TOOLS = new Set<string>([...DISCOVERY_TOOL_NAMES, ...QUEUE_TOOL_NAMES]);
+/** The per-server tools of an AOP server (discovery, queue, call_agent / call_agents), which are not cluster tools. */
+const AOP_DISCOVERY_TOOLS = new Set<string>([...DISCOVERY_TOOL_NAMES, ...QUEUE_TOOL_NAMES, 'call_agent', 'call_agents']);
 
 export function isAopDiscoveryTool(name: string): boolean {
   return AOP_DISCOVERY_TOOLS.has(name);

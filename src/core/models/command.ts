@@ -70,6 +70,8 @@ export class CommandChatModel implements ChatModel {
         AOP_TEMPERATURE: request.temperature !== undefined ? String(request.temperature) : undefined,
         AOP_MAX_TOKENS: request.maxTokens !== undefined ? String(request.maxTokens) : undefined,
         AOP_IMAGES: request.images?.length ? request.images.join('\n') : undefined,
+        // Orchestration (agents with tools:): where to call back and a token scoped to this invocation.
+        ...request.env,
       },
       this.options.env ?? process.env,
     );

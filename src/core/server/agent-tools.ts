@@ -46,6 +46,9 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
     if (!agent) {
       return toCallToolResult({ result: '', success: false, error: `agent ${name} has been removed` });
     }
+    // Agents calling agents: depth and cycle guards, the root's budget and deadline, the tool loop.
+    const scope = server.orchestrator.enter(agent, ctx.meta);
+    if ('refused' in scope) return toCallToolResult({ result: '', success: false, error: scope.refused });
     const task = server.tasks.start(name, ctx.signal);
     const trace = server.tracing.startInvocation(name, args, ctx.meta, agent);
     trace.span.setAttribute('aop.task_id', task.taskId);
@@ -53,7 +56,9 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
     let result;
     try {
       result = await server.executor.invoke(agent, args, {
-        signal: task.controller.signal,
+        signal: scope.signal(task.controller.signal),
+        toolLoop: scope.toolLoop(trace),
+        env: scope.commandEnv(trace),
         onText: ctx.progress ? (delta, total) => ctx.progress!(total, delta) : undefined,
         observer: {
           ...observer,
@@ -66,8 +71,12 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
     } catch (err) {
       trace.end(undefined, err);
       throw err;
+    } finally {
+      scope.exit();
     }
+    const late = result.success ? undefined : scope.outOfTime();
+    if (late) result = { ...result, error: late };
     server.tasks.finish(task, result.success, result.result, result.error ?? undefined);
-    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta() });
+    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta(ctx.inProcess) });
   };
 }

@@ -27,6 +27,11 @@ import { ServerTracing } from '../tracing/invocation';
 import type { TraceStore } from '../tracing/store';
 import { checkHops, refusal } from './federation-meta';
 import { roughBatchLength, serverLimits, sessionToEvict, type ServerLimits } from './limits';
+import type { AopCluster } from '../cluster/cluster';
+import { Orchestrator, type OrchestratorOptions } from '../orchestration/orchestrator';
+import { serverHost } from '../orchestration/server-host';
+import { registerCallAgentsTool } from '../orchestration/call-agents-tool';
+import { scopeRefusal, scopedMeta } from '../orchestration/scoped-tokens';
 import { A2aEndpoint } from '../a2a/endpoint';
 import { isAgentCardPath } from '../a2a/cards';
 import type { A2aTaskStore } from '../a2a/task-store';
@@ -75,6 +80,8 @@ export interface AopServerOptions {
   /** OTLP/HTTP endpoint (e.g. http://localhost:4318) to send every trace to. */
   otlpEndpoint?: string;
   logger?: Logger;
+  /** Agents calling agents: depth limit, tool-call budget per root request (see core/orchestration). */
+  orchestration?: OrchestratorOptions;
   /** Where A2A tasks live (default: in memory, 1,000 tasks). */
   a2aTaskStore?: A2aTaskStore;
 }
@@ -104,6 +111,10 @@ export class AopServer {
   readonly remote = new Map<string, RemoteToolRef>();
   readonly executor: AgentExecutor;
   readonly tasks = new TaskTracker();
+  /** Clusters agents reach with `<cluster>/<agent>` entries of `tools:` (by name; aliases resolve too). */
+  readonly clusters = new Map<string, AopCluster>();
+  /** Agents calling agents: guards, tool loops, call_agents. */
+  readonly orchestrator: Orchestrator;
   readonly startedAt = Date.now();
   /** Traces (every agent invocation) and call metrics of this server. */
   readonly tracing: ServerTracing;
@@ -150,6 +161,8 @@ export class AopServer {
       store: options.a2aTaskStore,
     });
     registerDiscoveryTools(this);
+    this.orchestrator = new Orchestrator(serverHost(this, this.clusters), options.orchestration);
+    registerCallAgentsTool(this.tools, this.orchestrator, this.tracing);
     this.tools.on('changed', () => this.broadcastToolListChanged());
   }
 
@@ -221,9 +234,17 @@ export class AopServer {
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const entry = this.tools.get(request.params.name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-      const meta = request.params._meta as Record<string, unknown> | undefined;
+      let meta = request.params._meta as Record<string, unknown> | undefined;
       const refused = checkHops(meta, this.id, this.maxHops);
       if (refused) return refusal(refused);
+      // A `provider: command` child calling back with its invocation's token: its tools only, in its call chain.
+      const scoped = this.orchestrator.tokens.fromHeader(extra.requestInfo?.headers?.authorization);
+      if (scoped) {
+        const denied = scopeRefusal(scoped, request.params.name, (n) => this.remote.get(n)?.cluster);
+        if (denied) return refusal(denied);
+        if (!scoped.root.take()) return refusal(`the tool-call budget of this request (${this.orchestrator.toolBudget}) is spent`);
+        meta = scopedMeta(scoped, meta);
+      }
       const progressToken = meta?.progressToken;
       let lastSent = 0;
       const ctx: ToolCallContext = {
@@ -357,7 +378,11 @@ export class AopServer {
       const path = (req.url ?? '/').split('?')[0];
       const failure = checkRequest(req, {
         ...this.guard!,
-        token: path === '/healthz' || isAgentCardPath(path) ? undefined : this.guard!.token,
+        // A token scoped to a running invocation (command agents with tools:) also opens /mcp.
+        token:
+          path === '/healthz' || isAgentCardPath(path) || (path === '/mcp' && this.orchestrator.tokens.isScoped(req.headers.authorization))
+            ? undefined
+            : this.guard!.token,
       });
       if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
       if (path === '/healthz' && req.method === 'GET') {

@@ -7,6 +7,8 @@ export interface ToolCallContext {
   /** `_meta` of the tools/call request (progress token, traceparent, federation hops…). */
   meta?: Record<string, unknown>;
   sessionId?: string;
+  /** The caller runs in this process and shares its trace store (a delegating agent): no spans in the result. */
+  inProcess?: boolean;
   /** Sends `notifications/progress` when the caller asked for progress. */
   progress?: (progress: number, message?: string) => void;
 }
