@@ -45,7 +45,7 @@ describe('provider command orchestrates: AOP_URL and a scoped token', () => {
          process.stdout.write(JSON.stringify(out));
        })();`,
     );
-    writeFileSync(join(dir, 'probe.agent.md'), '---\nname: probe\ndescription: p\nprovider: command\ncommand: [node, scripts/probe.js]\ntools: [text-stats]\nmax_retries: 0\n---\np\n');
+    writeFileSync(join(dir, 'probe.agent.md'), '---\nname: probe\ndescription: p\nprovider: command\ncommand: [node, scripts/probe.js]\nenv: [TOKEN_FILE]\ntools: [text-stats]\nmax_retries: 0\n---\np\n');
     writeFileSync(join(dir, 'secret.agent.md'), '---\nname: secret\ndescription: s\nprovider: command\ncommand: [node, -e, "process.stdout.write(\'secret\')"]\nmax_retries: 0\n---\ns\n');
     aop = await startServer(
       [load(join(EXAMPLES, 'fan-out.agent.md')), load(join(EXAMPLES, 'text-stats.agent.md')), load(join(dir, 'probe.agent.md')), load(join(dir, 'secret.agent.md'))],
