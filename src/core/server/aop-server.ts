@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -26,7 +26,7 @@ import { OtlpExporter } from '../tracing/otlp';
 import { ServerTracing } from '../tracing/invocation';
 import type { TraceStore } from '../tracing/store';
 import { checkHops, refusal } from './federation-meta';
-import { roughBatchLength, serverLimits, sessionToEvict, type ServerLimits } from './limits';
+import { TOO_MANY_SESSIONS, batchTooLong, limitedHttpServer, serverLimits, sessionToEvict, type ServerLimits } from './limits';
 import type { AopCluster } from '../cluster/cluster';
 import { Orchestrator, type OrchestratorOptions } from '../orchestration/orchestrator';
 import { serverHost } from '../orchestration/server-host';
@@ -296,19 +296,7 @@ export class AopServer {
           'Pass --token (or AOP_TOKEN), or bind 127.0.0.1.',
       );
     }
-    const limits = this.limits;
-    // Slow headers and bodies get 408 within seconds (checked every second); answers may stream
-    // longer (requestTimeout covers receiving the request only); a silent connection is closed.
-    this.http = createServer(
-      {
-        headersTimeout: limits.headersTimeoutMs,
-        requestTimeout: Math.max(limits.bodyTimeoutMs, limits.headersTimeoutMs),
-        connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
-      },
-      (req, res) => void this.handle(req, res),
-    );
-    this.http.keepAliveTimeout = Math.min(65_000, limits.idleTimeoutMs);
-    this.http.setTimeout(limits.idleTimeoutMs);
+    this.http = limitedHttpServer(this.limits, (req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       this.http!.once('error', reject);
       this.http!.listen(this.options.port ?? 0, host, () => resolve());
@@ -409,11 +397,8 @@ export class AopServer {
       let body: unknown;
       try {
         const raw = await readBody(req, this.options.maxBodyBytes ?? DEFAULT_BODY_LIMIT);
-        const max = this.limits.maxBatchLength;
-        const n = raw.length > 64 * 1024 ? roughBatchLength(raw, max) : 0;
-        if (n > max) {
-          return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, `Invalid Request: a batch of more than ${max} messages; at most ${max} are allowed per request`);
-        }
+        const tooLong = batchTooLong(raw, this.limits.maxBatchLength);
+        if (tooLong) return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, tooLong);
         body = JSON.parse(raw.toString('utf8'));
       } catch (err) {
         if (err instanceof BodyTooLargeError) {
@@ -437,10 +422,7 @@ export class AopServer {
         return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: no Mcp-Session-Id header; send initialize first');
       }
       const session = await this.newSession(req.socket.remoteAddress ?? 'unknown');
-      if (!session) {
-        res.setHeader('Retry-After', '5');
-        return sendJsonRpcError(res, 503, -32000, 'Too many sessions: every session of this server (or of your address) has work in flight; try again later');
-      }
+      if (!session) return sendJsonRpcError(res, 503, -32000, TOO_MANY_SESSIONS, { 'Retry-After': '5' });
       return session.transport.handleRequest!(req, res, body);
     }
     if (req.method === 'GET' || req.method === 'DELETE') {

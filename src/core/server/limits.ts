@@ -1,3 +1,5 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+
 /**
  * Caps an AOP server puts on its clients (issue #15: batch amplification, reused ids, slow bodies,
  * session floods). Every field is a setting (`aop serve` flags, `AopServerOptions.limits`); the
@@ -100,3 +102,30 @@ export function roughBatchLength(raw: Buffer, stopAfter: number): number {
   }
   return n;
 }
+
+/** The refusal of a raw body that is a batch of more than `max` messages (bodies over 64 KiB are checked). */
+export function batchTooLong(raw: Buffer, max: number): string | undefined {
+  const n = raw.length > 64 * 1024 ? roughBatchLength(raw, max) : 0;
+  return n > max ? `Invalid Request: a batch of more than ${max} messages; at most ${max} are allowed per request` : undefined;
+}
+
+/**
+ * An HTTP server with the limits' timeouts: slow headers and bodies get 408 within seconds
+ * (checked every second); answers may stream longer (requestTimeout covers receiving the request
+ * only); a connection silent either way is closed.
+ */
+export function limitedHttpServer(limits: ServerLimits, handler: RequestListener): Server {
+  const http = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(limits.bodyTimeoutMs, limits.headersTimeoutMs),
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    handler,
+  );
+  http.keepAliveTimeout = Math.min(65_000, limits.idleTimeoutMs);
+  http.setTimeout(limits.idleTimeoutMs);
+  return http;
+}
+
+export const TOO_MANY_SESSIONS = 'Too many sessions: every session of this server (or of your address) has work in flight; try again later';
