@@ -33,8 +33,30 @@ export const SERVER_SCENARIOS = [
   'server-sse-multiple-streams',
   'dns-rebinding-protection',
 ];
-/** Client scenarios that apply to the cluster client. */
-export const CLIENT_SCENARIOS = ['initialize', 'tools_call', 'sse-retry'];
+/** Client scenarios that apply to the cluster client: the core ones and MCP authorization (OAuth 2.1). */
+export const CLIENT_SCENARIOS = [
+  'initialize',
+  'tools_call',
+  'sse-retry',
+  'auth/metadata-default',
+  'auth/metadata-var1',
+  'auth/metadata-var2',
+  'auth/metadata-var3',
+  'auth/basic-cimd',
+  'auth/scope-from-www-authenticate',
+  'auth/scope-from-scopes-supported',
+  'auth/scope-omitted-when-undefined',
+  'auth/scope-step-up',
+  'auth/scope-retry-limit',
+  'auth/token-endpoint-auth-basic',
+  'auth/token-endpoint-auth-post',
+  'auth/token-endpoint-auth-none',
+  'auth/pre-registration',
+  'auth/2025-03-26-oauth-metadata-backcompat',
+  'auth/2025-03-26-oauth-endpoint-fallback',
+  // draft: the client refuses metadata whose resource names another server
+  'auth/resource-mismatch',
+];
 
 function npmInstall(prefix, spec, withNode24) {
   mkdirSync(prefix, { recursive: true });

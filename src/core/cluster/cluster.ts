@@ -11,6 +11,8 @@ import {
   type TransportFactory,
 } from './server-connection';
 import { defaultTransportFactory } from './transports';
+import { serverAuth, type ClusterAuthOptions } from './auth/cluster-auth';
+import type { McpOAuth, Approver } from './auth/mcp-oauth';
 
 export interface AopClusterOptions {
   /** Resolves ${env:…} / ${secret:…} in server headers. Default: the process environment. */
@@ -18,6 +20,8 @@ export interface AopClusterOptions {
   createTransport?: TransportFactory;
   /** Id of the local AOP server when this cluster is federated into it: its own tools are skipped. */
   selfId?: string;
+  /** MCP authorization (OAuth) for servers without a configured Authorization header. */
+  auth?: ClusterAuthOptions;
 }
 
 export interface ClusterCallOptions {
@@ -62,6 +66,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private readonly serverRefresh = new Map<string, Promise<void>>();
   private closed = false;
   private timer?: NodeJS.Timeout;
+  private readonly auths = new Map<string, McpOAuth>();
 
   constructor(
     readonly config: ClusterConfig,
@@ -77,11 +82,24 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       const label = s.name ?? serverLabel(s.url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
+      const id = n === 1 ? label : `${label}#${n}`;
+      let auth: McpOAuth | undefined;
+      let authError: Error | undefined;
+      try {
+        auth = serverAuth(s, lookup, options.auth);
+      } catch (err) {
+        authError = err as Error;
+      }
+      if (auth) this.auths.set(id, auth);
       const conn = new ServerConnection({
-        id: n === 1 ? label : `${label}#${n}`,
+        id,
         url: s.url,
         name: label,
-        headers: () => expandHeaders(s.headers, lookup),
+        auth,
+        headers: () => {
+          if (authError) throw authError;
+          return expandHeaders(s.headers, lookup);
+        },
         transport: s.transport ?? 'auto',
         createTransport,
         breakerFailures: config.breaker_failures,
@@ -225,6 +243,20 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       `all ${candidates.length} replica(s) of "${tool}" in cluster ${this.name} failed — ${detail}`,
       attempts,
     );
+  }
+
+  /** Signs in to one server (MCP authorization) with `approver`, then discovers it again. */
+  async signIn(serverId: string, approver: Approver): Promise<void> {
+    const auth = this.auths.get(serverId);
+    if (!auth) throw new Error(`server ${serverId} of cluster ${this.name} does not use sign-in (it has an Authorization header, or no such server)`);
+    await auth.signIn(approver);
+    const conn = this.server(serverId);
+    if (conn) await this.refreshServer(conn);
+  }
+
+  /** Forgets the sign-in of one server. */
+  async signOut(serverId: string): Promise<void> {
+    await this.auths.get(serverId)?.signOut();
   }
 
   /** Re-discovers every `cache_ttl_s` (at least 1 s) so federated tools follow servers coming and going. */
