@@ -1,6 +1,7 @@
 import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile, parseClusterConfig, type ClusterConfig } from '../core/cluster/config';
 import { UsageError } from './usage';
+import { cliAuth } from './login';
 
 /** A cluster from `--cluster FILE`, or an ad-hoc one from URLs given on the command line. */
 export async function clusterFrom(
@@ -18,5 +19,5 @@ export async function clusterFrom(
     if (urls.length === 0) throw new UsageError('give server URLs or --cluster FILE');
     config = parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }, 'command line');
   }
-  return new AopCluster(config);
+  return new AopCluster(config, { auth: cliAuth() });
 }

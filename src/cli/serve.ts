@@ -8,6 +8,7 @@ import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile } from '../core/cluster/config';
 import { federate } from '../core/cluster/federation';
 import { optList, optNumber, optString } from './usage';
+import { cliAuth } from './login';
 import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
 import { traceFederatedCalls } from '../core/tracing/federation';
@@ -67,7 +68,7 @@ export const serveCommand: CliCommand = {
     bindCatalog(server, catalog);
     const clusters: AopCluster[] = [];
     for (const file of optList(values, 'cluster')) {
-      const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id });
+      const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id, auth: cliAuth() });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
       cluster.startAutoRefresh();
       clusters.push(cluster);

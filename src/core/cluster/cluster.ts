@@ -251,6 +251,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     if (!auth) throw new Error(`server ${serverId} of cluster ${this.name} does not use sign-in (it has an Authorization header, or no such server)`);
     await auth.signIn(approver);
     const conn = this.server(serverId);
+    conn?.forgetFailure();
     if (conn) await this.refreshServer(conn);
   }
 

@@ -199,6 +199,12 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
     };
   }
 
+  /** Forgets the last failure (after the user fixed its cause, e.g. signed in). */
+  forgetFailure(): void {
+    this.lastError = undefined;
+    this.lastErrorAt = undefined;
+  }
+
   private emitHealth(): void {
     this.emit('health', this.health());
   }
