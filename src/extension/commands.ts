@@ -7,6 +7,7 @@ import { agentTemplate, validateAgentName } from './agent-template';
 import { formatMs } from './explorer/nodes';
 import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
+import { signIn, signOut } from './sign-in-commands';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
 
@@ -24,6 +25,8 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyToolName': copyToolName,
   'aop.showTraces': (ext, arg) => void TracePanel.show(ext, { agent: toolOf(arg).tool }),
   'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
+  'aop.signIn': signIn,
+  'aop.signOut': signOut,
 };
 
 export function registerCommands(ext: AgentExtension): vscode.Disposable[] {
