@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig } from '../../src/core/cluster/config';
@@ -201,6 +203,26 @@ describe('MCP authorization in the cluster client', () => {
       assert.match(b.health()[0].lastError!, /names issuer https:\/\/evil\.example\.com\/ on another origin/);
     }
     assert.equal(foreignResource.counts.authorize + foreignIssuer.counts.authorize, 0);
+  });
+
+  test('a server that refuses the token it just issued ends with an error, not a sign-in loop', async () => {
+    const srv = await start({ refuseAll: true });
+    const c = track(cluster(srv.mcpUrl, new MemoryCredentialStore(), true));
+    await c.refresh();
+    assert.match(c.health()[0].lastError!, /refused the token it just issued \(401 again after sign-in\)/);
+    assert.equal(srv.counts.authorize, 1, 'one sign-in, no loop');
+  });
+
+  test('an approval that redirects in circles gives up after 5 redirects', async () => {
+    const loop = createServer((req, res) => res.writeHead(302, { Location: req.url === '/a' ? '/b' : '/a' }).end());
+    await new Promise<void>((r) => loop.listen(0, '127.0.0.1', r));
+    try {
+      const url = new URL(`http://127.0.0.1:${(loop.address() as AddressInfo).port}/a`);
+      await assert.rejects(headlessApprover().approve(url, 's'), /redirected more than 5 times without coming back/);
+    } finally {
+      loop.closeAllConnections();
+      loop.close();
+    }
   });
 
   test('a configured Authorization header wins over sign-in; a server echoing it does not leak it', async () => {

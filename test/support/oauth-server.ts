@@ -23,6 +23,8 @@ export interface OAuthServerOptions {
   asMetadata?: (m: Record<string, unknown>) => Record<string, unknown>;
   /** The MCP server's 401 body repeats the Authorization header it got (a careless server). */
   echoCredentials?: boolean;
+  /** The MCP server refuses every token, even the ones its authorization server just issued. */
+  refuseAll?: boolean;
 }
 
 export interface OAuthTestServer {
@@ -125,6 +127,11 @@ export async function startOAuthServer(opts: OAuthServerOptions = {}): Promise<O
     if (opts.echoCredentials && req.headers.authorization) {
       const original = res.json.bind(res);
       res.json = (body: unknown) => original({ ...(body as object), error_description: `you sent ${req.headers.authorization}` });
+    }
+    if (opts.refuseAll) {
+      const prm = getOAuthProtectedResourceMetadataUrl(new URL(srv.mcpUrl));
+      res.status(401).set('WWW-Authenticate', `Bearer error="invalid_token", resource_metadata="${prm}"`).json({ error: 'invalid_token' });
+      return;
     }
     bearer(req, res, next);
   }, async (req, res) => {
