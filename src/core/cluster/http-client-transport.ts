@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { HttpAuth } from './auth/http-auth';
+import { sendAuthorized, type HttpAuth } from './auth/http-auth';
 
 /**
  * A Node-native MCP Streamable HTTP client transport (spec 2025-03-26 … 2025-11-25) for the SDK
@@ -163,7 +163,10 @@ export class NodeHttpClientTransport implements Transport {
       requestIds.push(m.id);
     }
     const initialized = m.method === 'notifications/initialized';
-    const sending = this.options.auth ? this.postAuthorized(body, requestIds, initialized) : this.post(body, requestIds, initialized);
+    const auth = this.options.auth;
+    const sending = auth
+      ? sendAuthorized(auth, (v) => this.setAuthorization(v), () => this.post(body, requestIds, initialized), () => this.closed)
+      : this.post(body, requestIds, initialized);
     if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
       // The SDK gave up on this call: stop waiting for its HTTP response.
       this.inFlight.get(m.params.requestId)?.cancel();
@@ -171,23 +174,12 @@ export class NodeHttpClientTransport implements Transport {
     return sending;
   }
 
-  /** A POST with the current token; a 401/403 challenge goes to the auth scheme, which may let it try again. */
-  private async postAuthorized(body: string, requestIds: RequestId[], initialized: boolean): Promise<void> {
-    const auth = this.options.auth!;
-    for (let attempt = 0; ; attempt++) {
-      const sent = await auth.authorization();
-      if (sent !== this.userHeaders.Authorization) {
-        if (sent) this.userHeaders.Authorization = sent;
-        else delete this.userHeaders.Authorization;
-        this.rebuildHeaders();
-      }
-      try {
-        return await this.post(body, requestIds, initialized);
-      } catch (err) {
-        if (!(err instanceof McpHttpError) || (err.status !== 401 && err.status !== 403) || this.closed) throw err;
-        if (!(await auth.challenge({ status: err.status, wwwAuthenticate: err.wwwAuthenticate, attempt, sent }))) throw err;
-      }
-    }
+  /** Sets (or removes) the Authorization header of every later request. */
+  private setAuthorization(value: string | undefined): void {
+    if (value === this.userHeaders.Authorization) return;
+    if (value) this.userHeaders.Authorization = value;
+    else delete this.userHeaders.Authorization;
+    this.rebuildHeaders();
   }
 
   private post(body: string, requestIds: RequestId[], initialized: boolean, retried = false): Promise<void> {

@@ -23,3 +23,26 @@ export interface AuthChallenge {
   /** The Authorization header the refused request carried. */
   sent?: string;
 }
+
+/**
+ * Sends with the current token; a 401/403 answer (an error with `status` and `wwwAuthenticate`)
+ * goes to `auth.challenge`, which may let the request be sent again.
+ */
+export async function sendAuthorized(
+  auth: HttpAuth,
+  setAuthorization: (value: string | undefined) => void,
+  send: () => Promise<void>,
+  closed: () => boolean,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const sent = await auth.authorization();
+    setAuthorization(sent);
+    try {
+      return await send();
+    } catch (err) {
+      const { status, wwwAuthenticate } = err as { status?: unknown; wwwAuthenticate?: string };
+      if ((status !== 401 && status !== 403) || closed()) throw err;
+      if (!(await auth.challenge({ status, wwwAuthenticate, attempt, sent }))) throw err;
+    }
+  }
+}
