@@ -2,13 +2,13 @@
 // mistake), exit 2 for usage errors and 1 for failures; never a stack trace.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, cp } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CLI, ROOT, runCli as run, serveCli as serve } from '../support/cli';
+import { ROOT, runCli as run, serveCli as serve } from '../support/cli';
 
 let server: { child: ChildProcess; url: string };
 before(async () => {
@@ -115,17 +115,7 @@ test('aop call --cluster with a typo suggests the tool that exists', async () =>
 });
 
 /** Runs the CLI in `cwd`. */
-function runIn(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, AOP_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runIn = (cwd: string, args: string[]) => run(args, undefined, cwd);
 
 test('aop traces names the server and shows this folder\'s server by default; --server filters', async () => {
   const base = await mkdtemp(join(tmpdir(), 'aop-cli-traces-'));
