@@ -119,6 +119,7 @@ export const serveCommand: CliCommand = {
     const agents = server.agents();
     for (const a of agents.slice(0, LISTED_AGENTS)) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
     if (agents.length > LISTED_AGENTS) say(`  … and ${agents.length - LISTED_AGENTS} more (aop discover ${url} lists them all)`);
+    say(`aop: A2A agent cards at ${url.replace(/\/mcp$/, '')}/.well-known/agent-card.json and /a2a/<agent>/.well-known/agent-card.json`);
     say('Press Ctrl+C to stop.');
     return 0;
   },

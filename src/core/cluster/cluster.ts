@@ -14,6 +14,10 @@ import {
 import { defaultTransportFactory } from './transports';
 import { serverAuth, type ClusterAuthOptions } from './auth/cluster-auth';
 import type { McpOAuth, Approver } from './auth/mcp-oauth';
+import { A2aConnection } from '../a2a/client-connection';
+
+/** A member of a cluster: an MCP server (ServerConnection) or an A2A agent (A2aConnection). */
+export type ClusterMember = ServerConnection | A2aConnection;
 
 export interface AopClusterOptions {
   /** Resolves ${env:…} / ${secret:…} in server headers. Default: the process environment. */
@@ -58,7 +62,7 @@ export const ROUTE_META = 'aop/route';
  */
 export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry] }> {
   readonly name: string;
-  readonly servers: ServerConnection[];
+  readonly servers: ClusterMember[];
   private readonly router: Router;
   private readonly perServer = new Map<string, RemoteAgentInfo[]>();
   private current?: AgentRegistry;
@@ -84,28 +88,30 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
       const id = n === 1 ? label : `${label}#${n}`;
+      // MCP authorization applies to MCP members; A2A members carry their own headers.
       let auth: McpOAuth | undefined;
       let authError: Error | undefined;
       try {
-        auth = serverAuth(s, lookup, options.auth);
+        auth = s.protocol === 'a2a' ? undefined : serverAuth(s, lookup, options.auth);
       } catch (err) {
         authError = err as Error;
       }
       if (auth) this.auths.set(id, auth);
-      const conn = new ServerConnection({
+      const common = {
         id,
         url: s.url,
         name: label,
-        auth,
         headers: () => {
           if (authError) throw authError;
           return expandHeaders(s.headers, lookup);
         },
-        transport: s.transport ?? 'auto',
-        createTransport,
         breakerFailures: config.breaker_failures,
         breakerResetMs: config.breaker_reset_ms,
-      });
+      };
+      const conn: ClusterMember =
+        s.protocol === 'a2a'
+          ? new A2aConnection(common)
+          : new ServerConnection({ ...common, auth, transport: s.transport ?? 'auto', createTransport });
       conn.on('health', (h) => this.emit('health', h));
       conn.on('toolsChanged', () => void this.refreshServer(conn));
       return conn;
@@ -121,7 +127,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.config.alias ?? this.config.name;
   }
 
-  server(id: string): ServerConnection | undefined {
+  server(id: string): ClusterMember | undefined {
     return this.servers.find((s) => s.id === id);
   }
 
@@ -157,7 +163,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.refreshing;
   }
 
-  private async discoverServer(s: ServerConnection): Promise<void> {
+  private async discoverServer(s: ClusterMember): Promise<void> {
     const infos = await s.discover(this.config.timeout_ms);
     if (infos) this.perServer.set(s.id, this.withoutOwnTools(infos));
     else this.perServer.delete(s.id);
@@ -173,7 +179,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   }
 
   /** A server said tools/list_changed: refresh it alone. */
-  private refreshServer(s: ServerConnection): Promise<void> {
+  private refreshServer(s: ClusterMember): Promise<void> {
     let p = this.serverRefresh.get(s.id);
     if (!p) {
       p = this.discoverServer(s)
@@ -228,7 +234,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
           meta: opts.meta,
           onprogress: opts.onprogress,
         });
-        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1 } };
+        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1, ...(conn instanceof A2aConnection ? { protocol: 'a2a' } : {}) } };
         return result;
       } catch (err) {
         if (err instanceof TransportFailure) {
@@ -258,7 +264,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     if (!auth) throw new Error(`server ${serverId} of cluster ${this.name} does not use sign-in (it has an Authorization header, or no such server)`);
     await auth.signIn(approver);
     const conn = this.server(serverId);
-    conn?.forgetFailure();
+    if (conn instanceof ServerConnection) conn.forgetFailure();
     if (conn) await this.refreshServer(conn);
   }
 

@@ -21,6 +21,8 @@ const serverObjectSchema = z.strictObject({
         scope: z.string().max(1024).optional(),
       })
       .optional(),
+    /** `a2a`: the URL is an A2A agent card (`…/.well-known/agent-card.json`); default `mcp`. */
+    protocol: z.enum(['mcp', 'a2a']).optional(),
 });
 type ServerObject = z.output<typeof serverObjectSchema>;
 /** A server is its URL, or an object with the URL and its options. */

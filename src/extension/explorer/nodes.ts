@@ -121,7 +121,7 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
     description: h.needsSignIn ? 'needs sign-in' : `${h.status}${latency} · ${h.agentCount} tools`,
     tooltip: [
       `${h.url}`,
-      `Status: ${h.status}${h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
+      `Status: ${h.status}${h.protocol === 'a2a' ? ' (A2A agent)' : h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
       `Breaker: ${h.breaker}`,
       h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
       h.lastError ? `Last error: ${h.lastError}` : '',
