@@ -15,13 +15,14 @@ import { defaultTracesDir } from '../core/tracing/paths';
 import { recordServerRun } from '../core/tracing/server-index';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
+import { REGISTRY_SERVE_OPTIONS, announce, registryPlan } from './registry-options';
 
 /** Agents named one per line at start-up; past this, a count. */
 const LISTED_AGENTS = 20;
 
 export const serveCommand: CliCommand = {
   summary: 'Serve the agents of folders or files as MCP tools (Streamable HTTP or stdio)',
-  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N]',
+  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N] [--registry etcd://host:port/<prefix> --advertise URL]',
   options: {
     port: { type: 'string', short: 'p', description: 'Port to listen on (default 8000; 0 = any free port)' },
     host: { type: 'string', description: 'Address to bind (default 127.0.0.1; others need --token)' },
@@ -38,6 +39,7 @@ export const serveCommand: CliCommand = {
     'tools-page-size': { type: 'string', description: 'Tools per tools/list page, with a cursor for the rest (default: all in one answer)' },
     'auth-issuer': { type: 'string', description: 'Accept JWT access tokens of this OAuth issuer instead of --token (MCP authorization)' },
     audience: { type: 'string', description: 'With --auth-issuer: the "aud" tokens must carry (this server\'s public URL)' },
+    ...REGISTRY_SERVE_OPTIONS,
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = existingPaths(positionals);
@@ -45,6 +47,7 @@ export const serveCommand: CliCommand = {
     const stdio = values.stdio === true;
     // In stdio mode stdout carries the protocol: everything human goes to stderr.
     const say = (line: string) => process.stderr.write(line + '\n');
+    const registry = registryPlan(values, { stdio, host: optString(values, 'host') ?? '127.0.0.1' });
     const catalog = new AgentCatalog({ roots, defaultProvider: 'openai' });
     await catalog.load();
     catalog.on('diagnostics', (_file: string, diags: import('../core/agents/definition').AgentDiagnostic[]) => {
@@ -80,8 +83,13 @@ export const serveCommand: CliCommand = {
     });
     bindCatalog(server, catalog);
     const clusters: AopCluster[] = [];
+    let announcement: Awaited<ReturnType<typeof announce>> | undefined;
     for (const file of optList(values, 'cluster')) {
-      const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id, auth: cliAuth() });
+      const cluster = new AopCluster(await loadClusterFile(file), {
+        selfId: server.id,
+        auth: cliAuth(),
+        registry: { log: (level, message) => say(`[${level}] ${message}`) },
+      });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
       cluster.startAutoRefresh();
       clusters.push(cluster);
@@ -92,6 +100,7 @@ export const serveCommand: CliCommand = {
     if (values['no-watch'] !== true) catalog.watch();
     const shutdown = async () => {
       catalog.dispose();
+      await announcement?.close();
       await Promise.allSettled(clusters.map((c) => c.close()));
       await server.close();
       process.exit(0);
@@ -109,6 +118,7 @@ export const serveCommand: CliCommand = {
     } catch (err) {
       say(`[warn] cannot note this server in ${tracesDir}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    if (registry) announcement = await announce(server, registry, url, say);
     // Discover after listening, so clusters that include this server (loops) can reach it.
     await Promise.all(clusters.map((c) => c.discover().catch(() => undefined)));
     for (const c of clusters) {

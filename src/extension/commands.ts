@@ -5,6 +5,8 @@ import type { AgentExtension } from './extension';
 import type { NodeView } from './explorer/nodes';
 import { agentTemplate, validateAgentName } from './agent-template';
 import { formatMs } from './explorer/nodes';
+import { registryInputProblem } from './explorer/registry-node';
+import { parseRegistryUrl } from '../core/registry/url';
 import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
 import { signIn, signOut } from './sign-in-commands';
@@ -199,11 +201,39 @@ async function addCluster(ext: AgentExtension, nameArg?: unknown, urlsArg?: unkn
           validateInput: (v) => (/^[a-zA-Z0-9_-]{1,32}$/.test(v) ? undefined : 'Use 1-32 letters, digits, "_" or "-".'),
         });
   if (!name) return;
+  const fromRegistry =
+    typeof urlsArg === 'string'
+      ? /^etcds?:\/\//.test(urlsArg)
+      : (
+          await vscode.window.showQuickPick(
+            [
+              { label: '$(server) Server URLs', description: 'a fixed list of AOP/MCP servers', registry: false },
+              { label: '$(database) From an etcd registry', description: 'servers that announce themselves in etcd (aop serve --registry)', registry: true },
+            ],
+            { title: 'Add Cluster (2/3)', placeHolder: 'Where are the servers of this cluster?' },
+          )
+        )?.registry;
+  if (fromRegistry === undefined) return;
+  if (fromRegistry) {
+    const registry =
+      typeof urlsArg === 'string'
+        ? urlsArg
+        : await vscode.window.showInputBox({
+            title: 'Add Cluster (3/3)',
+            prompt: 'etcd registry URL: etcd://host:port[,host:port…]/<prefix> (login from AOP_ETCD_USER / AOP_ETCD_PASSWORD)',
+            placeHolder: 'etcd://127.0.0.1:2379/aop',
+            validateInput: (v) => registryInputProblem(v.trim(), parseRegistryUrl),
+          });
+    if (!registry) return;
+    await ext.clusters.addCluster({ name, registry: registry.trim() });
+    void vscode.window.showInformationMessage(`Cluster ${name} added: it follows the servers registered in ${registry.trim()}. Use "AOP: Set Cluster Token…" if they need a token.`);
+    return;
+  }
   const urls =
     typeof urlsArg === 'string'
       ? urlsArg
       : await vscode.window.showInputBox({
-          title: 'Add Cluster (2/2)',
+          title: 'Add Cluster (3/3)',
           prompt: 'Server URLs, separated by commas or spaces',
           placeHolder: 'http://127.0.0.1:8000/mcp, https://agents.example.com/mcp',
           validateInput: (v) => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type ClusterConfig, type SecretLookup, envLookup, expandHeaders, serverLabel } from './config';
+import { type ClusterConfig, type ClusterServerConfig, type SecretLookup, envLookup, expandHeaders, serverLabel } from './config';
 import { AgentRegistry, type RegistryEntry } from './registry';
 import { Router } from './routing';
 import { closestMatch } from '../agents/did-you-mean';
@@ -15,6 +15,8 @@ import { defaultTransportFactory } from './transports';
 import { serverAuth, type ClusterAuthOptions } from './auth/cluster-auth';
 import type { McpOAuth, Approver } from './auth/mcp-oauth';
 import { A2aConnection } from '../a2a/client-connection';
+import { RegistryMembership, type MembershipOptions } from '../registry/membership';
+import type { RegistryViewStatus } from '../registry/watcher';
 
 /** A member of a cluster: an MCP server (ServerConnection) or an A2A agent (A2aConnection). */
 export type ClusterMember = ServerConnection | A2aConnection;
@@ -27,6 +29,8 @@ export interface AopClusterOptions {
   selfId?: string;
   /** MCP authorization (OAuth) for servers without a configured Authorization header. */
   auth?: ClusterAuthOptions;
+  /** etcd credentials and log of a cluster with a `registry` (default: AOP_ETCD_* from the environment). */
+  registry?: MembershipOptions;
 }
 
 export interface ClusterCallOptions {
@@ -60,7 +64,7 @@ export const ROUTE_META = 'aop/route';
  * registry of replicas with TTL caching and stale-while-revalidate, routes calls among replicas
  * with failover and per-server circuit breakers, and reports each server's health.
  */
-export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry] }> {
+export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry]; membership: [RegistryViewStatus] }> {
   readonly name: string;
   readonly servers: ClusterMember[];
   private readonly router: Router;
@@ -72,6 +76,14 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private closed = false;
   private timer?: NodeJS.Timeout;
   private readonly auths = new Map<string, McpOAuth>();
+  /** Servers known from the registry: their agents come from their records, not from discovery. */
+  private readonly announced = new Set<string>();
+  private readonly announcedConns = new Map<string, ClusterMember>();
+  private staticUrls?: Set<string>;
+  private readonly membership?: RegistryMembership;
+  private rebuildPending = false;
+  private readonly lookup: SecretLookup;
+  private readonly createTransport: TransportFactory;
 
   constructor(
     readonly config: ClusterConfig,
@@ -80,41 +92,99 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     super();
     this.name = config.name;
     this.router = new Router(config.routing);
-    const lookup = options.lookup ?? envLookup();
-    const createTransport = options.createTransport ?? defaultTransportFactory;
+    this.lookup = options.lookup ?? envLookup();
+    this.createTransport = options.createTransport ?? defaultTransportFactory;
     const seen = new Map<string, number>();
     this.servers = config.servers.map((s) => {
       const label = s.name ?? serverLabel(s.url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
-      const id = n === 1 ? label : `${label}#${n}`;
-      // MCP authorization applies to MCP members; A2A members carry their own headers.
-      let auth: McpOAuth | undefined;
-      let authError: Error | undefined;
-      try {
-        auth = s.protocol === 'a2a' ? undefined : serverAuth(s, lookup, options.auth);
-      } catch (err) {
-        authError = err as Error;
-      }
-      if (auth) this.auths.set(id, auth);
-      const common = {
-        id,
-        url: s.url,
-        name: label,
-        headers: () => {
-          if (authError) throw authError;
-          return expandHeaders(s.headers, lookup);
-        },
-        breakerFailures: config.breaker_failures,
-        breakerResetMs: config.breaker_reset_ms,
-      };
-      const conn: ClusterMember =
-        s.protocol === 'a2a'
-          ? new A2aConnection(common)
-          : new ServerConnection({ ...common, auth, transport: s.transport ?? 'auto', createTransport });
-      conn.on('health', (h) => this.emit('health', h));
-      conn.on('toolsChanged', () => void this.refreshServer(conn));
-      return conn;
+      return this.connection(n === 1 ? label : `${label}#${n}`, s.url, label, s.headers, s.transport ?? 'auto', s.protocol === 'a2a', s.oauth);
+    });
+    if (config.registry) this.membership = new RegistryMembership(this, config.registry, options.registry);
+  }
+
+  private connection(
+    id: string,
+    url: string,
+    name: string,
+    headers: Record<string, string> | undefined,
+    transport: 'auto' | 'streamable-http' | 'sse',
+    a2a = false,
+    oauth?: ClusterServerConfig['oauth'],
+  ): ClusterMember {
+    // MCP authorization applies to MCP members without their own Authorization header.
+    let auth: McpOAuth | undefined;
+    let authError: Error | undefined;
+    try {
+      auth = a2a ? undefined : serverAuth({ url, headers, oauth }, this.lookup, this.options.auth);
+    } catch (err) {
+      authError = err as Error;
+    }
+    if (auth) this.auths.set(id, auth);
+    const common = {
+      id,
+      url,
+      name,
+      headers: () => {
+        if (authError) throw authError;
+        return expandHeaders(headers, this.lookup);
+      },
+      breakerFailures: this.config.breaker_failures,
+      breakerResetMs: this.config.breaker_reset_ms,
+    };
+    const conn: ClusterMember = a2a
+      ? new A2aConnection(common)
+      : new ServerConnection({ ...common, auth, transport, createTransport: this.createTransport });
+    conn.on('health', (h) => this.emit('health', h));
+    conn.on('toolsChanged', () => {
+      if (!this.announced.has(conn.id)) void this.refreshServer(conn);
+    });
+    return conn;
+  }
+
+  /** The registry this cluster watches, its live members and whether the view is stale. */
+  registryStatus(): RegistryViewStatus | undefined {
+    return this.membership?.status();
+  }
+
+  /**
+   * A server announced in the registry joined or changed: route to it with the agents of its record.
+   * Servers listed in `servers` (same URL) and this process's own server are left as they are.
+   */
+  upsertAnnounced(id: string, server: { url: string; name: string }, infos: RemoteAgentInfo[]): void {
+    if (this.closed || id === this.options.selfId) return;
+    this.staticUrls ??= new Set(this.config.servers.map((s) => s.url));
+    if (this.staticUrls.has(server.url)) return;
+    const existing = this.announcedConns.get(id);
+    if (existing && existing.url !== server.url) this.removeAnnounced(id);
+    if (!this.announcedConns.has(id)) {
+      const conn = this.connection(id, server.url, serverLabel(server.url), this.config.headers, 'streamable-http');
+      this.servers.push(conn);
+      this.announced.add(id);
+      this.announcedConns.set(id, conn);
+    }
+    this.perServer.set(id, this.withoutOwnTools(infos));
+    this.scheduleRebuild();
+  }
+
+  /** A registered server left (lease expired or revoked). */
+  removeAnnounced(id: string): void {
+    if (!this.announced.delete(id)) return;
+    this.announcedConns.delete(id);
+    const i = this.servers.findIndex((s) => s.id === id);
+    if (i >= 0) void this.servers.splice(i, 1)[0].close();
+    this.perServer.delete(id);
+    this.scheduleRebuild();
+  }
+
+  /** Coalesces the membership events of one turn (a cold read of 1,000 servers) into one rebuild. */
+  private scheduleRebuild(): void {
+    if (this.rebuildPending || this.closed) return;
+    this.rebuildPending = true;
+    setImmediate(() => {
+      this.rebuildPending = false;
+      if (!this.closed) this.rebuild();
     });
   }
 
@@ -132,7 +202,12 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   }
 
   health(): ServerHealth[] {
-    return this.servers.map((s) => s.health());
+    return this.servers.map((s) => {
+      const h = s.health();
+      if (!this.announced.has(s.id)) return h;
+      // A registered server's lease is alive: it is up until a call says otherwise.
+      return { ...h, agentCount: this.perServer.get(s.id)?.length ?? 0, isAop: true, status: h.status === 'unknown' ? 'up' : h.status };
+    });
   }
 
   /**
@@ -153,7 +228,8 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   refresh(): Promise<AgentRegistry> {
     this.refreshing ??= (async () => {
       try {
-        await Promise.all(this.servers.map((s) => this.discoverServer(s)));
+        await this.membership?.ready;
+        await Promise.all(this.servers.filter((s) => !this.announced.has(s.id)).map((s) => this.discoverServer(s)));
         this.fetchedAt = Date.now();
         return this.rebuild();
       } finally {
@@ -284,6 +360,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.closed = true;
+    await this.membership?.close();
     await Promise.allSettled(this.servers.map((s) => s.close()));
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { parseRegistryUrl } from '../registry/url';
 
 export const ROUTING_STRATEGIES = ['round-robin', 'least-inflight', 'latency'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
@@ -36,7 +37,21 @@ export const clusterConfigSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'cluster name: 1-32 letters, digits, "_" or "-"'),
   /** Prefix of re-exported tools (`<alias>__<tool>`); default: the name. */
   alias: z.string().regex(/^[a-zA-Z0-9_-]{1,16}$/, 'alias: 1-16 letters, digits, "_" or "-"').optional(),
-  servers: z.array(serverSchema).min(1, 'a cluster needs at least one server'),
+  servers: z.array(serverSchema).default([]),
+  /** etcd registry the cluster watches for its members: `etcd://host:port[,host:port…]/<prefix>`. */
+  registry: z
+    .string()
+    .max(4096)
+    .superRefine((v, ctx) => {
+      try {
+        parseRegistryUrl(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /** Headers for the servers found in the registry (values may use ${env:VAR} / ${secret:KEY}). */
+  headers: z.record(z.string(), z.string()).optional(),
   /** Discovery timeout per server. */
   timeout_ms: z.number().int().positive().max(600_000).default(2000),
   /** Timeout of one call on one replica before failing over. */
@@ -48,6 +63,9 @@ export const clusterConfigSchema = z.strictObject({
   /** How long an open breaker waits before letting one trial call through. */
   breaker_reset_ms: z.number().int().positive().max(3_600_000).default(10_000),
   max_hops: z.number().int().min(1).max(16).default(3),
+}).refine((c) => c.servers.length > 0 || c.registry !== undefined, {
+  message: 'a cluster needs at least one server or a registry',
+  path: ['servers'],
 });
 
 export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;

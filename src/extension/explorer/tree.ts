@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ClusterManager } from '../clusters';
 import type { LocalServer } from '../local-server';
 import { message, remoteAgentNode, serverNode, workspaceChildren, type NodeView } from './nodes';
+import { registryNode } from './registry-node';
 
 /** The Agent Explorer: Workspace → agents; Clusters → cluster → servers (health) → agents. */
 export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.Disposable {
@@ -59,7 +60,9 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
         return this.clusterNodes();
       case 'cluster': {
         const c = this.clusters.get(node.data!.cluster!);
-        return c ? c.health().map((h) => serverNode(c.name, h)) : [];
+        if (!c) return [];
+        const reg = c.registryStatus();
+        return [...(reg ? [registryNode(c.name, reg)] : []), ...c.health().map((h) => serverNode(c.name, h))];
       }
       case 'server': {
         const c = this.clusters.get(node.data!.cluster!);
@@ -115,14 +118,15 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
   private clusterNodes(): NodeView[] {
     const nodes: NodeView[] = this.clusters.all().map((c) => {
       const health = c.health();
+      const reg = c.registryStatus();
       const up = health.filter((h) => h.status === 'up' || h.status === 'degraded').length;
       return {
         id: `cluster:${c.name}`,
         kind: 'cluster',
         label: c.name,
-        description: `${up}/${health.length} servers up · ${c.registry?.size ?? 0} tools`,
-        tooltip: `Cluster **${c.name}** (routing: ${c.config.routing}; tools exported as ${c.alias}__<tool>)`,
-        icon: { id: up === health.length ? 'server-environment' : 'warning', color: up === health.length ? undefined : 'problemsWarningIcon.foreground' },
+        description: `${up}/${health.length} servers up · ${c.registry?.size ?? 0} tools${reg ? (reg.stale ? ' · registry stale' : ' · registry') : ''}`,
+        tooltip: `Cluster **${c.name}** (routing: ${c.config.routing}; tools exported as ${c.alias}__<tool>)${reg ? `\n\nMembers from the etcd registry ${reg.url}` : ''}`,
+        icon: { id: up === health.length && !reg?.stale ? 'server-environment' : 'warning', color: up === health.length && !reg?.stale ? undefined : 'problemsWarningIcon.foreground' },
         contextValue: 'aop.cluster',
         collapsible: 'expanded',
         data: { cluster: c.name },
