@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { ClusterManager } from '../clusters';
 import type { LocalServer } from '../local-server';
-import { message, remoteAgentNode, serverNode, workspaceChildren, type NodeView } from './nodes';
 import { registryNode } from './registry-node';
+import { message, remoteAgentNode, serverNode, workspaceChildren, workspaceRoot, type NodeView } from './nodes';
 
 /** The Agent Explorer: Workspace → agents; Clusters → cluster → servers (health) → agents. */
 export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.Disposable {
@@ -90,17 +90,7 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
     const hasClusters = this.clusters.all().length > 0 || this.clusters.problems.length > 0;
     // Nothing at all: let the welcome content (Create Agent, Add Cluster) show.
     if (w.trusted && w.serverState !== 'failed' && w.agents.length === 0 && w.problems.length === 0 && !hasClusters) return [];
-    const roots: NodeView[] = [
-      {
-        id: 'workspace',
-        kind: 'workspace',
-        label: 'Workspace',
-        description: w.trusted ? `${w.agents.length} agents${this.local.url ? ` · ${this.local.url}` : ''}` : 'not trusted',
-        icon: { id: 'folder-library' },
-        contextValue: 'aop.workspace',
-        collapsible: 'expanded',
-      },
-    ];
+    const roots: NodeView[] = [workspaceRoot(w, this.local.url)];
     if (hasClusters) {
       roots.push({
         id: 'clusters',
