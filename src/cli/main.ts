@@ -7,6 +7,7 @@ import { callCommand } from './call';
 import { discoverCommand } from './discover';
 import { validateCommand } from './validate';
 import { tracesCommand } from './traces';
+import { loginCommand, logoutCommand } from './login';
 import { UsageError } from './usage';
 
 type Command = CliCommand;
@@ -17,6 +18,8 @@ const COMMANDS: Record<string, Command> = {
   discover: discoverCommand,
   validate: validateCommand,
   traces: tracesCommand,
+  login: loginCommand,
+  logout: logoutCommand,
 };
 
 function mainHelp(): string {

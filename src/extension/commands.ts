@@ -9,6 +9,7 @@ import { parseRegistryUrl } from '../core/registry/url';
 import { pickAgent } from './pick-agent';
 import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
+import { signIn, signOut } from './sign-in-commands';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
 
@@ -26,6 +27,8 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyToolName': copyToolName,
   'aop.showTraces': (ext, arg) => void TracePanel.show(ext, { agent: toolOf(arg).tool }),
   'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
+  'aop.signIn': signIn,
+  'aop.signOut': signOut,
 };
 
 export function registerCommands(ext: AgentExtension): vscode.Disposable[] {

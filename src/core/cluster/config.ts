@@ -12,6 +12,16 @@ const serverObjectSchema = z.strictObject({
     /** HTTP headers; values may use ${env:VAR} (and ${secret:KEY} in VS Code). */
     headers: z.record(z.string(), z.string()).optional(),
     transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
+    /** MCP authorization (OAuth) client settings; without them AOP registers itself where the server allows. */
+    oauth: z
+      .strictObject({
+        client_id: z.string().min(1).max(512).optional(),
+        /** May use ${env:VAR} (and ${secret:KEY} in VS Code). */
+        client_secret: z.string().min(1).max(4096).optional(),
+        client_metadata_url: z.url().optional(),
+        scope: z.string().max(1024).optional(),
+      })
+      .optional(),
     /** `a2a`: the URL is an A2A agent card (`…/.well-known/agent-card.json`); default `mcp`. */
     protocol: z.enum(['mcp', 'a2a']).optional(),
 });

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { VERSION } from '../version';
 import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
 import { LatencyWindow } from './latency';
+import type { HttpAuth } from './auth/http-auth';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
 export interface RemoteAgentInfo {
@@ -55,10 +56,17 @@ export interface ServerHealth {
   /** Protocol of the member (absent: MCP). */
   protocol?: 'mcp' | 'a2a';
   checkedAt?: number;
+  /** The server wants a sign-in (MCP authorization) that has not happened or expired. */
+  needsSignIn?: boolean;
 }
 
 /** How a connection builds its transport; the default is the SDK's Streamable HTTP client. */
-export type TransportFactory = (url: URL, headers: Record<string, string>, kind: 'streamable-http' | 'sse') => Promise<Transport> | Transport;
+export type TransportFactory = (
+  url: URL,
+  headers: Record<string, string>,
+  kind: 'streamable-http' | 'sse',
+  auth?: HttpAuth,
+) => Promise<Transport> | Transport;
 
 export interface ServerConnectionOptions {
   id: string;
@@ -70,6 +78,8 @@ export interface ServerConnectionOptions {
   createTransport: TransportFactory;
   breakerFailures: number;
   breakerResetMs: number;
+  /** MCP authorization for this server (absent when it has a configured Authorization header). */
+  auth?: HttpAuth & { needsSignIn?: boolean };
 }
 
 /** A call failed in a way another replica may not: the server could not be reached or did not answer. */
@@ -187,7 +197,14 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       inFlight: this.inFlight,
       isAop: this.isAop,
       checkedAt: this.checkedAt,
+      ...(this.opts.auth?.needsSignIn ? { needsSignIn: true } : {}),
     };
+  }
+
+  /** Forgets the last failure (after the user fixed its cause, e.g. signed in). */
+  forgetFailure(): void {
+    this.lastError = undefined;
+    this.lastErrorAt = undefined;
   }
 
   private emitHealth(): void {
@@ -232,13 +249,14 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
         this.emit('toolsChanged');
       });
-      const transport = await this.opts.createTransport(new URL(this.url), headers, kind);
+      const transport = await this.opts.createTransport(new URL(this.url), headers, kind, this.opts.auth);
       try {
         await client.connect(transport, { timeout: timeoutMs, signal });
       } catch (err) {
         lastErr = err;
         await client.close().catch(() => {});
         // Only a 4xx on initialize hints at an old SSE-only server; anything else is final.
+        if ((err as Error)?.name === 'OAuthSetupError' || (err as Error)?.name === 'SignInRequiredError') break;
         if (!/\b(400|404|405)\b/.test(String((err as Error)?.message))) break;
         continue;
       }

@@ -13,6 +13,7 @@ import {
 import type { AgentDefinition } from '../agents/definition';
 import { AgentExecutor, type InvocationObserver } from '../execution/executor';
 import type { ModelResolver } from '../models/types';
+import { PRM_PATHS, type OAuthResource } from './oauth-resource';
 import { BodyTooLargeError, checkRequest, isLoopbackHost, loopbackAllowList, readBody, type GuardOptions } from './http-guard';
 import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-registry';
 import { agentTool, agentToolHandler } from './agent-tools';
@@ -48,8 +49,10 @@ export interface AopServerOptions {
   host?: string;
   /** 0 = ephemeral. */
   port?: number;
-  /** Bearer token; required for a non-loopback bind. */
+  /** Bearer token; required for a non-loopback bind (unless `oauth`). */
   token?: string;
+  /** MCP authorization: JWT access tokens of an issuer instead of `token` (see oauth-resource.ts). */
+  oauth?: OAuthResource;
   /** Extra Host header values to accept (e.g. a public DNS name). */
   allowedHosts?: string[];
   /** Extra Origin values to accept. */
@@ -267,7 +270,7 @@ export class AopServer {
 
   async listen(): Promise<{ url: string; port: number }> {
     const host = this.options.host ?? '127.0.0.1';
-    if (!isLoopbackHost(host) && !this.options.token) {
+    if (!isLoopbackHost(host) && !this.options.token && !this.options.oauth) {
       throw new Error(
         `refusing to listen on ${host} without a token: anyone on the network could run your agents. ` +
           'Pass --token (or AOP_TOKEN), or bind 127.0.0.1.',
@@ -353,6 +356,10 @@ export class AopServer {
             : this.guard!.token,
       });
       if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
+      const oauth = this.options.oauth;
+      if (oauth && PRM_PATHS.includes(path) && req.method === 'GET') return sendJson(res, 200, oauth.metadata(this.url!));
+      const denied = oauth && path === '/mcp' ? await oauth.check(req, this.url!) : undefined;
+      if (denied) return sendJsonRpcError(res, denied.status, -32000, denied.message, denied.headers);
       if (path === '/healthz' && req.method === 'GET') {
         return sendJson(res, 200, { status: 'ok', name: this.name, agents: this.agentDefs.size, version: VERSION });
       }

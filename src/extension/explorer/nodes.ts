@@ -147,18 +147,19 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
     id: `server:${cluster}:${h.id}`,
     kind: 'server',
     label: h.name,
-    description: `${h.status}${latency} · ${h.agentCount} tools`,
+    description: h.needsSignIn ? 'needs sign-in' : `${h.status}${latency} · ${h.agentCount} tools`,
     tooltip: [
       `${h.url}`,
       `Status: ${h.status}${h.protocol === 'a2a' ? ' (A2A agent)' : h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
       `Breaker: ${h.breaker}`,
       h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
       h.lastError ? `Last error: ${h.lastError}` : '',
+      h.needsSignIn ? 'Needs sign-in: right-click → Sign in' : '',
     ]
       .filter(Boolean)
       .join('\n\n'),
     icon,
-    contextValue: `aop.server.${h.status}`,
+    contextValue: `aop.server.${h.status}${h.needsSignIn ? '.signin' : ''}`,
     collapsible: h.agentCount > 0 ? 'collapsed' : 'none',
     data: { cluster, server: h.id },
   };
