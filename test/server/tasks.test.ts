@@ -289,3 +289,47 @@ describe('MCP Tasks: restart and dropped connections', () => {
   });
 });
 
+
+describe('Resumable streams: a dropped tools/call stream resumes with Last-Event-ID', () => {
+  let model: FakeOpenAi;
+  let aop: TestServer;
+  before(async () => {
+    model = await startFakeOpenAi({ text: 'x' });
+    aop = await startServer([makeAgent({ name: 'writer', maxRetries: 0 })], { openAiUrl: model.url });
+  });
+  after(async () => {
+    await aop.close();
+    await model.close();
+  });
+
+  test('events carry ids; GET with Last-Event-ID replays what was missed, then the answer', async () => {
+    const chunks = Array.from({ length: 30 }, (_, i) => `c${i} `);
+    model.setScript({ chunks, chunkDelayMs: 20 });
+    const raw = new RawSession(aop.url);
+    await raw.initialize();
+    const drop = new AbortController();
+    const first: string[] = [];
+    let lastId: string | undefined;
+    // read the POST stream until the first progress event, then drop the connection
+    await assert.rejects(
+      raw.request('tools/call', { name: 'writer', arguments: { task: 'go' }, _meta: { progressToken: 7 } }, {
+        signal: drop.signal,
+        onEvent: (msg, id) => {
+          if (msg.method === 'notifications/progress') first.push(msg.params.message ?? '');
+          lastId = id;
+          drop.abort();
+        },
+      }),
+    );
+    assert.match(lastId ?? '', /^[0-9a-f]{12}-\d+$/, 'SSE events carry ids');
+    const rest: string[] = [];
+    const resumed = await raw.resume(lastId!, undefined, (msg) => {
+      if (msg.method === 'notifications/progress') rest.push(msg.params.message ?? '');
+      else if ('result' in msg) rest.push(`RESULT:${msg.result.structuredContent.result}`);
+    });
+    assert.equal(resumed.status, 200);
+    assert.equal(rest.at(-1), `RESULT:${chunks.join('')}`, 'the answer arrives on the resumed stream');
+    assert.equal([...first, ...rest.slice(0, -1)].join(''), chunks.join(''), 'no partial text lost or repeated');
+    await raw.close();
+  });
+});
