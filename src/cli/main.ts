@@ -7,6 +7,7 @@ import { callCommand } from './call';
 import { discoverCommand } from './discover';
 import { validateCommand } from './validate';
 import { tracesCommand } from './traces';
+import { taskCommand } from './task';
 import { UsageError } from './usage';
 
 type Command = CliCommand;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   discover: discoverCommand,
   validate: validateCommand,
   traces: tracesCommand,
+  task: taskCommand,
 };
 
 function mainHelp(): string {
