@@ -280,6 +280,11 @@ export class TaskStore extends EventEmitter {
     });
   }
 
+  /** How many tasks/result requests are waiting for this task right now. */
+  waiting(taskId: string): number {
+    return this.waiters.get(taskId)?.length ?? 0;
+  }
+
   /** The caller's MCP tasks, newest first, `pageSize` per page; the cursor is opaque. */
   list(who: TaskOwner, cursor: string | undefined, pageSize = this.pageSize): { tasks: TaskRecord[]; nextCursor?: string } {
     this.sweep();
