@@ -7,6 +7,8 @@ import { agentTemplate, validateAgentName } from './agent-template';
 import { formatMs } from './explorer/nodes';
 import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
+import { runLocalTask } from './local-task';
+import { TASK_COMMANDS } from './task-commands';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
 
@@ -24,6 +26,7 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyToolName': copyToolName,
   'aop.showTraces': (ext, arg) => void TracePanel.show(ext, { agent: toolOf(arg).tool }),
   'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
+  ...TASK_COMMANDS,
 };
 
 export function registerCommands(ext: AgentExtension): vscode.Disposable[] {
@@ -131,7 +134,8 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
       const server = await ext.local.ensureStarted();
       const entry = server?.tools.get(tool!);
       if (!server || !entry) throw new Error(`agent ${tool} is not served (is the workspace trusted?)`);
-      return entry.handler({ task }, { signal: controller.signal, progress: (n) => report(n) });
+      // an MCP task of the local server: cancellable, its result kept for "Open Task Result…" after a reload
+      return (await runLocalTask(server, entry, { task }, controller.signal, (n) => report(n))).result;
     },
   );
   ext.explorer.refresh();
