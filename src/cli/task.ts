@@ -4,6 +4,8 @@ import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolRe
 import { connectMcp } from '../core/cluster/mcp-connection';
 import { VERSION } from '../core/version';
 import { printResult } from './call';
+import { isHttpUrl } from './cluster-options';
+import { describeConnectError } from './connection-errors';
 import { UsageError, optList, optNumber, optString, parseHeaders, type CliCommand } from './usage';
 
 const ACTIONS = ['get', 'result', 'cancel', 'list'] as const;
@@ -21,7 +23,12 @@ function headersFrom(values: Record<string, unknown>): Record<string, string> {
 async function open(url: string, values: Record<string, unknown>): Promise<Client> {
   const headers = headersFrom(values);
   const session = optString(values, 'session');
-  if (!session) return connectMcp(url, { headers, timeoutMs: 15_000 });
+  if (!isHttpUrl(url)) throw new UsageError(`"${url}" is not a server URL; expected e.g. http://127.0.0.1:8000/mcp`);
+  if (!session) {
+    return connectMcp(url, { headers, timeoutMs: 15_000 }).catch((err: unknown) => {
+      throw new Error(describeConnectError(url, err));
+    });
+  }
   const client = new Client({ name: 'aop-client', version: VERSION }, { capabilities: {} });
   // with a session id the SDK client skips initialize and goes on in that session
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, sessionId: session }));
@@ -41,7 +48,9 @@ export async function startDetached(
   headers: Record<string, string>,
   ttlSeconds: number | undefined,
 ): Promise<number> {
-  const client = await connectMcp(url, { headers, timeoutMs: 15_000 });
+  const client = await connectMcp(url, { headers, timeoutMs: 15_000 }).catch((err: unknown) => {
+    throw new Error(describeConnectError(url, err));
+  });
   try {
     if (!client.getServerCapabilities()?.tasks?.requests?.tools?.call) {
       process.stderr.write(`aop call: ${url} does not run calls as tasks (no capabilities.tasks); call without --detach\n`);

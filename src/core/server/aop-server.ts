@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { TaskStore, type TaskStoreOptions } from '../tasks/store';
 import { ProgressStream } from '../tasks/progress';
 import { TASK_CAPABILITIES, ownerOf, registerTaskHandlers, startToolTask, type Notify } from '../tasks/mcp';
-import { NodeHttpServerTransport, preserialized } from './node-http-transport';
+import { NodeHttpServerTransport } from './node-http-transport';
+import { toolsPage } from './tools-pages';
 import { VERSION } from '../version';
 import { Metrics } from '../tracing/metrics';
 import { OtlpExporter } from '../tracing/otlp';
@@ -52,6 +53,8 @@ export interface AopServerOptions {
   maxBodyBytes?: number;
   /** Most concurrent MCP sessions (default 1,000); the idlest is closed past it. */
   maxSessions?: number;
+  /** Tools per tools/list page, with `nextCursor` for the rest (default 0: every tool in one answer). */
+  toolsPageSize?: number;
   /** Sessions idle longer than this are closed (default 30 min). */
   sessionIdleMs?: number;
   models: ModelResolver;
@@ -87,6 +90,7 @@ export class AopServer {
   readonly name: string;
   readonly id: string;
   readonly maxHops: number;
+  readonly toolsPageSize: number;
   readonly tools = new ToolRegistry();
   /** Tools of federated clusters, exported or not (see `call_agent`). */
   readonly remote = new Map<string, RemoteToolRef>();
@@ -110,6 +114,7 @@ export class AopServer {
     this.name = options.name ?? 'aop';
     this.id = options.id ?? `${this.name}-${randomUUID().slice(0, 8)}`;
     this.maxHops = options.maxHops ?? 3;
+    this.toolsPageSize = options.toolsPageSize ?? 0;
     this.log = options.logger ?? (() => {});
     this.executor = new AgentExecutor({
       models: options.models,
@@ -189,12 +194,8 @@ export class AopServer {
           'results are {result, success, error}.',
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, () => {
-      // The list is rebuilt only on change; serialise it once per version, not per request.
-      const tools = this.tools.list();
-      if (!preserialized.has(tools)) preserialized.set(tools, Buffer.from(JSON.stringify(tools)));
-      return { tools };
-    });
+    // The list is rebuilt only on change; each page is serialised once per version, not per request.
+    server.setRequestHandler(ListToolsRequestSchema, (request) => toolsPage(this.tools.list(), request.params?.cursor, this.toolsPageSize));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const entry = this.tools.get(request.params.name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import type { JsonChunks } from './node-http-transport';
+
+function jsonLength(json: JsonChunks): number {
+  return typeof json === 'string' ? Buffer.byteLength(json) : json.reduce((n, b) => n + b.length, 0);
+}
 
 interface LoggedStream {
   /** Formatted SSE events (with their `id:` lines), in order. */
-  events: Array<{ seq: number; frame: string | Buffer }>;
+  events: Array<{ seq: number; frame: JsonChunks }>;
   bytes: number;
   next: number;
   /** The stream got its last event (its request was answered). */
@@ -34,12 +39,12 @@ export class SseEventLog {
   }
 
   /** Records one message (its JSON) on a stream; returns the SSE frame to write. */
-  append(streamId: string, json: string | Buffer): string | Buffer {
+  append(streamId: string, json: JsonChunks): JsonChunks {
     const s = this.streams.get(streamId);
     const seq = s ? s.next++ : 0;
     const frame = sseFrame(`${streamId}-${seq}`, json);
     if (s) {
-      const size = frame.length;
+      const size = jsonLength(frame);
       s.events.push({ seq, frame });
       s.bytes += size;
       this.bytes += size;
@@ -60,7 +65,7 @@ export class SseEventLog {
    * What a client that saw `lastEventId` missed: the frames after it and whether the stream has
    * ended. Undefined when the id is not one of this session's kept streams.
    */
-  after(lastEventId: string): { streamId: string; frames: Array<string | Buffer>; ended: boolean } | undefined {
+  after(lastEventId: string): { streamId: string; frames: JsonChunks[]; ended: boolean } | undefined {
     const m = /^([0-9a-f]{12})-(\d{1,12})$/.exec(lastEventId.trim());
     if (!m) return undefined;
     const s = this.streams.get(m[1]);
@@ -84,14 +89,15 @@ export class SseEventLog {
     }
     const s = current ? this.streams.get(current) : undefined;
     while (s && this.bytes > this.maxBytes && s.events.length > 1) {
-      const e = s.events.shift()!;
-      s.bytes -= e.frame.length;
-      this.bytes -= e.frame.length;
+      const size = jsonLength(s.events.shift()!.frame);
+      s.bytes -= size;
+      this.bytes -= size;
     }
   }
 }
 
-export function sseFrame(id: string | undefined, json: string | Buffer): string | Buffer {
+/** One SSE event; chunks stay chunks (a multi-MB cached tools/list is not copied). */
+export function sseFrame(id: string | undefined, json: JsonChunks): JsonChunks {
   const head = `${id ? `id: ${id}\n` : ''}event: message\ndata: `;
-  return typeof json === 'string' ? `${head}${json}\n\n` : Buffer.concat([Buffer.from(head), json, Buffer.from('\n\n')]);
+  return typeof json === 'string' ? `${head}${json}\n\n` : [Buffer.from(head), ...json, Buffer.from('\n\n')];
 }
