@@ -128,7 +128,7 @@ export const taskCommand: CliCommand = {
       }
     } catch (err) {
       if (err instanceof McpError) {
-        process.stderr.write(`aop task ${action}: ${err.message.replace(/^MCP error -?\d+: /, '')}\n`);
+        process.stderr.write(`aop task ${action}: ${err.message.replace(/^(MCP error -?\d+: )+/, '')}\n`);
         return 1;
       }
       throw err;
