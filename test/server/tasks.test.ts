@@ -302,7 +302,8 @@ describe('Resumable streams: a dropped tools/call stream resumes with Last-Event
     await model.close();
   });
 
-  test('events carry ids; GET with Last-Event-ID replays what was missed, then the answer', async () => {
+  // a broken resumption leaves the GET open forever: fail instead of hanging
+  test('events carry ids; GET with Last-Event-ID replays what was missed, then the answer', { timeout: 60_000 }, async () => {
     const chunks = Array.from({ length: 30 }, (_, i) => `c${i} `);
     model.setScript({ chunks, chunkDelayMs: 20 });
     const raw = new RawSession(aop.url);
