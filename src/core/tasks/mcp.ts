@@ -65,7 +65,12 @@ export function registerTaskHandlers(server: Server, store: TaskStore, who: (ext
     const taskId = request.params.taskId;
     const r = store.getFor(taskId, who(extra));
     if (!r) throw notFound(taskId);
-    await store.waitForResult(r, extra.signal);
+    try {
+      await store.waitForResult(r, extra.signal);
+    } catch (err) {
+      if (extra.signal.aborted) throw err;
+      throw new McpError(ErrorCode.InvalidRequest, err instanceof Error ? err.message : String(err));
+    }
     const result = store.getFor(taskId, who(extra))?.mcp?.result;
     if (!result) throw notFound(taskId);
     return { ...result, _meta: { ...result._meta, [RELATED_TASK_META_KEY]: { taskId } } };

@@ -56,6 +56,8 @@ export interface TaskStoreOptions {
 }
 
 const ACTIVE = new Set<TaskStatus>(['pending', 'processing']);
+/** tasks/result requests waiting for one task, at most (a client that drops and re-asks in a loop is bounded). */
+const MAX_WAITERS = 64;
 
 export function isActive(r: TaskRecord): boolean {
   return ACTIVE.has(r.status);
@@ -262,6 +264,8 @@ export class TaskStore extends EventEmitter {
   /** Resolves when the task has its final result (or `signal` aborts). */
   async waitForResult(record: TaskRecord, signal?: AbortSignal): Promise<void> {
     if (record.mcp?.result || !record.mcp) return;
+    const waiting = this.waiters.get(record.taskId)?.length ?? 0;
+    if (waiting >= MAX_WAITERS) throw new Error(`too many requests are waiting for task ${record.taskId} (${waiting}); poll with tasks/get`);
     await new Promise<void>((resolve, reject) => {
       const list = this.waiters.get(record.taskId) ?? [];
       const onAbort = () => {
