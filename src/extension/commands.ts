@@ -135,7 +135,7 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
       const entry = server?.tools.get(tool!);
       if (!server || !entry) throw new Error(`agent ${tool} is not served (is the workspace trusted?)`);
       // an MCP task of the local server: cancellable, its result kept for "Open Task Result…" after a reload
-      return (await runLocalTask(server, entry, { task }, controller.signal, (n) => report(n))).result;
+      return (await runLocalTask(server, entry, { task }, controller.signal, (n) => report(Math.floor(n)))).result;
     },
   );
   ext.explorer.refresh();
