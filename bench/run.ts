@@ -154,6 +154,29 @@ async function main(): Promise<void> {
     { suite: 'extension', what: 'activation: require(bundle) p50 / p99 (module load before activate())', goal: '—', measured: `${ms(ex.requireP50 as number, 1)} / ${ms(ex.requireP99 as number, 1)}` },
   );
 
+  log('registry (real etcd on loopback, 1,000 simulated servers)…');
+  try {
+    const rg = await child(['bench/suites/registry.ts', String(quick ? 200 : 1000), String(quick ? 10 : 30)]);
+    rows.push(
+      { suite: 'registry', what: `join → routable in a watching cluster (lease + put → registry event): p50 / p99 (${rg.joinSamples} joins)`, goal: 'p50 ≤ 50 ms', measured: `${ms(rg.joinP50, 1)} / ${ms(rg.joinP99, 1)}`, ok: rg.joinP50 <= 50 },
+      {
+        suite: 'registry',
+        what: `cold view: new AopCluster → discover() with ${rg.servers} registered servers (${rg.seen} seen; etcd client, range read, record checks, connections): p50 / p99 (${rg.coldSamples} samples)`,
+        goal: 'p50 ≤ 200 ms',
+        measured: `${ms(rg.coldP50, 1)} / ${ms(rg.coldP99, 1)}`,
+        ok: rg.coldP50 <= 200 && rg.seen === rg.servers,
+      },
+      {
+        suite: 'registry',
+        what: `steady state, ${rg.servers} servers (ttl 10 s): etcd writes/s (raft proposals; mvcc puts) and lease keep-alives/s`,
+        goal: '—',
+        measured: `${rg.proposalsPerSec.toFixed(1)} / ${rg.putsPerSec.toFixed(1)} writes/s; ${rg.keepAlivesPerSec.toFixed(0)} keep-alives/s`,
+      },
+    );
+  } catch (err) {
+    rows.push({ suite: 'registry', what: 'etcd registry', goal: '—', measured: `skipped: ${String((err as Error).message ?? err).split('\n')[0].slice(0, 160)}` });
+  }
+
   log('webview (first render, 10,000 spans, headless Chromium)…');
   try {
     const { existsSync } = await import('node:fs');

@@ -12,7 +12,11 @@ export async function clusterFrom(
   if (file) {
     config = await loadClusterFile(file);
     if (Object.keys(headers).length) {
-      config = { ...config, servers: config.servers.map((s) => ({ ...s, headers: { ...headers, ...s.headers } })) };
+      config = {
+        ...config,
+        servers: config.servers.map((s) => ({ ...s, headers: { ...headers, ...s.headers } })),
+        headers: { ...headers, ...config.headers },
+      };
     }
   } else {
     if (urls.length === 0) throw new UsageError('give server URLs or --cluster FILE');
@@ -21,7 +25,9 @@ export async function clusterFrom(
     }
     config = parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }, 'command line');
   }
-  return new AopCluster(config);
+  return new AopCluster(config, {
+    registry: { log: (level, message) => process.stderr.write(`[${level}] ${message}\n`) },
+  });
 }
 
 export function isHttpUrl(text: string): boolean {

@@ -13,13 +13,14 @@ import { defaultTracesDir } from '../core/tracing/paths';
 import { recordServerRun } from '../core/tracing/server-index';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
+import { REGISTRY_SERVE_OPTIONS, announce, registryPlan } from './registry-options';
 
 /** Agents named one per line at start-up; past this, a count. */
 const LISTED_AGENTS = 20;
 
 export const serveCommand: CliCommand = {
   summary: 'Serve the agents of folders or files as MCP tools (Streamable HTTP or stdio)',
-  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N]',
+  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N] [--registry etcd://host:port/<prefix> --advertise URL]',
   options: {
     port: { type: 'string', short: 'p', description: 'Port to listen on (default 8000; 0 = any free port)' },
     host: { type: 'string', description: 'Address to bind (default 127.0.0.1; others need --token)' },
@@ -34,6 +35,7 @@ export const serveCommand: CliCommand = {
     cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
     'tools-page-size': { type: 'string', description: 'Tools per tools/list page, with a cursor for the rest (default: all in one answer)' },
+    ...REGISTRY_SERVE_OPTIONS,
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = existingPaths(positionals);
@@ -41,6 +43,7 @@ export const serveCommand: CliCommand = {
     const stdio = values.stdio === true;
     // In stdio mode stdout carries the protocol: everything human goes to stderr.
     const say = (line: string) => process.stderr.write(line + '\n');
+    const registry = registryPlan(values, { stdio, host: optString(values, 'host') ?? '127.0.0.1' });
     const catalog = new AgentCatalog({ roots, defaultProvider: 'openai' });
     await catalog.load();
     catalog.on('diagnostics', (_file: string, diags: import('../core/agents/definition').AgentDiagnostic[]) => {
@@ -74,8 +77,12 @@ export const serveCommand: CliCommand = {
     });
     bindCatalog(server, catalog);
     const clusters: AopCluster[] = [];
+    let announcement: Awaited<ReturnType<typeof announce>> | undefined;
     for (const file of optList(values, 'cluster')) {
-      const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id });
+      const cluster = new AopCluster(await loadClusterFile(file), {
+        selfId: server.id,
+        registry: { log: (level, message) => say(`[${level}] ${message}`) },
+      });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
       cluster.startAutoRefresh();
       clusters.push(cluster);
@@ -86,6 +93,7 @@ export const serveCommand: CliCommand = {
     if (values['no-watch'] !== true) catalog.watch();
     const shutdown = async () => {
       catalog.dispose();
+      await announcement?.close();
       await Promise.allSettled(clusters.map((c) => c.close()));
       await server.close();
       process.exit(0);
@@ -103,6 +111,7 @@ export const serveCommand: CliCommand = {
     } catch (err) {
       say(`[warn] cannot note this server in ${tracesDir}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    if (registry) announcement = await announce(server, registry, url, say);
     // Discover after listening, so clusters that include this server (loops) can reach it.
     await Promise.all(clusters.map((c) => c.discover().catch(() => undefined)));
     for (const c of clusters) {
@@ -113,6 +122,7 @@ export const serveCommand: CliCommand = {
     const agents = server.agents();
     for (const a of agents.slice(0, LISTED_AGENTS)) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
     if (agents.length > LISTED_AGENTS) say(`  … and ${agents.length - LISTED_AGENTS} more (aop discover ${url} lists them all)`);
+    say(`aop: A2A agent cards at ${url.replace(/\/mcp$/, '')}/.well-known/agent-card.json and /a2a/<agent>/.well-known/agent-card.json`);
     say('Press Ctrl+C to stop.');
     return 0;
   },

@@ -57,13 +57,20 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
             : s,
         );
         const env = envLookup();
+        // Servers found in the registry get the cluster's token too.
+        const headers =
+          config.registry && token && !Object.keys(config.headers ?? {}).some((h) => h.toLowerCase() === 'authorization')
+            ? { ...config.headers, Authorization: `Bearer \${secret:${config.name}}` }
+            : config.headers;
         const cluster = new AopCluster(
-          { ...config, servers },
+          { ...config, servers, headers },
           {
             selfId: server?.id,
             lookup: (kind, key) => (kind === 'secret' ? secrets.get(key) : env(kind, key)),
+            registry: { log: (level, message) => (level === 'warn' ? this.log.warn(message) : this.log.info(message)) },
           },
         );
+        cluster.on('membership', () => this.emit('changed'));
         cluster.on('health', () => this.emit('changed'));
         cluster.on('registry', () => this.emit('changed'));
         cluster.startAutoRefresh();

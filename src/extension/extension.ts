@@ -4,6 +4,7 @@ import { registerCommands } from './commands';
 import { AgentExplorer } from './explorer/tree';
 import { LocalServer } from './local-server';
 import { AopMcpProvider, MCP_PROVIDER_ID } from './mcp-provider';
+import { ResultDocuments } from './result-documents';
 import { AopStatusBar } from './status-bar';
 import { Metrics } from '../core/tracing/metrics';
 import { TraceStore } from '../core/tracing/store';
@@ -19,6 +20,8 @@ export class AgentExtension implements vscode.Disposable {
   readonly clusters: ClusterManager;
   readonly explorer: AgentExplorer;
   readonly mcp: AopMcpProvider;
+  /** Invoke Agent's answers: read-only `aop-result:` documents, one per agent. */
+  readonly results: ResultDocuments;
   private readonly disposables: vscode.Disposable[] = [];
   private statusBar?: AopStatusBar;
 
@@ -39,6 +42,7 @@ export class AgentExtension implements vscode.Disposable {
     this.clusters = this.own(new ClusterManager(context.secrets, this.log));
     this.explorer = this.own(new AgentExplorer(this.local, this.clusters));
     this.mcp = this.own(new AopMcpProvider(this.local));
+    this.results = this.own(new ResultDocuments());
   }
 
   own<T extends vscode.Disposable>(d: T): T {

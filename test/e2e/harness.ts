@@ -19,6 +19,7 @@ import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { publishReadmeScreenshot } from './doc-screenshots';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Page = any;
@@ -392,7 +393,8 @@ export async function openWorkbench(server: CodeServer, browser: Browser, opts: 
   const consoleMessages: string[] = [];
   page.on('console', (m: { type(): string; text(): string }) => consoleMessages.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e: Error) => consoleMessages.push(`[pageerror] ${e.message}`));
-  await page.goto(workbenchUrl(server, workspace, opts.payload));
+  // The first load compiles the whole workbench: on a loaded 2-core machine it takes well over 30 s.
+  await page.goto(workbenchUrl(server, workspace, opts.payload), { timeout: 180_000 });
   if (opts.waitForWorkbench !== false) await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
 
   const session: VSCodeSession = {
@@ -442,6 +444,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await fsp.mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
   await page.screenshot({ path: file });
+  await publishReadmeScreenshot(file, name); // the README's own screenshots are refreshed by every run
   return file;
 }
 
@@ -530,7 +533,7 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
       ['extensionDevelopmentPath', remoteUri(server, opts.extensionDevelopmentPath)],
       ['extensionTestsPath', remoteUri(server, opts.extensionTestsPath)],
       ['skipWelcome', 'true'],
-    ]));
+    ]), { timeout: 180_000 }); // first load on a loaded machine: see openWorkbench
     const timeoutMs = opts.timeoutMs ?? 120_000;
     // A cleared timer: a pending 4-minute sleep would keep the test process alive after the tests.
     let timer: NodeJS.Timeout | undefined;

@@ -99,6 +99,8 @@ export interface AgentDiagnostic {
   message: string;
   /** Stable code, e.g. `yaml-syntax`, `unknown-key`, `invalid-type`, `invalid-name`. */
   code: string;
+  /** The text that would fix the finding in place of its range (a did-you-mean key or value). */
+  fix?: string;
 }
 
 export function formatDiagnostic(d: AgentDiagnostic): string {

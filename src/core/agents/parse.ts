@@ -179,7 +179,7 @@ class AgentFileParser {
       const format = FOREIGN_KEYS.vscode.includes(key) ? 'VS Code custom agents' : FOREIGN_KEYS.claude.includes(key) ? 'Claude Code subagents' : undefined;
       message += format ? ` (a key of ${format}, read only from their own folders)` : `; known keys: ${AOP_KEYS.join(', ')}`;
     }
-    this.report(severity, 'unknown-key', message, range);
+    this.report(severity, 'unknown-key', message, range, suggestion);
   }
 
   /** VS Code and Claude Code files: derive name and description when missing, translate model values. */
@@ -294,7 +294,11 @@ class AgentFileParser {
       return;
     }
     const code = key === 'name' && issue.code !== 'invalid_type' ? 'invalid-name' : 'invalid-value';
-    this.report('error', code, issueMessage(issue, value), this.pathRange(path));
+    // A misspelt choice (`provider: opnai`): the message and the quick fix name the closest one.
+    const suggestion =
+      issue.code === 'invalid_value' && typeof value === 'string' ? closestMatch(value, issue.values.map((v) => String(v))) : undefined;
+    const message = issueMessage(issue, value) + (suggestion ? `; did you mean \`${suggestion}\`?` : '');
+    this.report('error', code, message, this.pathRange(path), suggestion);
   }
 
   /** The value node at `path`, or the closest enclosing node that exists, or the header line. */
@@ -345,8 +349,8 @@ class AgentFileParser {
     return this.source.range(this.yamlStart + start, this.yamlStart + end);
   }
 
-  private report(severity: Severity, code: string, message: string, range: SourceRange): void {
-    this.diagnostics.push({ file: this.file, ...range, severity, message, code });
+  private report(severity: Severity, code: string, message: string, range: SourceRange, fix?: string): void {
+    this.diagnostics.push(withoutUndefined({ file: this.file, ...range, severity, message, code, fix }));
   }
 
   private hasErrors(): boolean {

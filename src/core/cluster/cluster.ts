@@ -12,6 +12,12 @@ import {
   type TransportFactory,
 } from './server-connection';
 import { defaultTransportFactory } from './transports';
+import { A2aConnection } from '../a2a/client-connection';
+import { RegistryMembership, type MembershipOptions } from '../registry/membership';
+import type { RegistryViewStatus } from '../registry/watcher';
+
+/** A member of a cluster: an MCP server (ServerConnection) or an A2A agent (A2aConnection). */
+export type ClusterMember = ServerConnection | A2aConnection;
 
 export interface AopClusterOptions {
   /** Resolves ${env:…} / ${secret:…} in server headers. Default: the process environment. */
@@ -19,6 +25,8 @@ export interface AopClusterOptions {
   createTransport?: TransportFactory;
   /** Id of the local AOP server when this cluster is federated into it: its own tools are skipped. */
   selfId?: string;
+  /** etcd credentials and log of a cluster with a `registry` (default: AOP_ETCD_* from the environment). */
+  registry?: MembershipOptions;
 }
 
 export interface ClusterCallOptions {
@@ -54,9 +62,9 @@ export const ROUTE_META = 'aop/route';
  * registry of replicas with TTL caching and stale-while-revalidate, routes calls among replicas
  * with failover and per-server circuit breakers, and reports each server's health.
  */
-export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry] }> {
+export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry: [AgentRegistry]; membership: [RegistryViewStatus] }> {
   readonly name: string;
-  readonly servers: ServerConnection[];
+  readonly servers: ClusterMember[];
   private readonly router: Router;
   private readonly perServer = new Map<string, RemoteAgentInfo[]>();
   private current?: AgentRegistry;
@@ -65,6 +73,14 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private readonly serverRefresh = new Map<string, Promise<void>>();
   private closed = false;
   private timer?: NodeJS.Timeout;
+  /** Servers known from the registry: their agents come from their records, not from discovery. */
+  private readonly announced = new Set<string>();
+  private readonly announcedConns = new Map<string, ClusterMember>();
+  private staticUrls?: Set<string>;
+  private readonly membership?: RegistryMembership;
+  private rebuildPending = false;
+  private readonly lookup: SecretLookup;
+  private readonly createTransport: TransportFactory;
 
   constructor(
     readonly config: ClusterConfig,
@@ -73,26 +89,86 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     super();
     this.name = config.name;
     this.router = new Router(config.routing);
-    const lookup = options.lookup ?? envLookup();
-    const createTransport = options.createTransport ?? defaultTransportFactory;
+    this.lookup = options.lookup ?? envLookup();
+    this.createTransport = options.createTransport ?? defaultTransportFactory;
     const seen = new Map<string, number>();
     this.servers = config.servers.map((s) => {
       const label = s.name ?? serverLabel(s.url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
-      const conn = new ServerConnection({
-        id: n === 1 ? label : `${label}#${n}`,
-        url: s.url,
-        name: label,
-        headers: () => expandHeaders(s.headers, lookup),
-        transport: s.transport ?? 'auto',
-        createTransport,
-        breakerFailures: config.breaker_failures,
-        breakerResetMs: config.breaker_reset_ms,
-      });
-      conn.on('health', (h) => this.emit('health', h));
-      conn.on('toolsChanged', () => void this.refreshServer(conn));
-      return conn;
+      return this.connection(n === 1 ? label : `${label}#${n}`, s.url, label, s.headers, s.transport ?? 'auto', s.protocol === 'a2a');
+    });
+    if (config.registry) this.membership = new RegistryMembership(this, config.registry, options.registry);
+  }
+
+  private connection(
+    id: string,
+    url: string,
+    name: string,
+    headers: Record<string, string> | undefined,
+    transport: 'auto' | 'streamable-http' | 'sse',
+    a2a = false,
+  ): ClusterMember {
+    const common = {
+      id,
+      url,
+      name,
+      headers: () => expandHeaders(headers, this.lookup),
+      breakerFailures: this.config.breaker_failures,
+      breakerResetMs: this.config.breaker_reset_ms,
+    };
+    const conn: ClusterMember = a2a
+      ? new A2aConnection(common)
+      : new ServerConnection({ ...common, transport, createTransport: this.createTransport });
+    conn.on('health', (h) => this.emit('health', h));
+    conn.on('toolsChanged', () => {
+      if (!this.announced.has(conn.id)) void this.refreshServer(conn);
+    });
+    return conn;
+  }
+
+  /** The registry this cluster watches, its live members and whether the view is stale. */
+  registryStatus(): RegistryViewStatus | undefined {
+    return this.membership?.status();
+  }
+
+  /**
+   * A server announced in the registry joined or changed: route to it with the agents of its record.
+   * Servers listed in `servers` (same URL) and this process's own server are left as they are.
+   */
+  upsertAnnounced(id: string, server: { url: string; name: string }, infos: RemoteAgentInfo[]): void {
+    if (this.closed || id === this.options.selfId) return;
+    this.staticUrls ??= new Set(this.config.servers.map((s) => s.url));
+    if (this.staticUrls.has(server.url)) return;
+    const existing = this.announcedConns.get(id);
+    if (existing && existing.url !== server.url) this.removeAnnounced(id);
+    if (!this.announcedConns.has(id)) {
+      const conn = this.connection(id, server.url, serverLabel(server.url), this.config.headers, 'streamable-http');
+      this.servers.push(conn);
+      this.announced.add(id);
+      this.announcedConns.set(id, conn);
+    }
+    this.perServer.set(id, this.withoutOwnTools(infos));
+    this.scheduleRebuild();
+  }
+
+  /** A registered server left (lease expired or revoked). */
+  removeAnnounced(id: string): void {
+    if (!this.announced.delete(id)) return;
+    this.announcedConns.delete(id);
+    const i = this.servers.findIndex((s) => s.id === id);
+    if (i >= 0) void this.servers.splice(i, 1)[0].close();
+    this.perServer.delete(id);
+    this.scheduleRebuild();
+  }
+
+  /** Coalesces the membership events of one turn (a cold read of 1,000 servers) into one rebuild. */
+  private scheduleRebuild(): void {
+    if (this.rebuildPending || this.closed) return;
+    this.rebuildPending = true;
+    setImmediate(() => {
+      this.rebuildPending = false;
+      if (!this.closed) this.rebuild();
     });
   }
 
@@ -105,12 +181,17 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.config.alias ?? this.config.name;
   }
 
-  server(id: string): ServerConnection | undefined {
+  server(id: string): ClusterMember | undefined {
     return this.servers.find((s) => s.id === id);
   }
 
   health(): ServerHealth[] {
-    return this.servers.map((s) => s.health());
+    return this.servers.map((s) => {
+      const h = s.health();
+      if (!this.announced.has(s.id)) return h;
+      // A registered server's lease is alive: it is up until a call says otherwise.
+      return { ...h, agentCount: this.perServer.get(s.id)?.length ?? 0, isAop: true, status: h.status === 'unknown' ? 'up' : h.status };
+    });
   }
 
   /**
@@ -131,7 +212,8 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   refresh(): Promise<AgentRegistry> {
     this.refreshing ??= (async () => {
       try {
-        await Promise.all(this.servers.map((s) => this.discoverServer(s)));
+        await this.membership?.ready;
+        await Promise.all(this.servers.filter((s) => !this.announced.has(s.id)).map((s) => this.discoverServer(s)));
         this.fetchedAt = Date.now();
         return this.rebuild();
       } finally {
@@ -141,7 +223,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     return this.refreshing;
   }
 
-  private async discoverServer(s: ServerConnection): Promise<void> {
+  private async discoverServer(s: ClusterMember): Promise<void> {
     const infos = await s.discover(this.config.timeout_ms);
     if (infos) this.perServer.set(s.id, this.withoutOwnTools(infos));
     else this.perServer.delete(s.id);
@@ -157,7 +239,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   }
 
   /** A server said tools/list_changed: refresh it alone. */
-  private refreshServer(s: ServerConnection): Promise<void> {
+  private refreshServer(s: ClusterMember): Promise<void> {
     let p = this.serverRefresh.get(s.id);
     if (!p) {
       p = this.discoverServer(s)
@@ -216,7 +298,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
           onprogress: opts.onprogress,
           asTask,
         });
-        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1 } };
+        result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1, ...(conn instanceof A2aConnection ? { protocol: 'a2a' } : {}) } };
         return result;
       } catch (err) {
         if (err instanceof TransportFailure) {
@@ -251,6 +333,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.closed = true;
+    await this.membership?.close();
     await Promise.allSettled(this.servers.map((s) => s.close()));
   }
 }

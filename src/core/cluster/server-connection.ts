@@ -53,6 +53,8 @@ export interface ServerHealth {
   agentCount: number;
   inFlight: number;
   isAop: boolean;
+  /** Protocol of the member (absent: MCP). */
+  protocol?: 'mcp' | 'a2a';
   checkedAt?: number;
 }
 

@@ -13,8 +13,8 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchem
 }
 
 /** Computed once: every agent tool shares these schemas (Algorithm 1). */
-const INPUT_SCHEMA = jsonSchema(agentToolInputSchema, 'input');
-const OUTPUT_SCHEMA = jsonSchema(agentToolOutputSchema, 'output');
+export const INPUT_SCHEMA = jsonSchema(agentToolInputSchema, 'input');
+export const OUTPUT_SCHEMA = jsonSchema(agentToolOutputSchema, 'output');
 
 /** Algorithm 1: the MCP tool of an agent. */
 export function agentTool(agent: AgentDefinition, serverId?: string): Tool {

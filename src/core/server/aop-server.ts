@@ -29,6 +29,9 @@ import { OtlpExporter } from '../tracing/otlp';
 import { ServerTracing } from '../tracing/invocation';
 import type { TraceStore } from '../tracing/store';
 import { checkHops, refusal } from './federation-meta';
+import { A2aEndpoint } from '../a2a/endpoint';
+import { isAgentCardPath } from '../a2a/cards';
+import type { A2aTaskStore } from '../a2a/task-store';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -72,6 +75,8 @@ export interface AopServerOptions {
   logger?: Logger;
   /** MCP Tasks: bounds, ttl and where finished results are kept (default: `<trace dir>/tasks/<name>`). */
   tasks?: TaskStoreOptions;
+  /** Where A2A tasks live (default: in memory, 1,000 tasks). */
+  a2aTaskStore?: A2aTaskStore;
 }
 
 interface Session {
@@ -101,6 +106,8 @@ export class AopServer {
   readonly startedAt = Date.now();
   /** Traces (every agent invocation) and call metrics of this server. */
   readonly tracing: ServerTracing;
+  /** A2A cards and JSON-RPC endpoints of the agents (src/core/a2a). */
+  readonly a2a: A2aEndpoint;
   private readonly otlp?: OtlpExporter;
   private readonly agentDefs = new Map<string, AgentDefinition>();
   private readonly sessions = new Map<string, Session>();
@@ -138,6 +145,11 @@ export class AopServer {
       dir: tracesDir ? join(tracesDir, 'tasks', this.name.replace(/[^A-Za-z0-9_.-]/g, '_')) : undefined,
       onError: (err) => this.log('warn', `cannot keep task results: ${err instanceof Error ? err.message : String(err)}`),
       ...options.tasks,
+    });
+    this.a2a = new A2aEndpoint(this, {
+      bearer: options.token !== undefined,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
+      store: options.a2aTaskStore,
     });
     registerDiscoveryTools(this);
     this.tools.on('changed', () => this.broadcastToolListChanged());
@@ -303,6 +315,7 @@ export class AopServer {
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     for (const name of this.agentDefs.keys()) this.executor.terminate(name);
+    this.a2a.close();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.allSettled(sessions.map((s) => s.server.close()));
@@ -329,7 +342,7 @@ export class AopServer {
       const path = (req.url ?? '/').split('?')[0];
       const failure = checkRequest(req, {
         ...this.guard!,
-        token: path === '/healthz' ? undefined : this.guard!.token,
+        token: path === '/healthz' || isAgentCardPath(path) ? undefined : this.guard!.token,
       });
       if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
       if (path === '/healthz' && req.method === 'GET') {
@@ -340,6 +353,7 @@ export class AopServer {
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
         return void res.end(text);
       }
+      if (path !== '/mcp' && (await this.a2a.handle(req, res, path))) return;
       if (path !== '/mcp') return sendJson(res, 404, { error: `not found: ${path}; the MCP endpoint is /mcp` });
       await this.handleMcp(req, res);
     } catch (err) {

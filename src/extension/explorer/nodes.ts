@@ -117,13 +117,42 @@ export function workspaceChildren(w: WorkspaceView): NodeView[] {
       label: base,
       description: `line ${p.line}: ${p.message}`,
       tooltip: `${p.file}:${p.line}\n\n${p.message}`,
-      icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+      // Only errors are listed here (a file with an error is not served): the error icon, as in Problems.
+      icon: { id: 'error', color: 'problemsErrorIcon.foreground' },
       contextValue: 'aop.problem',
       collapsible: 'none',
       data: { file: p.file, line: p.line },
     });
   }
   return nodes;
+}
+
+/**
+ * The Workspace root: the agent count and the local server's port fit the sidebar
+ * (`3 agents · :41234`); the whole URL is in the tooltip and behind Copy Server URL.
+ */
+export function workspaceRoot(w: Pick<WorkspaceView, 'trusted' | 'agents'>, url: string | undefined): NodeView {
+  let port: string | undefined;
+  try {
+    port = url ? new URL(url).port || undefined : undefined;
+  } catch {
+    port = undefined;
+  }
+  const count = `${w.agents.length} ${w.agents.length === 1 ? 'agent' : 'agents'}`;
+  return {
+    id: 'workspace',
+    kind: 'workspace',
+    label: 'Workspace',
+    description: w.trusted ? `${count}${port ? ` · :${port}` : ''}` : 'not trusted',
+    tooltip: w.trusted
+      ? url
+        ? `Local AOP server: ${url}\n\nServes ${count} of this workspace. Clients need this window's token (chat gets it itself); **AOP: Copy Server URL** copies the URL.`
+        : `${count}; the local AOP server is not running.`
+      : 'This workspace is not trusted: its agent files are not served.',
+    icon: { id: 'folder-library' },
+    contextValue: 'aop.workspace',
+    collapsible: 'expanded',
+  };
 }
 
 export function serverNode(cluster: string, h: ServerHealth): NodeView {
@@ -143,7 +172,7 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
     description: `${h.status}${latency} · ${h.agentCount} tools`,
     tooltip: [
       `${h.url}`,
-      `Status: ${h.status}${h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
+      `Status: ${h.status}${h.protocol === 'a2a' ? ' (A2A agent)' : h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
       `Breaker: ${h.breaker}`,
       h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
       h.lastError ? `Last error: ${h.lastError}` : '',
