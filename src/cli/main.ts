@@ -8,6 +8,7 @@ import { discoverCommand } from './discover';
 import { validateCommand } from './validate';
 import { tracesCommand } from './traces';
 import { loginCommand, logoutCommand } from './login';
+import { taskCommand } from './task';
 import { UsageError } from './usage';
 
 type Command = CliCommand;
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   traces: tracesCommand,
   login: loginCommand,
   logout: logoutCommand,
+  task: taskCommand,
 };
 
 function mainHelp(): string {

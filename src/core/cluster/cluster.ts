@@ -40,6 +40,8 @@ export interface ClusterCallOptions {
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   /** Per-replica timeout; default the cluster's call_timeout_ms. */
   timeoutMs?: number;
+  /** Run as an MCP task where the server offers it; default: when the timeout exceeds task_threshold_ms. */
+  asTask?: boolean;
   /** Called before each replica is tried (tracing). */
   onAttempt?: (server: ServerHealth, attempt: number) => void;
 }
@@ -300,15 +302,19 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       entry.replicas.map((r) => this.server(r.serverId)!).filter(Boolean),
     );
     const attempts: Array<{ server: string; error: string }> = [];
+    const timeoutMs = opts.timeoutMs ?? this.config.call_timeout_ms;
+    const support = entry.tool.execution?.taskSupport;
+    const asTask = (support === 'optional' || support === 'required') && (opts.asTask ?? timeoutMs > this.config.task_threshold_ms);
     for (const conn of candidates) {
       if (opts.signal?.aborted) break;
       opts.onAttempt?.(conn.health(), attempts.length + 1);
       try {
         const result = await conn.callTool(tool, args, {
-          timeoutMs: opts.timeoutMs ?? this.config.call_timeout_ms,
+          timeoutMs,
           signal: opts.signal,
           meta: opts.meta,
           onprogress: opts.onprogress,
+          asTask,
         });
         result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1, ...(conn instanceof A2aConnection ? { protocol: 'a2a' } : {}) } };
         return result;

@@ -56,6 +56,8 @@ export const clusterConfigSchema = z.strictObject({
   timeout_ms: z.number().int().positive().max(600_000).default(2000),
   /** Timeout of one call on one replica before failing over. */
   call_timeout_ms: z.number().int().positive().max(86_400_000).default(120_000),
+  /** Calls whose timeout exceeds this run as MCP tasks on servers that declare tasks (resume by polling). */
+  task_threshold_ms: z.number().int().nonnegative().max(86_400_000).default(300_000),
   cache_ttl_s: z.number().nonnegative().max(86_400).default(60),
   routing: z.enum(ROUTING_STRATEGIES).default('round-robin'),
   /** Consecutive failures that open a server's circuit breaker. */

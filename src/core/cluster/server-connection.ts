@@ -1,3 +1,4 @@
+import { callToolAsTask } from './task-call';
 import { EventEmitter } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -366,6 +367,8 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       signal?: AbortSignal;
       meta?: Record<string, unknown>;
       onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+      /** Run as an MCP task when the server declares tasks (long calls survive dropped connections). */
+      asTask?: boolean;
     },
   ): Promise<CallToolResult> {
     const started = performance.now();
@@ -374,6 +377,11 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       const result = await this.breaker.execute(async () => {
         const client = await this.session(Math.min(opts.timeoutMs, 10_000), opts.signal);
         try {
+          if (opts.asTask && client.getServerCapabilities()?.tasks?.requests?.tools?.call) {
+            const reconnect = () => (this.drop(), this.session(Math.min(opts.timeoutMs, 10_000), opts.signal));
+            const params = { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) };
+            return await callToolAsTask(client, params, { ...opts, reconnect, isProtocolAnswer, server: this.url });
+          }
           return (await client.request(
             { method: 'tools/call', params: { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) } },
             PASS_THROUGH_RESULT,
