@@ -1,6 +1,7 @@
 import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile, parseClusterConfig, type ClusterConfig } from '../core/cluster/config';
 import { UsageError } from './usage';
+import { cliAuth } from './login';
 
 /** A cluster from `--cluster FILE`, or an ad-hoc one from URLs given on the command line. */
 export async function clusterFrom(
@@ -26,6 +27,7 @@ export async function clusterFrom(
     config = parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }, 'command line');
   }
   return new AopCluster(config, {
+    auth: cliAuth(),
     registry: { log: (level, message) => process.stderr.write(`[${level}] ${message}\n`) },
   });
 }

@@ -8,6 +8,8 @@ import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile } from '../core/cluster/config';
 import { federate } from '../core/cluster/federation';
 import { existingPaths, optList, optNumber, optPort, optString } from './usage';
+import { cliAuth } from './login';
+import { oauthResourceFrom } from './serve-auth';
 import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
 import { recordServerRun } from '../core/tracing/server-index';
@@ -38,6 +40,8 @@ export const serveCommand: CliCommand = {
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
     ...LIMIT_OPTIONS,
     'tools-page-size': { type: 'string', description: 'Tools per tools/list page, with a cursor for the rest (default: all in one answer)' },
+    'auth-issuer': { type: 'string', description: 'Accept JWT access tokens of this OAuth issuer instead of --token (MCP authorization)' },
+    audience: { type: 'string', description: 'With --auth-issuer: the "aud" tokens must carry (this server\'s public URL)' },
     ...REGISTRY_SERVE_OPTIONS,
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
@@ -53,7 +57,8 @@ export const serveCommand: CliCommand = {
       for (const d of diags) say(formatDiagnostic(d));
     });
     for (const diags of catalog.diagnostics().values()) for (const d of diags) say(formatDiagnostic(d));
-    const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
+    const oauth = oauthResourceFrom(values);
+    const token = oauth ? undefined : optString(values, 'token') ?? process.env.AOP_TOKEN;
     const caps = readServeLimits(values);
     // Command agents a killed server left behind are reaped before this one starts any.
     const { registry: children, reaped } = ChildRegistry.start(caps.runDir);
@@ -76,6 +81,7 @@ export const serveCommand: CliCommand = {
       maxHops: optNumber(values, 'max-hops'),
       toolsPageSize: optNumber(values, 'tools-page-size'),
       token: token || undefined,
+      oauth,
       allowedHosts: optList(values, 'allowed-host'),
       allowedOrigins: optList(values, 'allowed-origin'),
       models: createModelResolver({ env: process.env, maxCommandOutputBytes: caps.maxCommandOutputBytes }),
@@ -93,6 +99,7 @@ export const serveCommand: CliCommand = {
     for (const file of optList(values, 'cluster')) {
       const cluster = new AopCluster(await loadClusterFile(file), {
         selfId: server.id,
+        auth: cliAuth(),
         registry: { log: (level, message) => say(`[${level}] ${message}`) },
       });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
@@ -131,7 +138,7 @@ export const serveCommand: CliCommand = {
       const n = c.registry?.size ?? 0;
       say(`aop: cluster ${c.name}: ${n} remote tools re-exported as ${c.alias}__<tool> (${c.health().filter((h) => h.status === 'up').length}/${c.servers.length} servers up)`);
     }
-    say(`aop: serving ${server.agents().length} agents at ${url}${token ? ' (token required)' : ''}`);
+    say(`aop: serving ${server.agents().length} agents at ${url}${token ? ' (token required)' : oauth ? ' (sign-in required: MCP authorization)' : ''}`);
     const agents = server.agents();
     for (const a of agents.slice(0, LISTED_AGENTS)) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
     if (agents.length > LISTED_AGENTS) say(`  … and ${agents.length - LISTED_AGENTS} more (aop discover ${url} lists them all)`);

@@ -6,6 +6,9 @@ import { federate } from '../core/cluster/federation';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { AopServer } from '../core/server/aop-server';
 import { readSettings } from './settings';
+import type { ClusterAuthOptions } from '../core/cluster/auth/cluster-auth';
+import type { Approver } from '../core/cluster/auth/mcp-oauth';
+import { SecretStorageCredentialStore } from './sign-in';
 
 /** SecretStorage key of a cluster's bearer token. */
 export const clusterSecretKey = (cluster: string) => `aop.cluster.${cluster}.token`;
@@ -23,12 +26,15 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
   private clusters: AopCluster[] = [];
   private unfederate: Array<() => void> = [];
   problems: ClusterProblem[] = [];
+  /** MCP authorization: sign-ins in SecretStorage; a server that needs one shows "Sign in" in the explorer. */
+  private readonly auth: ClusterAuthOptions;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
+    this.auth = { store: new SecretStorageCredentialStore(secrets), signInHint: () => 'use "Sign in" on this server in the AOP explorer' };
   }
 
   all(): AopCluster[] {
@@ -66,6 +72,7 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
           { ...config, servers, headers },
           {
             selfId: server?.id,
+            auth: this.auth,
             lookup: (kind, key) => (kind === 'secret' ? secrets.get(key) : env(kind, key)),
             registry: { log: (level, message) => (level === 'warn' ? this.log.warn(message) : this.log.info(message)) },
           },
@@ -109,6 +116,19 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
     const list = c.get<ClusterConfigInput[]>('clusters', []).filter((x) => x.name !== name);
     await c.update('clusters', list, vscode.ConfigurationTarget.Global);
     await this.secrets.delete(clusterSecretKey(name));
+  }
+
+  /** Signs in to one server of a cluster (the explorer's "Sign in"). */
+  async signIn(cluster: string, serverId: string, approver: Approver): Promise<void> {
+    const c = this.get(cluster);
+    if (!c) throw new Error(`no cluster named ${cluster}`);
+    await c.signIn(serverId, approver);
+    this.emit('changed');
+  }
+
+  async signOut(cluster: string, serverId: string): Promise<void> {
+    await this.get(cluster)?.signOut(serverId);
+    this.emit('changed');
   }
 
   async setToken(name: string, token: string): Promise<void> {

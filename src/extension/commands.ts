@@ -9,6 +9,9 @@ import { parseRegistryUrl } from '../core/registry/url';
 import { pickAgent } from './pick-agent';
 import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
+import { signIn, signOut } from './sign-in-commands';
+import { runLocalTask } from './local-task';
+import { TASK_COMMANDS } from './task-commands';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
 
@@ -26,6 +29,9 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyToolName': copyToolName,
   'aop.showTraces': (ext, arg) => void TracePanel.show(ext, { agent: toolOf(arg).tool }),
   'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
+  'aop.signIn': signIn,
+  'aop.signOut': signOut,
+  ...TASK_COMMANDS,
 };
 
 export function registerCommands(ext: AgentExtension): vscode.Disposable[] {
@@ -91,7 +97,8 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
       const server = await ext.local.ensureStarted();
       const entry = server?.tools.get(tool!);
       if (!server || !entry) throw new Error(`agent ${tool} is not served (is the workspace trusted?)`);
-      return entry.handler({ task }, { signal: controller.signal, progress: (n) => report(n) });
+      // an MCP task of the local server: cancellable, its result kept for "Open Task Result…" after a reload
+      return (await runLocalTask(server, entry, { task }, controller.signal, (n) => report(Math.floor(n)))).result;
     },
   );
   ext.explorer.refresh();

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type ClusterConfig, type SecretLookup, envLookup, expandHeaders, serverLabel } from './config';
+import { type ClusterConfig, type ClusterServerConfig, type SecretLookup, envLookup, expandHeaders, serverLabel } from './config';
 import { AgentRegistry, type RegistryEntry } from './registry';
 import { Router } from './routing';
 import { closestMatch } from '../agents/did-you-mean';
@@ -12,6 +12,8 @@ import {
   type TransportFactory,
 } from './server-connection';
 import { defaultTransportFactory } from './transports';
+import { serverAuth, type ClusterAuthOptions } from './auth/cluster-auth';
+import type { McpOAuth, Approver } from './auth/mcp-oauth';
 import { A2aConnection } from '../a2a/client-connection';
 import { RegistryMembership, type MembershipOptions } from '../registry/membership';
 import type { RegistryViewStatus } from '../registry/watcher';
@@ -25,6 +27,8 @@ export interface AopClusterOptions {
   createTransport?: TransportFactory;
   /** Id of the local AOP server when this cluster is federated into it: its own tools are skipped. */
   selfId?: string;
+  /** MCP authorization (OAuth) for servers without a configured Authorization header. */
+  auth?: ClusterAuthOptions;
   /** etcd credentials and log of a cluster with a `registry` (default: AOP_ETCD_* from the environment). */
   registry?: MembershipOptions;
 }
@@ -36,6 +40,8 @@ export interface ClusterCallOptions {
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   /** Per-replica timeout; default the cluster's call_timeout_ms. */
   timeoutMs?: number;
+  /** Run as an MCP task where the server offers it; default: when the timeout exceeds task_threshold_ms. */
+  asTask?: boolean;
   /** Called before each replica is tried (tracing). */
   onAttempt?: (server: ServerHealth, attempt: number) => void;
 }
@@ -71,6 +77,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   private readonly serverRefresh = new Map<string, Promise<void>>();
   private closed = false;
   private timer?: NodeJS.Timeout;
+  private readonly auths = new Map<string, McpOAuth>();
   /** Servers known from the registry: their agents come from their records, not from discovery. */
   private readonly announced = new Set<string>();
   private readonly announcedConns = new Map<string, ClusterMember>();
@@ -94,7 +101,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       const label = s.name ?? serverLabel(s.url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
-      return this.connection(n === 1 ? label : `${label}#${n}`, s.url, label, s.headers, s.transport ?? 'auto', s.protocol === 'a2a');
+      return this.connection(n === 1 ? label : `${label}#${n}`, s.url, label, s.headers, s.transport ?? 'auto', s.protocol === 'a2a', s.oauth);
     });
     if (config.registry) this.membership = new RegistryMembership(this, config.registry, options.registry);
   }
@@ -106,12 +113,25 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
     headers: Record<string, string> | undefined,
     transport: 'auto' | 'streamable-http' | 'sse',
     a2a = false,
+    oauth?: ClusterServerConfig['oauth'],
   ): ClusterMember {
+    // MCP authorization applies to MCP members without their own Authorization header.
+    let auth: McpOAuth | undefined;
+    let authError: Error | undefined;
+    try {
+      auth = a2a ? undefined : serverAuth({ url, headers, oauth }, this.lookup, this.options.auth);
+    } catch (err) {
+      authError = err as Error;
+    }
+    if (auth) this.auths.set(id, auth);
     const common = {
       id,
       url,
       name,
-      headers: () => expandHeaders(headers, this.lookup),
+      headers: () => {
+        if (authError) throw authError;
+        return expandHeaders(headers, this.lookup);
+      },
       breakerFailures: this.config.breaker_failures,
       breakerResetMs: this.config.breaker_reset_ms,
     };
@@ -119,6 +139,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       ? new A2aConnection(common)
       : new ServerConnection({
           ...common,
+          auth,
           transport,
           createTransport: this.createTransport,
           maxResponseBytes: this.config.max_response_bytes,
@@ -297,15 +318,19 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       entry.replicas.map((r) => this.server(r.serverId)!).filter(Boolean),
     );
     const attempts: Array<{ server: string; error: string }> = [];
+    const timeoutMs = opts.timeoutMs ?? this.config.call_timeout_ms;
+    const support = entry.tool.execution?.taskSupport;
+    const asTask = (support === 'optional' || support === 'required') && (opts.asTask ?? timeoutMs > this.config.task_threshold_ms);
     for (const conn of candidates) {
       if (opts.signal?.aborted) break;
       opts.onAttempt?.(conn.health(), attempts.length + 1);
       try {
         const result = await conn.callTool(tool, args, {
-          timeoutMs: opts.timeoutMs ?? this.config.call_timeout_ms,
+          timeoutMs,
           signal: opts.signal,
           meta: opts.meta,
           onprogress: opts.onprogress,
+          asTask,
         });
         result._meta = { ...result._meta, [SERVED_BY_META]: { server: conn.id, url: conn.url, attempts: attempts.length + 1, ...(conn instanceof A2aConnection ? { protocol: 'a2a' } : {}) } };
         return result;
@@ -329,6 +354,21 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
       `all ${candidates.length} replica(s) of "${tool}" in cluster ${this.name} failed — ${detail}`,
       attempts,
     );
+  }
+
+  /** Signs in to one server (MCP authorization) with `approver`, then discovers it again. */
+  async signIn(serverId: string, approver: Approver): Promise<void> {
+    const auth = this.auths.get(serverId);
+    if (!auth) throw new Error(`server ${serverId} of cluster ${this.name} does not use sign-in (it has an Authorization header, or no such server)`);
+    await auth.signIn(approver);
+    const conn = this.server(serverId);
+    if (conn instanceof ServerConnection) conn.forgetFailure();
+    if (conn) await this.refreshServer(conn);
+  }
+
+  /** Forgets the sign-in of one server. */
+  async signOut(serverId: string): Promise<void> {
+    await this.auths.get(serverId)?.signOut();
   }
 
   /** Re-discovers every `cache_ttl_s` (at least 1 s) so federated tools follow servers coming and going. */

@@ -12,6 +12,16 @@ const serverObjectSchema = z.strictObject({
     /** HTTP headers; values may use ${env:VAR} (and ${secret:KEY} in VS Code). */
     headers: z.record(z.string(), z.string()).optional(),
     transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
+    /** MCP authorization (OAuth) client settings; without them AOP registers itself where the server allows. */
+    oauth: z
+      .strictObject({
+        client_id: z.string().min(1).max(512).optional(),
+        /** May use ${env:VAR} (and ${secret:KEY} in VS Code). */
+        client_secret: z.string().min(1).max(4096).optional(),
+        client_metadata_url: z.url().optional(),
+        scope: z.string().max(1024).optional(),
+      })
+      .optional(),
     /** `a2a`: the URL is an A2A agent card (`…/.well-known/agent-card.json`); default `mcp`. */
     protocol: z.enum(['mcp', 'a2a']).optional(),
 });
@@ -46,6 +56,8 @@ export const clusterConfigSchema = z.strictObject({
   timeout_ms: z.number().int().positive().max(600_000).default(2000),
   /** Timeout of one call on one replica before failing over. */
   call_timeout_ms: z.number().int().positive().max(86_400_000).default(120_000),
+  /** Calls whose timeout exceeds this run as MCP tasks on servers that declare tasks (resume by polling). */
+  task_threshold_ms: z.number().int().nonnegative().max(86_400_000).default(300_000),
   cache_ttl_s: z.number().nonnegative().max(86_400).default(60),
   routing: z.enum(ROUTING_STRATEGIES).default('round-robin'),
   /** Consecutive failures that open a server's circuit breaker. */

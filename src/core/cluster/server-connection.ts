@@ -1,3 +1,4 @@
+import { callToolAsTask } from './task-call';
 import { EventEmitter } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -23,6 +24,7 @@ import { VERSION } from '../version';
 import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
 import { LatencyWindow } from './latency';
 import { ToolScreen } from './remote-names';
+import type { HttpAuth } from './auth/http-auth';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
 export interface RemoteAgentInfo {
@@ -58,6 +60,8 @@ export interface ServerHealth {
   checkedAt?: number;
   /** What was refused from this server at the last discovery (odd names, tools past the caps). */
   warnings?: string[];
+  /** The server wants a sign-in (MCP authorization) that has not happened or expired. */
+  needsSignIn?: boolean;
 }
 
 /** How a connection builds its transport; the default is the SDK's Streamable HTTP client. */
@@ -65,6 +69,7 @@ export type TransportFactory = (
   url: URL,
   headers: Record<string, string>,
   kind: 'streamable-http' | 'sse',
+  auth?: HttpAuth,
   limits?: { maxResponseBytes?: number },
 ) => Promise<Transport> | Transport;
 
@@ -82,6 +87,8 @@ export interface ServerConnectionOptions {
   maxResponseBytes?: number;
   /** Tools kept from this server (cluster `max_tools_per_server`, default 1000). */
   maxTools?: number;
+  /** MCP authorization for this server (absent when it has a configured Authorization header). */
+  auth?: HttpAuth & { needsSignIn?: boolean };
 }
 
 /** A call failed in a way another replica may not: the server could not be reached or did not answer. */
@@ -201,6 +208,7 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       isAop: this.isAop,
       checkedAt: this.checkedAt,
       ...(this.warnings.length ? { warnings: [...this.warnings] } : {}),
+      ...(this.opts.auth?.needsSignIn ? { needsSignIn: true } : {}),
     };
   }
 
@@ -208,6 +216,12 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);
     this.emitHealth();
+  }
+
+  /** Forgets the last failure (after the user fixed its cause, e.g. signed in). */
+  forgetFailure(): void {
+    this.lastError = undefined;
+    this.lastErrorAt = undefined;
   }
 
   private emitHealth(): void {
@@ -252,13 +266,14 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
         this.emit('toolsChanged');
       });
-      const transport = await this.opts.createTransport(new URL(this.url), headers, kind, { maxResponseBytes: this.opts.maxResponseBytes });
+      const transport = await this.opts.createTransport(new URL(this.url), headers, kind, this.opts.auth, { maxResponseBytes: this.opts.maxResponseBytes });
       try {
         await client.connect(transport, { timeout: timeoutMs, signal });
       } catch (err) {
         lastErr = err;
         await client.close().catch(() => {});
         // Only a 4xx on initialize hints at an old SSE-only server; anything else is final.
+        if ((err as Error)?.name === 'OAuthSetupError' || (err as Error)?.name === 'SignInRequiredError') break;
         if (!/\b(400|404|405)\b/.test(String((err as Error)?.message))) break;
         continue;
       }
@@ -371,6 +386,8 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       signal?: AbortSignal;
       meta?: Record<string, unknown>;
       onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+      /** Run as an MCP task when the server declares tasks (long calls survive dropped connections). */
+      asTask?: boolean;
     },
   ): Promise<CallToolResult> {
     const started = performance.now();
@@ -379,6 +396,11 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       const result = await this.breaker.execute(async () => {
         const client = await this.session(Math.min(opts.timeoutMs, 10_000), opts.signal);
         try {
+          if (opts.asTask && client.getServerCapabilities()?.tasks?.requests?.tools?.call) {
+            const reconnect = () => (this.drop(), this.session(Math.min(opts.timeoutMs, 10_000), opts.signal));
+            const params = { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) };
+            return await callToolAsTask(client, params, { ...opts, reconnect, isProtocolAnswer, server: this.url });
+          }
           return (await client.request(
             { method: 'tools/call', params: { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) } },
             PASS_THROUGH_RESULT,

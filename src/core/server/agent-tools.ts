@@ -5,6 +5,7 @@ import { agentToolInputSchema, agentToolOutputSchema, describeAgentTool, toCallT
 import type { AopServer } from './aop-server';
 import type { ToolHandler } from './tool-registry';
 import { combineObservers } from '../tracing/invocation';
+import { TASK_EXECUTION } from '../tasks/mcp';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
@@ -25,6 +26,8 @@ export function agentTool(agent: AgentDefinition, serverId?: string): Tool {
     inputSchema: INPUT_SCHEMA,
     outputSchema: OUTPUT_SCHEMA as Tool['outputSchema'],
     annotations: d.annotations,
+    // long calls can run as MCP tasks (tools/call with params.task)
+    execution: TASK_EXECUTION,
     _meta: {
       // The servers a tool passes through; federation uses it to never import its own tools.
       ...(serverId ? { 'aop/route': [serverId] } : {}),
@@ -49,7 +52,7 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
     // Agents calling agents: depth and cycle guards, the root's budget and deadline, the tool loop.
     const scope = server.orchestrator.enter(agent, ctx.meta);
     if ('refused' in scope) return toCallToolResult({ result: '', success: false, error: scope.refused });
-    const task = server.tasks.start(name, ctx.signal);
+    const task = ctx.task ?? server.tasks.start(name, ctx.signal);
     const trace = server.tracing.startInvocation(name, args, ctx.meta, agent);
     trace.span.setAttribute('aop.task_id', task.taskId);
     const observer = combineObservers(trace.observer, server.observerFor(name, ctx));
@@ -65,6 +68,10 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
           admitted: (ms) => {
             server.tasks.processing(task);
             observer.admitted?.(ms);
+          },
+          attemptStarted: (attempt) => {
+            ctx.step?.({ attempt });
+            observer.attemptStarted?.(attempt);
           },
         },
       });

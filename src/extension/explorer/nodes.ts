@@ -7,7 +7,7 @@ import type { AgentState } from '../../core/execution/lifecycle';
 import type { ServerHealth } from '../../core/cluster/server-connection';
 import type { RegistryEntry } from '../../core/cluster/registry';
 
-export type NodeKind = 'workspace' | 'agent' | 'clusters' | 'cluster' | 'server' | 'remote-agent' | 'message' | 'problem';
+export type NodeKind = 'workspace' | 'agent' | 'task' | 'clusters' | 'cluster' | 'server' | 'remote-agent' | 'message' | 'problem';
 
 export interface NodeView {
   id: string;
@@ -21,7 +21,7 @@ export interface NodeView {
   contextValue: string;
   collapsible: 'none' | 'collapsed' | 'expanded';
   /** Data commands receive. */
-  data?: { tool?: string; file?: string; cluster?: string; server?: string; line?: number };
+  data?: { tool?: string; file?: string; cluster?: string; server?: string; line?: number; task?: string };
 }
 
 export interface AgentRuntimeView {
@@ -46,7 +46,28 @@ export function formatMs(ms: number | undefined): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefined): NodeView {
+/** A call of an agent still running (a task of the local server). */
+export interface TaskView {
+  taskId: string;
+  status: string;
+  createdAt: number;
+}
+
+export function taskNode(agent: string, t: TaskView, now = Date.now()): NodeView {
+  return {
+    id: `task:${t.taskId}`,
+    kind: 'task',
+    label: t.status === 'pending' ? 'queued' : 'running',
+    description: `${formatMs(now - t.createdAt)} · ${t.taskId.slice(0, 8)}`,
+    tooltip: `Task ${t.taskId} of **${agent}**, started ${new Date(t.createdAt).toLocaleTimeString()}`,
+    icon: { id: 'loading~spin', color: 'charts.blue' },
+    contextValue: 'aop.task',
+    collapsible: 'none',
+    data: { tool: agent, task: t.taskId },
+  };
+}
+
+export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefined, running = 0): NodeView {
   const state = stateLabel(rt);
   const latency = rt?.lastLatencyMs !== undefined ? ` · ${formatMs(rt.lastLatencyMs)}` : '';
   const model = agent.model ? `${agent.provider}: ${agent.model}` : agent.provider;
@@ -66,7 +87,8 @@ export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefin
       .join('\n\n'),
     icon: { id: state.icon, color: state.color },
     contextValue: 'aop.agent',
-    collapsible: 'none',
+    // running calls show under their agent
+    collapsible: running > 0 ? 'expanded' : 'none',
     data: { tool: agent.name, file: agent.source.file },
   };
 }
@@ -75,7 +97,7 @@ export interface WorkspaceView {
   trusted: boolean;
   serverState: string;
   serverError?: string;
-  agents: Array<{ agent: AgentDefinition; runtime?: AgentRuntimeView }>;
+  agents: Array<{ agent: AgentDefinition; runtime?: AgentRuntimeView; running?: number }>;
   problems: Array<{ file: string; line: number; message: string }>;
 }
 
@@ -86,7 +108,7 @@ export function workspaceChildren(w: WorkspaceView): NodeView[] {
   if (w.serverState === 'failed') {
     return [message('failed', `Local server failed: ${w.serverError ?? 'unknown error'}`, 'error', w.serverError)];
   }
-  const nodes = w.agents.map((a) => agentNode(a.agent, a.runtime));
+  const nodes = w.agents.map((a) => agentNode(a.agent, a.runtime, a.running));
   for (const p of w.problems) {
     const base = p.file.split(/[\\/]/).pop() ?? p.file;
     nodes.push({
@@ -147,19 +169,20 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
     id: `server:${cluster}:${h.id}`,
     kind: 'server',
     label: h.name,
-    description: `${h.status}${latency} · ${h.agentCount} tools${h.warnings?.length ? ` · ${h.warnings.length} warning${h.warnings.length > 1 ? 's' : ''}` : ''}`,
+    description: h.needsSignIn ? 'needs sign-in' : `${h.status}${latency} · ${h.agentCount} tools${h.warnings?.length ? ` · ${h.warnings.length} warning${h.warnings.length > 1 ? 's' : ''}` : ''}`,
     tooltip: [
       `${h.url}`,
       `Status: ${h.status}${h.protocol === 'a2a' ? ' (A2A agent)' : h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
       `Breaker: ${h.breaker}`,
       h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
       h.lastError ? `Last error: ${h.lastError}` : '',
+      h.needsSignIn ? 'Needs sign-in: right-click → Sign in' : '',
       ...(h.warnings ?? []).map((w) => `Warning: ${w}`),
     ]
       .filter(Boolean)
       .join('\n\n'),
     icon,
-    contextValue: `aop.server.${h.status}`,
+    contextValue: `aop.server.${h.status}${h.needsSignIn ? '.signin' : ''}`,
     collapsible: h.agentCount > 0 ? 'collapsed' : 'none',
     data: { cluster, server: h.id },
   };

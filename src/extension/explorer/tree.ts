@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ClusterManager } from '../clusters';
 import type { LocalServer } from '../local-server';
 import { registryNode } from './registry-node';
-import { message, remoteAgentNode, serverNode, workspaceChildren, workspaceRoot, type NodeView } from './nodes';
+import { message, remoteAgentNode, serverNode, taskNode, workspaceChildren, workspaceRoot, type NodeView } from './nodes';
 
 /** The Agent Explorer: Workspace → agents; Clusters → cluster → servers (health) → agents. */
 export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.Disposable {
@@ -58,6 +58,8 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
         return workspaceChildren(this.workspaceView());
       case 'clusters':
         return this.clusterNodes();
+      case 'agent':
+        return this.runningTasks(node.data!.tool!).map((t) => taskNode(node.data!.tool!, t));
       case 'cluster': {
         const c = this.clusters.get(node.data!.cluster!);
         if (!c) return [];
@@ -80,9 +82,18 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
       trusted: vscode.workspace.isTrusted,
       serverState: this.local.state,
       serverError: this.local.error,
-      agents: (server?.agents() ?? []).map((agent) => ({ agent, runtime: server!.executor.runtime(agent.name) })),
+      agents: (server?.agents() ?? []).map((agent) => ({
+        agent,
+        runtime: server!.executor.runtime(agent.name),
+        running: this.runningTasks(agent.name).length,
+      })),
       problems: diags.map((d) => ({ file: d.file, line: d.line, message: d.message })),
     };
+  }
+
+  /** The agent's calls in flight (every call is a task of the local server). */
+  private runningTasks(agent: string) {
+    return (this.local.aop?.tasks.running() ?? []).filter((t) => t.agentName === agent);
   }
 
   private roots(): NodeView[] {
