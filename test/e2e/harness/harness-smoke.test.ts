@@ -8,13 +8,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startVSCode, toolsAvailable, TOOLS, listLogFiles, type VSCode } from '../harness.js';
+import { e2eSkipReason, startVSCode, listLogFiles, type VSCode } from '../harness.js';
 
 const HERE = path.join(__dirname, '..');
 const FIXTURE = path.join(HERE, 'fixtures', 'hello-ext');
-const skip = process.env.AOP_E2E !== '1'
-  ? 'set AOP_E2E=1 to run e2e tests'
-  : !toolsAvailable() ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh` : false;
+const skip = e2eSkipReason();
 
 function processesMentioning(s: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
