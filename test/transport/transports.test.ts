@@ -16,7 +16,7 @@ import { NodeHttpClientTransport, SseParser } from '../../src/core/cluster/http-
 import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
 import { AopServer } from '../../src/core/server/aop-server';
 import { makeAgent } from '../support/agents';
-import { waitUntil } from '../support/aop';
+import { untilNotified, waitUntil } from '../support/aop';
 
 /** Model calls that saw their abort signal (the server side of a cancellation). */
 let modelAborts = 0;
@@ -113,20 +113,6 @@ async function connect(url: string, headers?: Record<string, string>): Promise<{
   const transport = new NodeHttpClientTransport(new URL(url), { headers });
   await client.connect(transport);
   return { client, transport };
-}
-
-/**
- * Repeats `trigger` until `arrived()` holds: a notification sent before the client's GET stream is
- * open is lost (nothing to send it on), so the test waits for the notification, not for a time.
- */
-async function untilNotified(trigger: () => void, arrived: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!arrived()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    trigger();
-    const next = Date.now() + 200;
-    while (!arrived() && Date.now() < next) await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Raw HTTP, to see exactly what the server answers. */
