@@ -99,21 +99,22 @@ async function sendChat(page: Page, text: string): Promise<void> {
 }
 
 /**
- * Waits for the newest response to contain `expected`, approving every tool confirmation on the
- * way ("Allow in this Session" before the call, "Allow Without Review in this Session" for the
- * result — this VS Code asks twice for MCP tools). Screenshots the first confirmation of each kind.
+ * Waits for a COMPLETED response matching `expected` (a pattern only this request's answer can
+ * match: the previous answer is still on screen when a new request starts), approving every tool
+ * confirmation on the way ("Allow in this Session" before the call, "Allow Without Review in this
+ * Session" for the result — this VS Code asks twice for MCP tools). A response is complete when
+ * its row has lost VS Code's `chat-response-loading` class. Screenshots the first confirmation of
+ * each kind.
  */
 async function approveUntil(page: Page, expected: string | RegExp, shotPrefix: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   const shots = new Set<string>();
   const buttons = ['Allow in this Session', 'Allow Without Review in this Session', 'Allow', 'Continue'];
   while (Date.now() < deadline) {
-    const last = responses(page).last();
-    const text = (await last.innerText().catch(() => '')) as string;
-    if (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) {
-      // The text may still stream in: settle, then read again.
-      await sleep(300);
-      return (await last.innerText()) as string;
+    const hit = responses(page).filter({ hasText: expected }).last();
+    if ((await hit.count()) > 0) {
+      const done = await hit.evaluate((el: Element) => !el.classList.contains('chat-response-loading')).catch(() => false);
+      if (done) return (await hit.innerText()) as string;
     }
     for (const label of buttons) {
       const btn = page.locator('.interactive-list .monaco-button', { hasText: new RegExp(`^${label}$`) }).last();
@@ -131,6 +132,18 @@ async function approveUntil(page: Page, expected: string | RegExp, shotPrefix: s
     await sleep(250);
   }
   throw new Error(`chat never answered ${expected}; last response:\n${await responses(page).last().innerText().catch(() => '')}`);
+}
+
+/** Waits until the waterfall's data-span-count reaches `min` (the panel renders asynchronously). */
+async function waitForSpanCount(waterfall: ReturnType<Page['locator']>, min: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let count = 0;
+  while (Date.now() < deadline) {
+    count = Number(await waterfall.getAttribute('data-span-count').catch(() => '0'));
+    if (count >= min) return count;
+    await sleep(200);
+  }
+  throw new Error(`waterfall shows ${count} spans, expected at least ${min}`);
 }
 
 /** Chooses a model in the chat input's model picker (retries: the menu may open before models load). */
@@ -217,10 +230,17 @@ test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tool
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   await vs!.screenshot('chat-0-mcp-list-servers');
   await row.click();
-  const start = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Start Server' }).first();
-  if (await start.isVisible({ timeout: 3000 }).catch(() => false)) await start.click();
-  else await page.keyboard.press('Escape');
-  await sleep(1500);
+  // The server's actions: Start Server when it is stopped; Stop/Restart Server when chat already started it.
+  const action = page.locator('.quick-input-list .monaco-list-row', { hasText: /^(Start|Stop|Restart) Server/ }).first();
+  await action.waitFor({ state: 'visible', timeout: 15_000 });
+  const start = page.locator('.quick-input-list .monaco-list-row', { hasText: /^Start Server/ }).first();
+  if ((await start.count()) > 0) {
+    await start.click();
+    mark('Start Server clicked');
+  } else {
+    mark('already running (Stop Server offered)');
+    await page.keyboard.press('Escape');
+  }
   await vs!.screenshot('chat-0-mcp-start');
 
   // Federated remote tools reach chat through tools/list_changed once the cluster is discovered.
@@ -243,8 +263,10 @@ test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tool
   await page.locator('.interactive-input-part [aria-label^="Configure Tools"]').first().click();
   const server = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'AOP Agents' }).first();
   await server.waitFor({ state: 'visible', timeout: 15_000 });
-  await server.locator('.monaco-tl-twistie').click().catch(() => undefined);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'call_agent' }).first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+  if ((await server.getAttribute('aria-expanded')) !== 'true') await server.locator('.monaco-tl-twistie').click();
+  for (const tool of ['call_agent', 'search_agents', 'text-stats']) {
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: tool }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  }
   await vs!.screenshot('chat-0-tool-picker');
   await page.keyboard.press('Escape');
 });
@@ -273,7 +295,7 @@ test('Agent mode with a third-party model is blocked by the Copilot sign-in in t
 test('chat → scripted model → tool call → local server → agent answer in chat', { skip, timeout: 120_000 }, async () => {
   const page = vs!.page;
   await sendChat(page, '@scripted @@call text-stats Agents are tools. Tools are agents.');
-  const answer = await approveUntil(page, 'Agent said:', 'chat-2-local');
+  const answer = await approveUntil(page, /Agent said: Words: 6/, 'chat-2-local');
   assert.match(answer, /Agent said: Words: 6, sentences: 2, characters: 35\./);
   assert.match(answer, /Most frequent: agents \(2\), tools \(2\)/);
   await vs!.screenshot('chat-2-local-answer');
@@ -290,7 +312,7 @@ test('chat → scripted model → tool call → local server → agent answer in
 test('a remote agent through the cluster: two servers, one stitched trace', { skip, timeout: 120_000 }, async () => {
   const page = vs!.page;
   await sendChat(page, '@scripted @@call team__remote-000 Say hello across two servers');
-  const answer = await approveUntil(page, 'Agent said:', 'chat-3-remote');
+  const answer = await approveUntil(page, /Agent said: remote says: Say hello across two servers/, 'chat-3-remote');
   assert.match(answer, /Agent said: remote says: Say hello across two servers/);
   await vs!.screenshot('chat-3-remote-answer');
 
@@ -304,27 +326,17 @@ test('a remote agent through the cluster: two servers, one stitched trace', { sk
 
   // The trace webview shows it.
   await vs!.runCommand('AOP: Show Traces');
-  const deadline = Date.now() + 30_000;
-  let frameText = '';
-  while (Date.now() < deadline) {
-    for (const f of page.frames()) {
-      const t = (await f.locator('body').innerText({ timeout: 500 }).catch(() => '')) as string;
-      if (t.includes('remote-000')) frameText = t;
-    }
-    if (frameText) break;
-    await sleep(500);
-  }
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'remote-000' }).first();
+  await traceRow.waitFor({ state: 'visible', timeout: 60_000 });
   await vs!.screenshot('chat-3-trace-panel');
-  assert.ok(frameText, 'the trace webview never showed the remote-000 invocation');
   // Open the invocation: its waterfall holds the spans of both servers.
-  for (const f of page.frames()) {
-    const item = f.getByText(/remote-000/).first();
-    if (await item.isVisible().catch(() => false)) {
-      await item.click().catch(() => undefined);
-      break;
-    }
-  }
-  await sleep(1500);
+  await traceRow.click();
+  await frame.locator('[data-testid=trace-head]', { hasText: 'remote-000' }).waitFor({ state: 'visible', timeout: 30_000 });
+  const waterfall = frame.locator('[data-testid=waterfall]');
+  await waitForSpanCount(waterfall, 5);
+  await frame.locator('[data-testid=span-row]', { hasText: 'aop.remote' }).first().waitFor({ timeout: 15_000 });
+  await frame.locator('[data-testid=span-row]', { hasText: 'aop.invoke' }).first().waitFor({ timeout: 15_000 });
   await vs!.screenshot('chat-3-trace-waterfall');
 });
 
@@ -332,7 +344,7 @@ test('tool budget with 100 remote agents: 32 exported, call_agent and search_age
   const page = vs!.page;
   // Focus the chat input again (the trace panel took the focus).
   await sendChat(page, '@scripted @@call search_agents remote-077');
-  const found = await approveUntil(page, 'Agent said:', 'chat-4-search');
+  const found = await approveUntil(page, /Agent said:[\s\S]*remote-077/, 'chat-4-search');
   assert.match(found, /remote-077/);
   await vs!.screenshot('chat-4-search-answer');
 
@@ -344,7 +356,7 @@ test('tool budget with 100 remote agents: 32 exported, call_agent and search_age
   assert.ok(!names.some((n) => n.endsWith('_team__remote-077')), 'remote-077 is past the budget');
 
   await sendChat(page, '@scripted @@call call_agent team__remote-077 Reach me past the budget');
-  const answer = await approveUntil(page, 'Agent said:', 'chat-4-call-agent');
+  const answer = await approveUntil(page, /Agent said: remote says: Reach me past the budget/, 'chat-4-call-agent');
   assert.match(answer, /Agent said: remote says: Reach me past the budget/);
   await vs!.screenshot('chat-4-call-agent-answer');
   const span = await waitForLocalSpan('aop.remote remote-077');

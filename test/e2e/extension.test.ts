@@ -22,6 +22,7 @@ let vs: VSCode | undefined;
 let remote: AopServer | undefined;
 let workspace = '';
 let deadUrl = '';
+let liveUrl = '';
 
 
 async function row(page: Page, text: string | RegExp, timeout = 60_000) {
@@ -36,6 +37,7 @@ before(async () => {
   remote = new AopServer({ name: 'remote', port: 0, models: () => new InstantChatModel((t) => `remote says: ${t}`) });
   remote.setAgents([makeAgent({ name: 'remote-helper', description: 'Helps from far away', provider: 'openai' })]);
   const { url } = await remote.listen();
+  liveUrl = url;
   deadUrl = `http://127.0.0.1:${await closedPort()}/mcp`;
   workspace = exampleWorkspace('aop-e2e-ws-');
 
@@ -74,7 +76,12 @@ test('a cluster with one live and one dead server shows both with the right heal
   await row(page, /^team/);
   const up = await row(page, /up · .* 1 tools/);
   const down = await row(page, /down · 0 tools/);
-  assert.ok(up && down);
+  // each health belongs to the right server: the live one is up with its one agent, the dead one down
+  const port = (u: string) => new URL(u).port;
+  const upText = ((await up.textContent()) ?? '') as string;
+  const downText = ((await down.textContent()) ?? '') as string;
+  assert.match(upText, new RegExp(`:${port(liveUrl)}\\b.*up · .*1 tools`), upText);
+  assert.match(downText, new RegExp(`:${port(deadUrl)}\\b.*down · 0 tools`), downText);
   await up.click();
   await row(page, 'remote-helper');
   await vs!.screenshot('explorer-clusters');
@@ -97,6 +104,10 @@ test('Invoke Agent from the palette returns the command agent answer in a Markdo
   await answer.waitFor({ state: 'visible', timeout: 60_000 });
   // The editor renders spaces as no-break spaces.
   assert.match(((await answer.textContent()) ?? '').replace(/\u00a0/g, ' '), /Most frequent: agents \(2\), tools \(2\)/);
+  // ...in a Markdown editor: the status bar's language mode of the active editor
+  const mode = page.locator('#status\\.editor\\.mode');
+  await mode.filter({ hasText: 'Markdown' }).waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(((await mode.textContent()) ?? '').trim(), 'Markdown');
   await vs!.screenshot('invoke-result');
 });
 
@@ -107,8 +118,13 @@ test('Show Traces opens the trace panel with the invocation and its spans, in th
   const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'text-stats' }).first();
   await traceRow.waitFor({ state: 'visible', timeout: 60_000 });
   await traceRow.click();
+  await frame.locator('[data-testid=trace-head]', { hasText: 'text-stats' }).waitFor({ state: 'visible', timeout: 30_000 });
   const waterfall = frame.locator('[data-testid=waterfall]');
-  await waterfall.waitFor({ state: 'visible', timeout: 30_000 });
+  await page.waitForFunction(
+    (el: Element) => Number(el.getAttribute('data-span-count')) >= 4,
+    await waterfall.elementHandle(),
+    { timeout: 30_000 },
+  );
   const count = Number(await waterfall.getAttribute('data-span-count'));
   assert.ok(count >= 4, `span count ${count}: invoke, validate, attempt, model`);
   assert.ok((await frame.locator('[data-testid=span-row]').count()) >= 4);
@@ -133,8 +149,14 @@ test('a remote agent invoked through the cluster leaves one stitched trace acros
   const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'remote-helper' }).first();
   await traceRow.waitFor({ state: 'visible', timeout: 60_000 });
   await traceRow.click();
+  // Wait for the state: the panel shows THIS trace (its head names the agent), then its spans.
+  await frame.locator('[data-testid=trace-head]', { hasText: 'remote-helper' }).waitFor({ state: 'visible', timeout: 30_000 });
   const waterfall = frame.locator('[data-testid=waterfall]');
-  await page.waitForTimeout(500);
+  await page.waitForFunction(
+    (el: Element) => Number(el.getAttribute('data-span-count')) >= 5,
+    await waterfall.elementHandle(),
+    { timeout: 30_000 },
+  );
   const count = Number(await waterfall.getAttribute('data-span-count'));
   assert.ok(count >= 5, `stitched trace has ${count} spans: aop.remote + the remote invoke, validate, attempt, model`);
   await frame.locator('[data-testid=span-row]', { hasText: 'aop.remote' }).first().waitFor({ timeout: 10_000 });
