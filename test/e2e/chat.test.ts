@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { e2eSkipReason, startVSCode, type VSCode, type Page } from './harness';
+import { e2eTimeout, e2eSkipReason, startVSCode, type VSCode, type Page } from './harness';
 import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { TraceStore } from '../../src/core/tracing/store';
@@ -75,7 +75,7 @@ function localTraceLines(): Array<{ traceId: string; spans: Array<{ name: string
   return out;
 }
 async function waitForLocalSpan(name: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + e2eTimeout(timeoutMs);
   while (Date.now() < deadline) {
     const hit = localTraceLines().flatMap((l) => l.spans).find((s) => s.name === name);
     if (hit) return hit;
@@ -107,7 +107,7 @@ async function sendChat(page: Page, text: string): Promise<void> {
  * each kind.
  */
 async function approveUntil(page: Page, expected: string | RegExp, shotPrefix: string, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + e2eTimeout(timeoutMs);
   const shots = new Set<string>();
   const buttons = ['Allow in this Session', 'Allow Without Review in this Session', 'Allow', 'Continue'];
   while (Date.now() < deadline) {
@@ -136,7 +136,7 @@ async function approveUntil(page: Page, expected: string | RegExp, shotPrefix: s
 
 /** Waits until the waterfall's data-span-count reaches `min` (the panel renders asynchronously). */
 async function waitForSpanCount(waterfall: ReturnType<Page['locator']>, min: number, timeoutMs = 30_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + e2eTimeout(timeoutMs);
   let count = 0;
   while (Date.now() < deadline) {
     count = Number(await waterfall.getAttribute('data-span-count').catch(() => '0'));
@@ -153,7 +153,7 @@ async function pickModel(page: Page, label: string): Promise<void> {
     await page.locator('.interactive-input-part .action-label.model-picker-split, .interactive-input-part [aria-label^="Models"]').first().click();
     const item = page.locator('.action-widget .monaco-list-row', { hasText: label }).first();
     try {
-      await item.waitFor({ state: 'visible', timeout: 5000 });
+      await item.waitFor({ state: 'visible', timeout: e2eTimeout(5000) });
       await item.click();
       return;
     } catch (e) {
@@ -167,7 +167,7 @@ async function pickModel(page: Page, label: string): Promise<void> {
 
 /** Waits until vscode.lm.tools (logged by the test extension on every change) has a tool matching re. */
 async function waitForLmTool(re: RegExp, timeoutMs = 45_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + e2eTimeout(timeoutMs);
   let names: string[] = [];
   while (Date.now() < deadline) {
     const ev = modelEvents().filter((e) => e.event === 'lmTools').pop();
@@ -221,18 +221,18 @@ after(async () => {
   console.log(`# chat suite: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
-test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tools, the tool picker', { skip, timeout: 120_000 }, async () => {
+test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tools, the tool picker', { skip, timeout: e2eTimeout(120_000) }, async () => {
   const page = vs!.page;
   // Chat starts MCP servers on the first request (chat.mcp.autostart); start ours by hand the way
   // a user does: MCP: List Servers → AOP Agents → Start Server.
   await vs!.runCommand('MCP: List Servers');
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'AOP Agents' }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   await vs!.screenshot('chat-0-mcp-list-servers');
   await row.click();
   // The server's actions: Start Server when it is stopped; Stop/Restart Server when chat already started it.
   const action = page.locator('.quick-input-list .monaco-list-row', { hasText: /^(Start|Stop|Restart) Server/ }).first();
-  await action.waitFor({ state: 'visible', timeout: 15_000 });
+  await action.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   const start = page.locator('.quick-input-list .monaco-list-row', { hasText: /^Start Server/ }).first();
   if ((await start.count()) > 0) {
     await start.click();
@@ -254,7 +254,7 @@ test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tool
   assert.equal(ours.filter((n) => /_team__remote-\d{3}$/.test(n)).length, 32, 'aop.chat.maxRemoteTools (32) remote tools');
 
   await vs!.runCommand('MCP: List Servers');
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   assert.match((await page.locator('.quick-input-list').innerText()) as string, /AOP Agents\s*Running/);
   await vs!.screenshot('chat-0-mcp-server-running');
   await page.keyboard.press('Escape');
@@ -262,27 +262,27 @@ test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tool
   // The chat's own tool picker lists the server; expand it to show our tools.
   await page.locator('.interactive-input-part [aria-label^="Configure Tools"]').first().click();
   const server = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'AOP Agents' }).first();
-  await server.waitFor({ state: 'visible', timeout: 15_000 });
+  await server.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   if ((await server.getAttribute('aria-expanded')) !== 'true') await server.locator('.monaco-tl-twistie').click();
   for (const tool of ['call_agent', 'search_agents', 'text-stats']) {
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: tool }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: tool }).first().waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   }
   await vs!.screenshot('chat-0-tool-picker');
   await page.keyboard.press('Escape');
 });
 
-test('Agent mode with a third-party model is blocked by the Copilot sign-in in this build', { skip, timeout: 90_000 }, async () => {
+test('Agent mode with a third-party model is blocked by the Copilot sign-in in this build', { skip, timeout: e2eTimeout(90_000) }, async () => {
   const page = vs!.page;
   // Choose the scripted model explicitly: without a user choice the participant API falls back to
   // the Copilot vendor's default model ("Language model unavailable").
   await pickModel(page, 'AOP Scripted');
-  await page.locator('.interactive-input-part', { hasText: 'AOP Scripted' }).first().waitFor({ timeout: 10_000 });
-  await page.locator('.interactive-input-part', { hasText: 'Agent' }).first().waitFor({ timeout: 10_000 });
+  await page.locator('.interactive-input-part', { hasText: 'AOP Scripted' }).first().waitFor({ timeout: e2eTimeout(10_000) });
+  await page.locator('.interactive-input-part', { hasText: 'Agent' }).first().waitFor({ timeout: e2eTimeout(10_000) });
   await vs!.screenshot('chat-1-model-picked');
 
   await sendChat(page, '@@call text-stats Agents are tools. Tools are agents.');
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'Sign in to use GitHub Copilot' });
-  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  await dialog.waitFor({ state: 'visible', timeout: e2eTimeout(30_000) });
   await vs!.screenshot('chat-agent-mode-signin');
   await dialog.locator('.codicon-dialog-close, [aria-label="Close"]').first().click();
   const blocked = await approveUntil(page, 'You need to set up GitHub Copilot and be signed in to use Chat', 'chat-agent-mode', 20_000);
@@ -292,7 +292,7 @@ test('Agent mode with a third-party model is blocked by the Copilot sign-in in t
   await vs!.screenshot('chat-agent-mode-blocked');
 });
 
-test('chat → scripted model → tool call → local server → agent answer in chat', { skip, timeout: 120_000 }, async () => {
+test('chat → scripted model → tool call → local server → agent answer in chat', { skip, timeout: e2eTimeout(120_000) }, async () => {
   const page = vs!.page;
   await sendChat(page, '@scripted @@call text-stats Agents are tools. Tools are agents.');
   const answer = await approveUntil(page, /Agent said: Words: 6/, 'chat-2-local');
@@ -309,7 +309,7 @@ test('chat → scripted model → tool call → local server → agent answer in
   assert.ok(call!.toolNames!.every((n) => n.length <= 64));
 });
 
-test('a remote agent through the cluster: two servers, one stitched trace', { skip, timeout: 120_000 }, async () => {
+test('a remote agent through the cluster: two servers, one stitched trace', { skip, timeout: e2eTimeout(120_000) }, async () => {
   const page = vs!.page;
   await sendChat(page, '@scripted @@call team__remote-000 Say hello across two servers');
   const answer = await approveUntil(page, /Agent said: remote says: Say hello across two servers/, 'chat-3-remote');
@@ -328,19 +328,19 @@ test('a remote agent through the cluster: two servers, one stitched trace', { sk
   await vs!.runCommand('AOP: Show Traces');
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'remote-000' }).first();
-  await traceRow.waitFor({ state: 'visible', timeout: 60_000 });
+  await traceRow.waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
   await vs!.screenshot('chat-3-trace-panel');
   // Open the invocation: its waterfall holds the spans of both servers.
   await traceRow.click();
-  await frame.locator('[data-testid=trace-head]', { hasText: 'remote-000' }).waitFor({ state: 'visible', timeout: 30_000 });
+  await frame.locator('[data-testid=trace-head]', { hasText: 'remote-000' }).waitFor({ state: 'visible', timeout: e2eTimeout(30_000) });
   const waterfall = frame.locator('[data-testid=waterfall]');
   await waitForSpanCount(waterfall, 5);
-  await frame.locator('[data-testid=span-row]', { hasText: 'aop.remote' }).first().waitFor({ timeout: 15_000 });
-  await frame.locator('[data-testid=span-row]', { hasText: 'aop.invoke' }).first().waitFor({ timeout: 15_000 });
+  await frame.locator('[data-testid=span-row]', { hasText: 'aop.remote' }).first().waitFor({ timeout: e2eTimeout(15_000) });
+  await frame.locator('[data-testid=span-row]', { hasText: 'aop.invoke' }).first().waitFor({ timeout: e2eTimeout(15_000) });
   await vs!.screenshot('chat-3-trace-waterfall');
 });
 
-test('tool budget with 100 remote agents: 32 exported, call_agent and search_agents reach the rest', { skip, timeout: 150_000 }, async () => {
+test('tool budget with 100 remote agents: 32 exported, call_agent and search_agents reach the rest', { skip, timeout: e2eTimeout(150_000) }, async () => {
   const page = vs!.page;
   // Focus the chat input again (the trace panel took the focus).
   await sendChat(page, '@scripted @@call search_agents remote-077');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { e2eSkipReason, runExtensionTests } from '../harness.js';
+import { e2eTimeout, e2eSkipReason, runExtensionTests } from '../harness.js';
 
 const HERE = path.join(__dirname, '..');
 const skip = e2eSkipReason();
@@ -28,13 +28,13 @@ async function run(fail: boolean) {
   }
 }
 
-test('extension-host tests pass -> exit code 0', { skip, timeout: 180_000 }, async () => {
+test('extension-host tests pass -> exit code 0', { skip, timeout: e2eTimeout(180_000) }, async () => {
   const { exitCode, results } = await run(false);
   assert.equal(exitCode, 0);
   assert.ok(results.length >= 4 && results.every((r) => r.ok), JSON.stringify(results));
 });
 
-test('extension-host test failure -> exit code 1', { skip, timeout: 180_000 }, async () => {
+test('extension-host test failure -> exit code 1', { skip, timeout: e2eTimeout(180_000) }, async () => {
   const { exitCode, results } = await run(true);
   assert.equal(exitCode, 1);
   assert.deepEqual(results.filter((r) => !r.ok).map((r) => r.name), ['deliberate failure']);
