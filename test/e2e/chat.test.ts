@@ -264,7 +264,7 @@ test('our MCP server in chat: MCP: List Servers → Start Server, vscode.lm.tool
   const server = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'AOP Agents' }).first();
   await server.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   if ((await server.getAttribute('aria-expanded')) !== 'true') await server.locator('.monaco-tl-twistie').click();
-  for (const tool of ['call_agent', 'search_agents', 'text-stats']) {
+  for (const tool of ['call_agent', 'search_agents']) {
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: tool }).first().waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   }
   await vs!.screenshot('chat-0-tool-picker');
