@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exampleWorkspace, packageVsix } from './project';
-import { e2eTimeout, e2eSkipReason, startVSCode, type VSCode, type Page } from './harness';
+import { e2eTimeout, e2eSkipReason, startVSCode, writeUserSettings, type VSCode, type Page } from './harness';
 import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { makeAgent } from '../support/agents';
@@ -20,6 +20,10 @@ const skip = e2eSkipReason();
 
 let vs: VSCode | undefined;
 let remote: AopServer | undefined;
+let locked: AopServer | undefined;
+let lockedUrl = '';
+const lockedAuth: string[] = [];
+let clusters: unknown[] = [];
 let workspace = '';
 let deadUrl = '';
 let liveUrl = '';
@@ -40,6 +44,18 @@ before(async () => {
   liveUrl = url;
   deadUrl = `http://127.0.0.1:${await closedPort()}/mcp`;
   workspace = exampleWorkspace('aop-e2e-ws-');
+  // A member that needs a token (set later with "Set Cluster Token…"); its http server records
+  // the Authorization header of every request (what went over the wire).
+  locked = new AopServer({ name: 'locked', port: 0, token: 'e2e-cluster-secret', models: () => new InstantChatModel((t) => `locked says: ${t}`) });
+  locked.setAgents([makeAgent({ name: 'locked-helper', description: 'Needs a token', provider: 'openai' })]);
+  lockedUrl = (await locked.listen()).url;
+  (locked as unknown as { http: import('node:http').Server }).http.prependListener('request', (req) => {
+    if (req.headers.authorization) lockedAuth.push(req.headers.authorization);
+  });
+  clusters = [
+    { name: 'team', servers: [url, deadUrl], timeout_ms: 3000 },
+    { name: 'secure', servers: [lockedUrl], timeout_ms: 3000 },
+  ];
 
   vs = await startVSCode({
     folder: workspace,
@@ -47,7 +63,7 @@ before(async () => {
     settings: {
       'workbench.colorTheme': 'Default Dark Modern',
       'workbench.startupEditor': 'none',
-      'aop.clusters': [{ name: 'team', servers: [url, deadUrl], timeout_ms: 3000 }],
+      'aop.clusters': clusters,
     },
   });
 });
@@ -55,6 +71,7 @@ before(async () => {
 after(async () => {
   await vs?.stop();
   await remote?.close();
+  await locked?.close();
   if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
 });
 
@@ -74,14 +91,12 @@ test('the .vsix installs and activates; the Agent Explorer lists the example age
 test('a cluster with one live and one dead server shows both with the right health', { skip, timeout: e2eTimeout(120_000) }, async () => {
   const page = vs!.page;
   await row(page, /^team/);
-  const up = await row(page, /up · .* 1 tools/);
-  const down = await row(page, /down · 0 tools/);
   // each health belongs to the right server: the live one is up with its one agent, the dead one down
   const port = (u: string) => new URL(u).port;
-  const upText = ((await up.textContent()) ?? '') as string;
-  const downText = ((await down.textContent()) ?? '') as string;
-  assert.match(upText, new RegExp(`:${port(liveUrl)}\\b.*up · .*1 tools`), upText);
-  assert.match(downText, new RegExp(`:${port(deadUrl)}\\b.*down · 0 tools`), downText);
+  const up = await row(page, new RegExp(`:${port(liveUrl)}(?!\\d).*up · .*1 tools`));
+  const down = await row(page, new RegExp(`:${port(deadUrl)}(?!\\d).*down · 0 tools`));
+  assert.match(((await up.textContent()) ?? '') as string, /up · /);
+  assert.match(((await down.textContent()) ?? '') as string, /down · 0 tools/);
   await up.click();
   await row(page, 'remote-helper');
   await vs!.screenshot('explorer-clusters');
@@ -195,4 +210,52 @@ test('a broken agent file is underlined and its diagnostic shows in the Problems
   await problem.waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
   assert.match((await problem.textContent()) ?? '', /temprature.*temperature/);
   await vs!.screenshot('problems');
+});
+
+test('Set Cluster Token… → SecretStorage → the Authorization header on the wire; the locked server comes up', { skip, timeout: e2eTimeout(150_000) }, async () => {
+  const page = vs!.page;
+  // without a token the locked member refuses discovery
+  await row(page, /^secure/);
+  await row(page, new RegExp(`:${new URL(lockedUrl).port}(?!\\d).*down · 0 tools`));
+  await vs!.runCommand('AOP: Set Cluster Token…');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'secure' }).first().waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'secure' }).first().click();
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget', { hasText: 'Token for cluster secure' }).waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  assert.equal(await input.getAttribute('type'), 'password', 'the token is typed into a password box');
+  await input.fill('e2e-cluster-secret');
+  await page.keyboard.press('Enter');
+  await row(page, 'locked-helper');
+  assert.ok(lockedAuth.includes('Bearer e2e-cluster-secret'), `headers seen: ${lockedAuth.length}`);
+  // kept in SecretStorage, not in settings
+  const settings = fs.readFileSync(path.join(vs!.server.userDataDir, 'User', 'settings.json'), 'utf8');
+  assert.doesNotMatch(settings, /e2e-cluster-secret/);
+  await vs!.screenshot('explorer-cluster-token');
+});
+
+test('aop.clusters changed in settings.json applies without a reload: a cluster appears, then goes', { skip, timeout: e2eTimeout(150_000) }, async () => {
+  const page = vs!.page;
+  await writeUserSettings(vs!.server.userDataDir, { 'aop.clusters': [...clusters, { name: 'extra', servers: [new URL(lockedUrl).origin + '/mcp'], timeout_ms: 3000 }] });
+  await row(page, /^extra/, e2eTimeout(30_000));
+  await writeUserSettings(vs!.server.userDataDir, { 'aop.clusters': clusters });
+  await page.locator('.pane-body .monaco-list-row', { hasText: /^extra/ }).first().waitFor({ state: 'detached', timeout: e2eTimeout(30_000) });
+  await row(page, /^team/);
+});
+
+test('Restart Local Server: a new local server answers and the agents are served again', { skip, timeout: e2eTimeout(150_000) }, async () => {
+  const page = vs!.page;
+  const logBefore = (vs!.readExtensionLog('aop-agents.aop-agents').match(/local AOP server at/g) ?? []).length;
+  await vs!.runCommand('AOP: Restart Local Server');
+  const msg = await vs!.waitForNotification(/AOP local server restarted at http:\/\/127\.0\.0\.1:\d+\/mcp/, { timeoutMs: 60_000 });
+  const url = /http:\/\/127\.0\.0\.1:\d+\/mcp/.exec(msg)![0];
+  const health = await fetch(new URL('/healthz', url));
+  assert.equal(health.status, 200);
+  const deadline = Date.now() + e2eTimeout(30_000);
+  let logAfter = logBefore;
+  while (logAfter <= logBefore && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    logAfter = (vs!.readExtensionLog('aop-agents.aop-agents').match(/local AOP server at/g) ?? []).length;
+  }
+  assert.ok(logAfter > logBefore, 'the log says the local server started again');
+  await row(page, 'text-stats');
 });
