@@ -362,3 +362,73 @@ test('tool budget with 100 remote agents: 32 exported, call_agent and search_age
   const span = await waitForLocalSpan('aop.remote remote-077');
   assert.ok(remoteTraces.get(span.traceId), 'call_agent trace reached the remote server');
 });
+
+/** Invoke Agent… from the palette: pick the agent, type the task (the same widget asks for it). */
+async function invokeFromPalette(page: Page, agent: string, task: string): Promise<void> {
+  await vs!.runCommand('AOP: Invoke Agent…');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: agent }).first().waitFor({ timeout: e2eTimeout(30_000) });
+  await input.fill(agent);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget', { hasText: 'The task for the agent' }).waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  await input.fill(task);
+  await page.keyboard.press('Enter');
+}
+
+/** The result editor's text once it shows `re` (the editor renders spaces as no-break spaces). */
+async function resultEditor(page: Page, re: RegExp, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + e2eTimeout(timeoutMs);
+  while (Date.now() < deadline) {
+    // the language-model consent dialog (first use of another extension's model): allow it
+    const allow = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Allow/ }).first();
+    if (await allow.isVisible().catch(() => false)) {
+      await vs!.screenshot('editor-provider-consent');
+      await allow.click();
+    }
+    const texts = (await page.locator('.monaco-editor .view-lines').allInnerTexts().catch(() => [])) as string[];
+    const hit = texts.map((t) => t.replace(/\u00a0/g, ' ')).find((t) => re.test(t));
+    if (hit) return hit;
+    await sleep(250);
+  }
+  throw new Error(`no result editor showed ${re}`);
+}
+
+test('the editor provider: an agent on the editor model (scripted LM provider) answers; NoPermissions/Blocked/NotFound read as such; Cancel in the progress notification cancels the model request', { skip, timeout: e2eTimeout(240_000) }, async () => {
+  const page = vs!.page;
+  fs.writeFileSync(
+    path.join(workspace, 'agents', 'editor-writer.agent.md'),
+    '---\nname: editor-writer\ndescription: Runs on the editor language model\nprovider: editor\nmodel: aop-scripted\nmax_retries: 0\n---\nYou write.\n',
+  );
+  await page.keyboard.press('Escape');
+  // 1. a plain answer from the editor's model (vscode.lm → the scripted provider)
+  await invokeFromPalette(page, 'editor-writer', '@@echo through the editor model');
+  assert.match(await resultEditor(page, /Echo: through the editor model/), /Echo: through the editor model/);
+  const echoed = modelEvents().filter((e) => e.event === 'response' && e.kind === 'echo').pop();
+  assert.equal(echoed?.model, 'scripted-1');
+  await vs!.screenshot('editor-provider-answer');
+  // 2. the provider's errors, mapped to what the user reads (mapLanguageModelError)
+  const expected: Record<string, RegExp> = {
+    NoPermissions: /Failed:.*not allowed to use scripted-1: allow AOP Agents to use language models/,
+    Blocked: /Failed:.*scripted-1 blocked the request \(quota or policy\)/,
+    NotFound: /Failed:.*language model scripted-1 was not found/,
+  };
+  for (const [kind, re] of Object.entries(expected)) {
+    await invokeFromPalette(page, 'editor-writer', `@@error ${kind}`);
+    await resultEditor(page, re);
+  }
+  await vs!.screenshot('editor-provider-error');
+  // 3. Cancel in the "Invoking editor-writer" progress notification (the UI, not the command's arguments)
+  const cancelledBefore = modelEvents().filter((e) => e.event === 'cancelled').length;
+  await invokeFromPalette(page, 'editor-writer', '@@hang until cancelled');
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Invoking editor-writer' }).first();
+  await toast.waitFor({ state: 'visible', timeout: e2eTimeout(30_000) });
+  const deadline = Date.now() + e2eTimeout(30_000);
+  while (!modelEvents().some((e) => e.event === 'response' && e.kind === 'hang') && Date.now() < deadline) await sleep(200);
+  await vs!.screenshot('editor-provider-progress');
+  await toast.hover();
+  await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+  const until = Date.now() + e2eTimeout(30_000);
+  while (modelEvents().filter((e) => e.event === 'cancelled').length <= cancelledBefore && Date.now() < until) await sleep(200);
+  assert.equal(modelEvents().filter((e) => e.event === 'cancelled').length, cancelledBefore + 1, 'the model request saw the cancellation');
+  await toast.waitFor({ state: 'hidden', timeout: e2eTimeout(30_000) });
+});
