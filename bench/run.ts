@@ -53,6 +53,37 @@ async function main(): Promise<void> {
   log('throughput…');
   rows.push(...(await runThroughput({ callers: 32, seconds: quick ? 1 : 3, rounds: quick ? 1 : 3, log })));
 
+  log('third-party client (official SDK client → our server vs bare SDK server, separate processes)…');
+  for (const backend of ['instant', 'openai'] as const) {
+    const tp = await child(['bench/suites/third-party.ts', backend, String(quick ? 2 : 5), String(quick ? 300 : 2000)]);
+    const real = backend === 'openai';
+    const where = real ? 'an `openai` agent on the scripted OpenAI-compatible model (own process, streamed) vs a bare SDK tool making the same call' : 'an agent on the instant model vs the bare SDK echo tool';
+    rows.push(
+      {
+        suite: 'third-party',
+        what: `SDK Client + StreamableHTTPClientTransport → ${where}: p50 ours / SDK (paired ratio), ${tp.calls} calls each`,
+        goal: real ? '≥ 1.5×' : '≥ 2×',
+        measured: `${ms(tp.oursP50)} / ${ms(tp.sdkP50)} (${tp.pairedSpeedup.toFixed(2)}×)`,
+        ok: tp.pairedSpeedup >= (real ? 1.5 : 2),
+      },
+      { suite: 'third-party', what: `same, p99 ours / SDK`, goal: 'no worse', measured: `${ms(tp.oursP99)} / ${ms(tp.sdkP99)}`, ok: tp.oursP99 <= tp.sdkP99 },
+      {
+        suite: 'third-party',
+        what: `same, server process CPU per call ours / SDK${real ? ' (model excluded: it runs in its own process)' : ''}`,
+        goal: real ? '≤ 0.3 ms' : '≤ 0.10 ms',
+        measured: `${ms(tp.oursCpuPerCall)} / ${ms(tp.sdkCpuPerCall)}`,
+        ok: tp.oursCpuPerCall <= (real ? 0.3 : 0.1),
+      },
+    );
+  }
+
+  log('start-up from 10,000 agent files on disk (aop serve, cold process)…');
+  const su = await child(['bench/suites/startup.ts', String(quick ? 2000 : 10_000), String(quick ? 1 : 3)]);
+  rows.push(
+    { suite: 'start-up', what: `${su.files} agent files: \`aop serve\` spawn → first answered tools/call, median of ${su.runs} (max)`, goal: '≤ 1 s', measured: `${ms(su.firstCallP50, 0)} (${ms(su.firstCallMax, 0)})`, ok: su.firstCallP50 <= 1000 },
+    { suite: 'start-up', what: `${su.files} agent files: server RSS after the first call`, goal: '≤ 150 MiB', measured: `${su.rssMiB.toFixed(0)} MiB`, ok: su.rssMiB <= 150 },
+  );
+
   log('discovery (10 servers × 100 agents, each server in its own process)…');
   const dc = await child(['bench/suites/discovery.ts', '10', '100', String(quick ? 10 : 40)]);
   rows.push(

@@ -36,9 +36,20 @@ export const SERVER_SCENARIOS = [
 /** Client scenarios that apply to the cluster client. */
 export const CLIENT_SCENARIOS = ['initialize', 'tools_call', 'sse-retry'];
 
+/** The environment without the outer npm's settings (npm run sets npm_config_user_agent etc.; a nested install must read its own). */
+function cleanNpmEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_(config|package|lifecycle)_/i.test(k) || ['npm_execpath', 'npm_node_execpath', 'npm_command', 'INIT_CWD'].includes(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
 function npmInstall(prefix, spec, withNode24) {
   mkdirSync(prefix, { recursive: true });
-  const env = withNode24 ? { ...process.env, PATH: `${join(TOOLS, 'node24', 'node_modules', '.bin')}:${process.env.PATH}` } : process.env;
+  const clean = cleanNpmEnv();
+  const env = withNode24 ? { ...clean, PATH: `${join(TOOLS, 'node24', 'node_modules', '.bin')}:${clean.PATH}` } : clean;
   const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', spec], { stdio: 'inherit', env });
   if (r.status !== 0) throw new Error(`npm install ${spec} failed`);
 }

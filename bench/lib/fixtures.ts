@@ -10,7 +10,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { AGENT_DEFAULTS, type AgentDefinition } from '../../src/core/agents/definition';
 import { InstantChatModel } from '../../src/core/models/instant';
-import type { ChatModel } from '../../src/core/models/types';
+import type { ChatModel, ModelResolver } from '../../src/core/models/types';
 import { AopServer } from '../../src/core/server/aop-server';
 import { NodeHttpClientTransport } from '../../src/core/cluster/http-client-transport';
 import { AopCluster } from '../../src/core/cluster/cluster';
@@ -86,7 +86,9 @@ export function rawPoster(port: number): { post(body: string): Promise<string> }
  * The bare SDK pair's server: McpServer + StreamableHTTPServerTransport (stateful, one transport per
  * session, as in the SDK README) with one tool equivalent to an agent tool.
  */
-export async function startSdkServer(): Promise<{ url: string } & Closeable> {
+export async function startSdkServer(
+  answer: (task: string) => Promise<string> | string = (task) => task,
+): Promise<{ url: string } & Closeable> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const newMcp = () => {
     const mcp = new McpServer({ name: 'sdk-bench', version: '0' });
@@ -98,7 +100,7 @@ export async function startSdkServer(): Promise<{ url: string } & Closeable> {
         outputSchema: { result: z.string(), success: z.boolean(), error: z.string().nullable() },
       },
       async ({ task }) => {
-        const out = { result: task, success: true, error: null };
+        const out = { result: await answer(task), success: true, error: null };
         return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
       },
     );
@@ -159,12 +161,12 @@ export function benchAgent(name: string, over: Partial<AgentDefinition> = {}): A
   };
 }
 
-/** Our AopServer with agents answered by an in-process model (instant by default). */
+/** Our AopServer with agents answered by an in-process model (instant by default), or by a resolver. */
 export async function startAop(
   agents: AgentDefinition[],
-  model: ChatModel = new InstantChatModel(),
+  model: ChatModel | ModelResolver = new InstantChatModel(),
 ): Promise<{ server: AopServer; url: string } & Closeable> {
-  const server = new AopServer({ port: 0, models: () => model });
+  const server = new AopServer({ port: 0, models: typeof model === 'function' ? model : () => model });
   server.setAgents(agents);
   const { url } = await server.listen();
   return { server, url, close: () => server.close() };

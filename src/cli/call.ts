@@ -1,10 +1,13 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectMcp } from '../core/cluster/mcp-connection';
 import { ProgressLine } from './progress';
-import { clusterFrom } from './cluster-options';
+import { clusterFrom, isHttpUrl } from './cluster-options';
 import { SERVED_BY_META } from '../core/cluster/cluster';
 import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
 import type { CliCommand } from './usage';
+import { describeConnectError, unknownToolMessage } from './connection-errors';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
 export const callCommand: CliCommand = {
   summary: 'Call one agent (tool) on an AOP or MCP server and print its answer',
@@ -24,21 +27,33 @@ export const callCommand: CliCommand = {
     if (clusterFile ? !tool : !url || !tool) {
       throw new UsageError(clusterFile ? 'needs a tool name' : 'needs a server URL and a tool name (or --cluster FILE and a tool name)');
     }
+    if (optString(values, 'task') === undefined && optString(values, 'args') === undefined) {
+      throw new UsageError('needs --task "…" (what the agent should do), or --args JSON for a tool that is not an agent');
+    }
     const args = toolArguments(values);
     const headers = parseHeaders(optList(values, 'header'));
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
     if (token) headers.Authorization = `Bearer ${token}`;
     const timeoutMs = (optNumber(values, 'timeout') ?? 600) * 1000;
     if (clusterFile) return callThroughCluster(clusterFile, tool!, args, headers, timeoutMs, values.json === true);
-    const client = await connectMcp(url!, { headers, timeoutMs: 15_000 });
+    if (!isHttpUrl(url!)) throw new UsageError(`"${url}" is not a server URL; expected e.g. http://127.0.0.1:8000/mcp`);
+    const client = await connectMcp(url!, { headers, timeoutMs: 15_000 }).catch((err: unknown) => {
+      throw new Error(describeConnectError(url!, err));
+    });
     const progress = new ProgressLine(`calling ${tool}`);
     try {
-      const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
-        timeout: timeoutMs,
-        resetTimeoutOnProgress: false,
-        maxTotalTimeout: timeoutMs,
-        onprogress: (p) => progress.update(p.progress),
-      })) as CallToolResult;
+      let result: CallToolResult;
+      try {
+        result = (await client.callTool({ name: tool!, arguments: args }, undefined, {
+          timeout: timeoutMs,
+          resetTimeoutOnProgress: false,
+          maxTotalTimeout: timeoutMs,
+          onprogress: (p) => progress.update(p.progress),
+        })) as CallToolResult;
+      } catch (err) {
+        progress.done();
+        throw new Error(await explainCallError(client, url!, tool!, err));
+      }
       progress.done();
       return printResult(result, values.json === true);
     } finally {
@@ -70,6 +85,19 @@ async function callThroughCluster(
     progress.done();
     await cluster.close();
   }
+}
+
+/** A failed tools/call in the user's words: an unknown tool gets "did you mean" and the list command. */
+async function explainCallError(client: Client, url: string, tool: string, err: unknown): Promise<string> {
+  if (err instanceof McpError && (err.code === ErrorCode.InvalidParams || err.code === ErrorCode.MethodNotFound)) {
+    const names = await client
+      .listTools()
+      .then((r) => r.tools.map((t) => t.name))
+      .catch(() => undefined);
+    if (names && !names.includes(tool)) return unknownToolMessage(tool, url, names, `aop discover ${url}`);
+  }
+  if (err instanceof McpError) return `${tool} on ${url} failed: ${err.message.replace(/^MCP error -?\d+: /, '')}`;
+  return describeConnectError(url, err);
 }
 
 export function toolArguments(values: Record<string, unknown>): Record<string, unknown> {

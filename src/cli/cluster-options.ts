@@ -16,7 +16,19 @@ export async function clusterFrom(
     }
   } else {
     if (urls.length === 0) throw new UsageError('give server URLs or --cluster FILE');
+    for (const url of urls) {
+      if (!isHttpUrl(url)) throw new UsageError(`"${url}" is not a server URL; expected e.g. http://127.0.0.1:8000/mcp`);
+    }
     config = parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }, 'command line');
   }
   return new AopCluster(config);
+}
+
+export function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }

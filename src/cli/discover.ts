@@ -69,7 +69,8 @@ function serverRow(h: ServerHealth): string[] {
     h.latencyP50Ms === undefined ? '-' : `${h.latencyP50Ms.toFixed(1)} ms`,
     String(h.agentCount),
     h.breaker,
-    h.lastError ? firstLine(h.lastError, 60) : '',
+    // The SERVER column already names the URL: leave it out of the error, so the reason is never cut off.
+    h.lastError ? firstLine(h.lastError.split(` at ${h.url}`).join(' there').split(h.url).join('this server'), 100) : '',
   ];
 }
 

@@ -69,13 +69,19 @@ export async function main(argv: string[]): Promise<number> {
     });
     return await command.run(values, positionals);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
       process.stderr.write(`aop ${name}: ${(err as Error).message}\n\nUsage: ${command.usage}\n`);
       return 2;
     }
     process.stderr.write(`aop ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/** node:util parseArgs errors (unknown flag, missing value) are usage mistakes. MCP errors carry numeric codes. */
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
 function stripDescriptions(options: Command['options']): NonNullable<ParseArgsConfig['options']> {
@@ -95,7 +101,9 @@ if (require.main === module) {
       if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`aop: ${err instanceof Error ? err.stack : String(err)}\n`);
+      // A defect of ours: say so in one line; the stack only when asked for (AOP_DEBUG=1).
+      const detail = process.env.AOP_DEBUG === '1' && err instanceof Error ? err.stack : err instanceof Error ? err.message : String(err);
+      process.stderr.write(`aop: ${detail}\n`);
       process.exitCode = 1;
     },
   );

@@ -4,13 +4,18 @@ import { TraceStore, type TraceQuery } from '../core/tracing/store';
 import { formatTrace } from '../core/tracing/format';
 import { writeOtlpFile, sendOtlp } from '../core/tracing/otlp';
 import { UsageError, optNumber, optString } from './usage';
+import { readServerRuns, runsForFolder, runsNamed, serverLabel, type ServerRun } from '../core/tracing/server-index';
 import type { CliCommand } from './usage';
 
 export const tracesCommand: CliCommand = {
   summary: 'Show the last agent invocations a server recorded, as span trees (or export OTLP/JSON)',
-  usage: 'aop traces [--dir D] [--agent A] [--last N] [--status ok|error] [--trace ID] [--otlp out.json] [--json]',
+  usage: 'aop traces [--dir D] [--server S|all] [--agent A] [--last N] [--status ok|error] [--trace ID] [--otlp out.json] [--json]',
   options: {
     dir: { type: 'string', description: `Traces folder (default: $AOP_TRACES_DIR or ${defaultTracesDir()})` },
+    server: {
+      type: 'string',
+      description: 'Only calls served by this server (id, name or URL); "all" for every server (default: the servers of this folder, when known)',
+    },
     agent: { type: 'string', short: 'a', description: 'Only calls of this agent' },
     last: { type: 'string', short: 'n', description: 'How many traces, newest first (default 10)' },
     status: { type: 'string', description: 'Only ok or error calls' },
@@ -28,7 +33,10 @@ export const tracesCommand: CliCommand = {
     if (!Number.isInteger(last) || last < 1) throw new UsageError('--last must be a positive whole number');
     const sinceMin = optNumber(values, 'since');
     const store = await TraceStore.open({ dir, readOnly: true, maxTraces: 100_000 });
+    const runs = readServerRuns(dir);
+    const servers = selectServers(runs, optString(values, 'server'), optString(values, 'trace') !== undefined);
     const q: TraceQuery = {
+      servers: servers?.ids,
       agent: optString(values, 'agent'),
       status: status as TraceQuery['status'],
       traceId: optString(values, 'trace'),
@@ -36,6 +44,7 @@ export const tracesCommand: CliCommand = {
       limit: last,
     };
     const traces = store.query(q);
+    if (servers && values.json !== true) process.stderr.write(`${servers.note}\n`);
     const otlp = optString(values, 'otlp');
     if (otlp) {
       await writeOtlpFile(resolve(otlp), traces);
@@ -55,8 +64,38 @@ export const tracesCommand: CliCommand = {
       process.stdout.write(store.size === 0 ? `no traces in ${dir}\n` : 'no traces match\n');
       return 0;
     }
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const name = (id: string) => serverLabel(byId.get(id), id);
     // Oldest first, so the newest ends up next to the prompt.
-    process.stdout.write(traces.reverse().map(formatTrace).join('\n\n') + '\n');
+    process.stdout.write(traces.reverse().map((t) => formatTrace(t, name)).join('\n\n') + '\n');
     return 0;
   },
 };
+
+/**
+ * Which servers' traces to show: `--server all` → every one; `--server S` → those S names (an
+ * unknown S is a usage error); by default the servers that served this folder, when any is known.
+ */
+function selectServers(
+  runs: readonly ServerRun[],
+  wanted: string | undefined,
+  oneTrace: boolean,
+): { ids: ReadonlySet<string>; note: string } | undefined {
+  if (wanted === 'all' || (wanted === undefined && oneTrace)) return undefined;
+  if (wanted !== undefined) {
+    const named = runsNamed(runs, wanted);
+    // A server id that never noted itself (an older aop) still filters by its id.
+    if (named.length === 0) {
+      if (/^[\w.-]+@[\w.:[\]-]+$/.test(wanted)) return { ids: new Set([wanted]), note: `traces of server ${wanted}` };
+      const known = [...new Set(runs.map((r) => r.name))].join(', ');
+      throw new UsageError(`no server "${wanted}" recorded traces here${known ? ` (known: ${known})` : ''}; "--server all" shows every server`);
+    }
+    return { ids: new Set(named.map((r) => r.id)), note: `traces of server ${wanted} (${named.length} run${named.length === 1 ? '' : 's'})` };
+  }
+  const here = runsForFolder(runs, process.cwd());
+  if (here.length === 0) return undefined;
+  return {
+    ids: new Set(here.map((r) => r.id)),
+    note: `traces of the servers that served this folder (${here.length} run${here.length === 1 ? '' : 's'}); --server all shows every server`,
+  };
+}

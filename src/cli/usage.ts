@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
 /** A mistake in the command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}
 
@@ -12,6 +15,23 @@ export function optNumber(values: Record<string, unknown>, key: string): number 
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got "${v}"`);
   return n;
+}
+
+/** `--port`: a whole number from 0 to 65535 (0 = any free port). */
+export function optPort(values: Record<string, unknown>, key = 'port'): number | undefined {
+  const raw = optString(values, key);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n > 65535) throw new UsageError(`--${key} must be a whole number from 0 to 65535 (0 = any free port), got "${raw}"`);
+  return n;
+}
+
+/** Paths given on the command line, resolved; one that does not exist is a usage error. */
+export function existingPaths(positionals: string[]): string[] {
+  const paths = (positionals.length ? positionals : ['.']).map((p) => resolve(p));
+  const missing = positionals.filter((_p, i) => !existsSync(paths[i]));
+  if (missing.length) throw new UsageError(`no such file or folder: ${missing.join(', ')}`);
+  return paths;
 }
 
 export function optList(values: Record<string, unknown>, key: string): string[] {

@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
 import type { CliCommand } from './usage';
+import { existingPaths } from './usage';
 import { AgentCatalog } from '../core/agents/catalog';
 import { formatDiagnostic, type AgentDefinition, type AgentDiagnostic } from '../core/agents/definition';
 import { findProgram } from '../core/agents/command-line';
@@ -13,7 +13,7 @@ export const validateCommand: CliCommand = {
     json: { type: 'boolean', description: 'Print the findings as JSON' },
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-    const roots = (positionals.length ? positionals : ['.']).map((p) => resolve(p));
+    const roots = existingPaths(positionals);
     const catalog = new AgentCatalog({ roots, defaultProvider: 'openai' });
     await catalog.load();
     const findings = [...catalog.diagnostics().values()].flat();

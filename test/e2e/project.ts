@@ -10,7 +10,7 @@ export function packageVsix(out = path.join(os.tmpdir(), `aop-agents-e2e-${proce
   execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
   execFileSync(
     process.execPath,
-    [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', out],
+    [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '-o', out],
     { cwd: ROOT, stdio: 'inherit' },
   );
   return out;

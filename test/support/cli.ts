@@ -11,10 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `aop …` to completion, with no token from the environment. */
-export function runCli(args: string[], input?: string): Promise<CliResult> {
+/** Runs `aop …` to completion (in the repository, or `cwd`), with no token from the environment. */
+export function runCli(args: string[], input?: string, cwd = ROOT): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, AOP_TOKEN: '', NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, AOP_TOKEN: '', NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type ClusterConfig, type SecretLookup, envLookup, expandHeaders, serverLabel } from './config';
 import { AgentRegistry, type RegistryEntry } from './registry';
 import { Router } from './routing';
+import { closestMatch } from '../agents/did-you-mean';
 import {
   ServerConnection,
   TransportFailure,
@@ -187,7 +188,13 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
   async call(tool: string, args: Record<string, unknown>, opts: ClusterCallOptions = {}): Promise<CallToolResult> {
     let entry = (await this.discover()).get(tool);
     if (!entry) entry = (await this.refresh()).get(tool);
-    if (!entry) throw new ClusterCallError(`no server of cluster ${this.name} offers a tool named "${tool}"`, []);
+    if (!entry) {
+      const suggestion = closestMatch(tool, this.registry?.entries().map((e) => e.name) ?? []);
+      throw new ClusterCallError(
+        `no server of cluster ${this.name} offers a tool named "${tool}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+        [],
+      );
+    }
     const candidates = this.router.order(
       tool,
       entry.replicas.map((r) => this.server(r.serverId)!).filter(Boolean),

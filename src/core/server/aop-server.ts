@@ -18,7 +18,8 @@ import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-r
 import { agentTool, agentToolHandler } from './agent-tools';
 import { registerDiscoveryTools } from './discovery-tools';
 import { TaskTracker } from './task-tracker';
-import { NodeHttpServerTransport, preserialized } from './node-http-transport';
+import { NodeHttpServerTransport } from './node-http-transport';
+import { toolsPage } from './tools-pages';
 import { VERSION } from '../version';
 import { Metrics } from '../tracing/metrics';
 import { OtlpExporter } from '../tracing/otlp';
@@ -49,6 +50,8 @@ export interface AopServerOptions {
   maxBodyBytes?: number;
   /** Most concurrent MCP sessions (default 1,000); the idlest is closed past it. */
   maxSessions?: number;
+  /** Tools per tools/list page, with `nextCursor` for the rest (default 0: every tool in one answer). */
+  toolsPageSize?: number;
   /** Sessions idle longer than this are closed (default 30 min). */
   sessionIdleMs?: number;
   models: ModelResolver;
@@ -82,6 +85,7 @@ export class AopServer {
   readonly name: string;
   readonly id: string;
   readonly maxHops: number;
+  readonly toolsPageSize: number;
   readonly tools = new ToolRegistry();
   /** Tools of federated clusters, exported or not (see `call_agent`). */
   readonly remote = new Map<string, RemoteToolRef>();
@@ -103,6 +107,7 @@ export class AopServer {
     this.name = options.name ?? 'aop';
     this.id = options.id ?? `${this.name}-${randomUUID().slice(0, 8)}`;
     this.maxHops = options.maxHops ?? 3;
+    this.toolsPageSize = options.toolsPageSize ?? 0;
     this.log = options.logger ?? (() => {});
     this.executor = new AgentExecutor({
       models: options.models,
@@ -176,12 +181,8 @@ export class AopServer {
           'results are {result, success, error}.',
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, () => {
-      // The list is rebuilt only on change; serialise it once per version, not per request.
-      const tools = this.tools.list();
-      if (!preserialized.has(tools)) preserialized.set(tools, Buffer.from(JSON.stringify(tools)));
-      return { tools };
-    });
+    // The list is rebuilt only on change; each page is serialised once per version, not per request.
+    server.setRequestHandler(ListToolsRequestSchema, (request) => toolsPage(this.tools.list(), request.params?.cursor, this.toolsPageSize));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const entry = this.tools.get(request.params.name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);

@@ -63,8 +63,15 @@ const NO_BATCH_FROM = '2025-06-18';
  */
 export const preserialized = new WeakMap<object, Buffer>();
 
-/** JSON of an outgoing message: a string, or a Buffer when `preserialized` parts were spliced in. */
-export function serializeMessage(message: JSONRPCMessage): string | Buffer {
+/**
+ * JSON text to write: a string, or chunks when `preserialized` parts were spliced in. Chunks are
+ * written one after another (never concatenated), so a cached multi-MB tools/list is not copied
+ * per request.
+ */
+export type JsonChunks = string | Buffer[];
+
+/** JSON of an outgoing message (see JsonChunks). */
+export function serializeMessage(message: JSONRPCMessage): JsonChunks {
   const result = (message as { result?: Record<string, unknown> }).result;
   if (result !== null && typeof result === 'object') {
     let hit = false;
@@ -76,32 +83,56 @@ export function serializeMessage(message: JSONRPCMessage): string | Buffer {
       }
     }
     if (hit) {
-      const parts: Buffer[] = [Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify((message as { id: RequestId }).id)},"result":{`)];
+      let head = `{"jsonrpc":"2.0","id":${JSON.stringify((message as { id: RequestId }).id)},"result":{`;
+      const parts: Buffer[] = [];
       let first = true;
       for (const k in result) {
         const v = result[k];
         if (v === undefined) continue;
         const cached = v !== null && typeof v === 'object' ? preserialized.get(v) : undefined;
-        parts.push(Buffer.from(`${first ? '' : ','}${JSON.stringify(k)}:`));
-        parts.push(cached ?? Buffer.from(JSON.stringify(v)));
+        head += `${first ? '' : ','}${JSON.stringify(k)}:`;
+        if (cached) {
+          parts.push(Buffer.from(head), cached);
+          head = '';
+        } else head += JSON.stringify(v);
         first = false;
       }
-      parts.push(Buffer.from('}}'));
-      return Buffer.concat(parts);
+      parts.push(Buffer.from(head + '}}'));
+      return parts;
     }
   }
   return JSON.stringify(message);
 }
 
-function joinJson(parts: Array<string | Buffer>, open: string, sep: string, close: string): string | Buffer {
-  if (parts.every((p) => typeof p === 'string')) return open + parts.join(sep) + close;
+/** Byte length of JSON chunks. */
+export function jsonLength(json: JsonChunks): number {
+  if (typeof json === 'string') return Buffer.byteLength(json);
+  let n = 0;
+  for (const b of json) n += b.length;
+  return n;
+}
+
+/** Writes JSON chunks to a response (corked, so small chunks go out in one packet). */
+function writeJson(res: ServerResponse, json: JsonChunks): void {
+  if (typeof json === 'string') {
+    res.write(json);
+    return;
+  }
+  res.cork();
+  for (const b of json) res.write(b);
+  process.nextTick(() => res.uncork());
+}
+
+function joinJson(parts: JsonChunks[], open: string, sep: string, close: string): JsonChunks {
+  if (parts.every((p) => typeof p === 'string')) return open + (parts as string[]).join(sep) + close;
   const out: Buffer[] = [Buffer.from(open)];
   parts.forEach((p, i) => {
     if (i) out.push(Buffer.from(sep));
-    out.push(typeof p === 'string' ? Buffer.from(p) : p);
+    if (typeof p === 'string') out.push(Buffer.from(p));
+    else out.push(...p);
   });
   out.push(Buffer.from(close));
-  return Buffer.concat(out);
+  return out;
 }
 
 /** One POST that carried requests: its HTTP response, answered as JSON or as SSE. */
@@ -141,7 +172,7 @@ class Exchange {
   }
 
   writeEvent(message: JSONRPCMessage): void {
-    if (!this.res.destroyed) this.res.write(sseEvent(message));
+    if (!this.res.destroyed) writeJson(this.res, sseEvent(message));
   }
 
   /** A related notification/request sent before the answer: switch to SSE (false: the client takes JSON only). */
@@ -179,7 +210,7 @@ class Exchange {
     this.timer.unref();
   }
 
-  finish(json?: string | Buffer): void {
+  finish(json?: JsonChunks): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
@@ -188,11 +219,15 @@ class Exchange {
       const sid = this.transport.sessionId;
       const headers: Record<string, string | number> = {
         'Content-Type': 'application/json',
-        'Content-Length': typeof json === 'string' ? Buffer.byteLength(json) : json.length,
+        'Content-Length': jsonLength(json),
       };
       if (sid) headers['Mcp-Session-Id'] = sid;
       this.res.writeHead(200, headers);
-      this.res.end(json);
+      if (typeof json === 'string') this.res.end(json);
+      else {
+        writeJson(this.res, json);
+        this.res.end();
+      }
     } else {
       if (!this.sse) {
         // closed before any answer: an empty JSON body would be invalid, send an SSE stream that just ends
@@ -417,7 +452,7 @@ export class NodeHttpServerTransport implements Transport {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-function sseEvent(message: JSONRPCMessage): string | Buffer {
+function sseEvent(message: JSONRPCMessage): JsonChunks {
   return joinJson([serializeMessage(message)], 'event: message\ndata: ', '', '\n\n');
 }
 

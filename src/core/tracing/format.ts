@@ -47,7 +47,7 @@ function oneLine(s: string, max: number): string {
 }
 
 /** A trace as an indented span tree with durations and status. */
-export function formatTrace(t: TraceRecord): string {
+export function formatTrace(t: TraceRecord, serverName?: (id: string) => string): string {
   const byParent = new Map<string | undefined, SpanRecord[]>();
   const ids = new Set(t.spans.map((s) => s.spanId));
   for (const s of t.spans) {
@@ -60,7 +60,7 @@ export function formatTrace(t: TraceRecord): string {
   const showServer = t.servers.length > 1;
   const header =
     `${localTime(t.startMs)}  ${t.agent ?? t.root.name}  ${t.status === 'error' ? 'ERROR' : t.status}  ` +
-    `${formatDuration(t.durationMs)}  trace ${t.traceId}`;
+    `${formatDuration(t.durationMs)}  trace ${t.traceId}${serverName ? `  server ${serverName(t.root.server)}` : ''}`;
   const lines = [header];
   const task = t.root.attributes['aop.input.task'];
   if (typeof task === 'string') lines.push(`  task: ${oneLine(task, 100)}`);

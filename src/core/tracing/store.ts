@@ -30,6 +30,8 @@ export interface TraceQuery {
   until?: number;
   /** Server that recorded the root. */
   server?: string;
+  /** Any of these servers recorded the root. */
+  servers?: ReadonlySet<string>;
   /** Most traces returned, newest first (default all). */
   limit?: number;
 }
@@ -163,6 +165,7 @@ export class TraceStore implements TraceSink {
       if (q.since !== undefined && t.startMs < q.since) continue;
       if (q.until !== undefined && t.startMs >= q.until) continue;
       if (q.server !== undefined && t.root.server !== q.server) continue;
+      if (q.servers !== undefined && !q.servers.has(t.root.server)) continue;
       out.push(t);
     }
     return out;
