@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exampleWorkspace, packageVsix } from './project';
-import { e2eTimeout, e2eSkipReason, startVSCode, writeUserSettings, type VSCode, type Page } from './harness';
+import { e2eTimeout, e2eSkipReason, startVSCode, type VSCode, type Page } from './harness';
 import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { makeAgent } from '../support/agents';
@@ -225,6 +225,9 @@ test('Set Cluster Token… → SecretStorage → the Authorization header on the
   assert.equal(await input.getAttribute('type'), 'password', 'the token is typed into a password box');
   await input.fill('e2e-cluster-secret');
   await page.keyboard.press('Enter');
+  // the member comes up with its agent once the cluster reconnects with the header
+  const lockedRow = await row(page, new RegExp(`:${new URL(lockedUrl).port}(?!\\d).*up · .*1 tools`));
+  await lockedRow.click();
   await row(page, 'locked-helper');
   assert.ok(lockedAuth.includes('Bearer e2e-cluster-secret'), `headers seen: ${lockedAuth.length}`);
   // kept in SecretStorage, not in settings
@@ -233,12 +236,27 @@ test('Set Cluster Token… → SecretStorage → the Authorization header on the
   await vs!.screenshot('explorer-cluster-token');
 });
 
-test('aop.clusters changed in settings.json applies without a reload: a cluster appears, then goes', { skip, timeout: e2eTimeout(150_000) }, async () => {
+test('Add Cluster… and Remove Cluster through the palette: settings change, the tree follows without a reload', { skip, timeout: e2eTimeout(150_000) }, async () => {
   const page = vs!.page;
-  await writeUserSettings(vs!.server.userDataDir, { 'aop.clusters': [...clusters, { name: 'extra', servers: [new URL(lockedUrl).origin + '/mcp'], timeout_ms: 3000 }] });
+  const settingsFile = path.join(vs!.server.userDataDir, 'User', 'settings.json');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await vs!.runCommand('AOP: Add Cluster…');
+  await page.locator('.quick-input-widget', { hasText: 'Cluster name' }).waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  await input.fill('extra');
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget', { hasText: 'Server URLs' }).waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  await input.fill(liveUrl);
+  await page.keyboard.press('Enter');
+  await vs!.waitForNotification('Cluster extra added');
   await row(page, /^extra/, e2eTimeout(30_000));
-  await writeUserSettings(vs!.server.userDataDir, { 'aop.clusters': clusters });
+  assert.match(fs.readFileSync(settingsFile, 'utf8'), /"name": "extra"/);
+  await vs!.screenshot('explorer-cluster-added');
+  await vs!.runCommand('AOP: Remove Cluster');
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'extra' }).first();
+  await pick.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  await pick.click();
   await page.locator('.pane-body .monaco-list-row', { hasText: /^extra/ }).first().waitFor({ state: 'detached', timeout: e2eTimeout(30_000) });
+  assert.doesNotMatch(fs.readFileSync(settingsFile, 'utf8'), /"name": "extra"/);
   await row(page, /^team/);
 });
 
