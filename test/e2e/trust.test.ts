@@ -43,8 +43,14 @@ test('granting trust (Manage Workspace Trust → Trust) serves the workspace age
   await trust.click();
   // the Restricted Mode indicator goes away, and the explorer lists the agents
   await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'hidden', timeout: e2eTimeout(30_000) });
-  const container = page.locator('.activitybar .action-item [aria-label^="AOP"]').first();
-  await container.click();
+  // the trust editor opens as a modal editor: close it (it blocks clicks on the workbench)
+  const modal = page.locator('.monaco-modal-editor-block');
+  await page.keyboard.press('Escape');
+  if (await modal.count()) await vs!.runCommand('View: Close All Editors');
+  await modal.first().waitFor({ state: 'detached', timeout: e2eTimeout(15_000) });
+  // the AOP view is still open from the test above; open it if it is not
+  const rows = page.locator('.pane-body .monaco-list-row', { hasText: 'text-stats' });
+  if (!(await rows.count())) await page.locator('.activitybar .action-item [aria-label^="AOP"]').first().click();
   for (const name of ['text-stats', 'code-reviewer', 'planner']) {
     await page.locator('.pane-body .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
   }
