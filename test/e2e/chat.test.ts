@@ -206,6 +206,8 @@ before(async () => {
     env: { SCRIPTED_MODEL_LOG: modelLog },
     settings: {
       'workbench.colorTheme': 'Default Light Modern', // the trace panel's light-theme screenshot (extension.test.ts takes the dark one)
+      // Markdown wraps by default: a wrapped result line would be split over several view-lines
+      '[markdown]': { 'editor.wordWrap': 'off' },
       'aop.clusters': [{ name: 'team', servers: [url], timeout_ms: 5000 }],
     },
   });
