@@ -28,11 +28,41 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * etcd3 loads its gRPC protocol from `${__dirname}/../proto/rpc.proto` at run time. Bundled,
+ * __dirname is dist/: point it at dist/etcd3-proto/, where the .proto files are copied.
+ */
+const etcd3Protos = {
+  name: 'etcd3-protos',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      const contents = text.replace('`${__dirname}/../proto/rpc.proto`', '`${__dirname}/etcd3-proto/rpc.proto`');
+      if (contents === text) throw new Error('etcd3-protos: the proto path in etcd3/lib/connection-pool.js moved; update esbuild.mjs');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * etcd3 with gRPC and protobufjs is ~0.5 MB minified: its own bundle, dist/etcd3.js, required on
+ * first use of a registry only (src/core/registry/etcd.ts imports it dynamically). The extension
+ * and the CLI stay as small and quick to load as without it.
+ */
+const etcd3Apart = {
+  name: 'etcd3-apart',
+  setup(b) {
+    b.onResolve({ filter: /^etcd3$/ }, () => ({ path: './etcd3.js', external: true }));
+  },
+};
+
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/language-server/server.ts', out: 'language-server' },
   { in: 'src/cli/main.ts', out: 'cli' },
 ].filter((e) => existsSync(e.in));
+if (existsSync('node_modules/etcd3/lib/index.js')) nodeEntries.push({ in: 'node_modules/etcd3/lib/index.js', out: 'etcd3' });
 
 const common = {
   bundle: true,
@@ -51,7 +81,7 @@ const configs = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart],
   },
 ];
 if (existsSync('webview/main.ts')) {
@@ -68,6 +98,9 @@ if (existsSync('webview/main.ts')) {
   mkdirSync('dist/codicons', { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
 }
+
+mkdirSync(`${outdir}/etcd3-proto`, { recursive: true });
+for (const f of ['rpc.proto', 'kv.proto', 'auth.proto']) copyFileSync(`node_modules/etcd3/proto/${f}`, `${outdir}/etcd3-proto/${f}`);
 
 if (watch) {
   for (const c of configs) await (await context(c)).watch();

@@ -126,6 +126,25 @@ async function main(): Promise<void> {
     { suite: 'scale', what: `agent call p50 with ${sc.agents} agents loaded`, goal: '—', measured: ms(sc.callP50) },
   );
 
+  log('orchestration (delegation overhead, call_agents fan-out; own process)…');
+  const or = await child(['bench/suites/orchestration.ts', String(quick ? 300 : 2000), '100', '50']);
+  rows.push(
+    {
+      suite: 'orchestration',
+      what: `delegation: added per delegated call (coordinator → child in-process, instant models; (T(${or.k} delegations) − T(0)) / ${or.k} − T(child direct) = ${ms(or.perDelegationMs, 3)} − ${ms(or.directMs, 3)})`,
+      goal: '≤ 0.3 ms',
+      measured: ms(or.addedMs, 3),
+      ok: or.addedMs <= 0.3,
+    },
+    {
+      suite: 'orchestration',
+      what: `call_agents over MCP: ${or.fan_children} children of a ${or.fan_modelMs} ms model, all at once: wall vs ideal ${or.fan_modelMs} ms (median of 15)`,
+      goal: '≤ 1.3× ideal',
+      measured: `${ms(or.fan_wallMs, 1)} (${or.fan_ratio.toFixed(2)}×)${or.fan_failures ? `, ${or.fan_failures} failed!` : ''}`,
+      ok: or.fan_ratio <= 1.3 && or.fan_failures === 0,
+    },
+  );
+
   log('concurrency (1,000 in flight, server in its own process)…');
   const cc = await child(['bench/suites/scale.ts', 'conc', String(quick ? 300 : 1000), '100', '50']);
   rows.push(
@@ -153,6 +172,29 @@ async function main(): Promise<void> {
     },
     { suite: 'extension', what: 'activation: require(bundle) p50 / p99 (module load before activate())', goal: '—', measured: `${ms(ex.requireP50 as number, 1)} / ${ms(ex.requireP99 as number, 1)}` },
   );
+
+  log('registry (real etcd on loopback, 1,000 simulated servers)…');
+  try {
+    const rg = await child(['bench/suites/registry.ts', String(quick ? 200 : 1000), String(quick ? 10 : 30)]);
+    rows.push(
+      { suite: 'registry', what: `join → routable in a watching cluster (lease + put → registry event): p50 / p99 (${rg.joinSamples} joins)`, goal: 'p50 ≤ 50 ms', measured: `${ms(rg.joinP50, 1)} / ${ms(rg.joinP99, 1)}`, ok: rg.joinP50 <= 50 },
+      {
+        suite: 'registry',
+        what: `cold view: new AopCluster → discover() with ${rg.servers} registered servers (${rg.seen} seen; etcd client, range read, record checks, connections): p50 / p99 (${rg.coldSamples} samples)`,
+        goal: 'p50 ≤ 200 ms',
+        measured: `${ms(rg.coldP50, 1)} / ${ms(rg.coldP99, 1)}`,
+        ok: rg.coldP50 <= 200 && rg.seen === rg.servers,
+      },
+      {
+        suite: 'registry',
+        what: `steady state, ${rg.servers} servers (ttl 10 s): etcd writes/s (raft proposals; mvcc puts) and lease keep-alives/s`,
+        goal: '—',
+        measured: `${rg.proposalsPerSec.toFixed(1)} / ${rg.putsPerSec.toFixed(1)} writes/s; ${rg.keepAlivesPerSec.toFixed(0)} keep-alives/s`,
+      },
+    );
+  } catch (err) {
+    rows.push({ suite: 'registry', what: 'etcd registry', goal: '—', measured: `skipped: ${String((err as Error).message ?? err).split('\n')[0].slice(0, 160)}` });
+  }
 
   log('webview (first render, 10,000 spans, headless Chromium)…');
   try {

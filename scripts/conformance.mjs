@@ -33,8 +33,32 @@ export const SERVER_SCENARIOS = [
   'server-sse-multiple-streams',
   'dns-rebinding-protection',
 ];
-/** Client scenarios that apply to the cluster client. */
-export const CLIENT_SCENARIOS = ['initialize', 'tools_call', 'sse-retry'];
+/** Client scenarios that apply to the cluster client: the core ones and MCP authorization (OAuth 2.1). */
+export const CLIENT_SCENARIOS = [
+  'initialize',
+  'tools_call',
+  'sse-retry',
+  'auth/metadata-default',
+  'auth/metadata-var1',
+  'auth/metadata-var2',
+  'auth/metadata-var3',
+  'auth/basic-cimd',
+  'auth/scope-from-www-authenticate',
+  'auth/scope-from-scopes-supported',
+  'auth/scope-omitted-when-undefined',
+  'auth/scope-step-up',
+  'auth/scope-retry-limit',
+  'auth/token-endpoint-auth-basic',
+  'auth/token-endpoint-auth-post',
+  'auth/token-endpoint-auth-none',
+  'auth/pre-registration',
+  'auth/2025-03-26-oauth-metadata-backcompat',
+  'auth/2025-03-26-oauth-endpoint-fallback',
+  // draft: the client refuses metadata whose resource names another server; refresh-token guidance (SEP-2207)
+  'auth/resource-mismatch',
+  'auth/offline-access-scope',
+  'auth/offline-access-not-supported',
+];
 
 /** The environment without the outer npm's settings (npm run sets npm_config_user_agent etc.; a nested install must read its own). */
 function cleanNpmEnv() {
@@ -98,25 +122,55 @@ async function startAopServe(tracesDir) {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
+/** The checks.json of a scenario; `auth/x` results are in `<outDir>/auth/x-<time>/`. */
 function readChecks(outDir, prefix) {
-  const dir = readdirSync(outDir).find((d) => d.startsWith(prefix));
+  const slash = prefix.lastIndexOf('/');
+  const base = slash < 0 ? outDir : join(outDir, prefix.slice(0, slash));
+  const name = prefix.slice(slash + 1);
+  if (!existsSync(base)) return undefined;
+  const dir = readdirSync(base).find((d) => d.startsWith(name));
   if (!dir) return undefined;
-  return JSON.parse(readFileSync(join(outDir, dir, 'checks.json'), 'utf8'));
+  return JSON.parse(readFileSync(join(base, dir, 'checks.json'), 'utf8'));
 }
 
-function runScenario(kind, scenario, target, outDir) {
+async function runScenario(kind, scenario, target, outDir) {
   const args =
     kind === 'server'
       ? [CONF_BIN, 'server', '--url', target, '--scenario', scenario, '-o', outDir]
       : [CONF_BIN, 'client', '--command', target, '--scenario', scenario, '--timeout', '60000', '-o', outDir];
   const t0 = Date.now();
-  const r = spawnSync(NODE24, args, { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-  const checks = readChecks(outDir, kind === 'server' ? `server-${scenario}-` : `${scenario.replace(/\//g, '-')}-`) ?? [];
+  const r = await new Promise((resolve) => {
+    const child = spawn(NODE24, args, { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (output += c));
+    child.stderr.setEncoding('utf8').on('data', (c) => (output += c));
+    const timer = setTimeout(() => child.kill('SIGTERM'), 120_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, output });
+    });
+  });
+  const checks = readChecks(outDir, kind === 'server' ? `server-${scenario}-` : `${scenario}-`) ?? [];
   const failures = checks.filter((c) => c.status === 'FAILURE');
   const passed = checks.filter((c) => c.status === 'SUCCESS').length;
   const warnings = checks.filter((c) => c.status === 'WARNING');
   const ok = r.status === 0 && failures.length === 0 && checks.length > 0;
-  return { kind, scenario, ok, passed, failures, warnings, checks: checks.length, ms: Date.now() - t0, output: (r.stdout ?? '') + (r.stderr ?? '') };
+  return { kind, scenario, ok, passed, failures, warnings, checks: checks.length, ms: Date.now() - t0, output: r.output };
+}
+
+/** Runs `jobs` (functions returning promises) `width` at a time; results in the order of `jobs`. */
+async function pool(jobs, width) {
+  const out = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]();
+      }
+    }),
+  );
+  return out;
 }
 
 export async function run() {
@@ -127,20 +181,33 @@ export async function run() {
   const results = [];
   const server = await startAopServe(tracesDir);
   try {
-    for (const s of SERVER_SCENARIOS) results.push(runScenario('server', s, server.url, outDir));
+    for (const s of SERVER_SCENARIOS) results.push(await runScenario('server', s, server.url, outDir));
   } finally {
     server.stop();
   }
-  // The client under test: our cluster client, run from source with tsx (the machine's Node).
-  const command = `${process.execPath} --import tsx ${join(root, 'src/cli/conformance-client.ts')}`;
-  for (const s of CLIENT_SCENARIOS) results.push(runScenario('client', s, command, outDir));
+  // The client under test: our cluster client, bundled once with esbuild and run with the machine's
+  // Node (starting it through tsx cost seconds per scenario on a loaded machine).
+  const { build } = await import('esbuild');
+  const clientJs = join(tracesDir, 'conformance-client.js');
+  await build({
+    entryPoints: [join(root, 'src/cli/conformance-client.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: clientJs,
+    logLevel: 'warning',
+  });
+  const command = `${process.execPath} ${clientJs}`;
+  // Each client scenario has its own test servers on ephemeral ports: three run at a time.
+  results.push(...(await pool(CLIENT_SCENARIOS.map((s) => () => runScenario('client', s, command, outDir)), 3)));
   rmSync(tracesDir, { recursive: true, force: true });
 
   console.log('\nMCP conformance suite %s (results in %s)', CONFORMANCE_VERSION, outDir);
   for (const r of results) {
     const mark = r.ok ? 'PASS' : 'FAIL';
     const warn = r.warnings.length ? `, ${r.warnings.length} warning(s): ${r.warnings.map((w) => w.id).join(', ')}` : '';
-    console.log(`  ${mark}  ${r.kind.padEnd(6)} ${r.scenario.padEnd(28)} ${r.passed}/${r.checks} checks passed${warn} (${r.ms} ms)`);
+    console.log(`  ${mark}  ${r.kind.padEnd(6)} ${r.scenario.padEnd(42)} ${r.passed}/${r.checks} checks passed${warn} (${r.ms} ms)`);
     for (const f of r.failures) console.log(`        ✗ ${f.id}: ${f.errorMessage ?? ''}`);
     if (!r.ok && r.failures.length === 0) console.log(r.output.split('\n').slice(-30).join('\n'));
   }

@@ -5,13 +5,14 @@ import { clusterFrom, isHttpUrl } from './cluster-options';
 import { SERVED_BY_META } from '../core/cluster/cluster';
 import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
 import type { CliCommand } from './usage';
+import { startDetached } from './task';
 import { describeConnectError, unknownToolMessage } from './connection-errors';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
 export const callCommand: CliCommand = {
   summary: 'Call one agent (tool) on an AOP or MCP server and print its answer',
-  usage: 'aop call <url> <tool> --task "…" [--token T] [--json] [--timeout SECONDS]\n       aop call --cluster FILE <tool> --task "…"',
+  usage: 'aop call <url> <tool> --task "…" [--token T] [--json] [--timeout SECONDS] [--detach [--ttl SECONDS]]\n       aop call --cluster FILE <tool> --task "…"',
   options: {
     cluster: { type: 'string', short: 'c', description: 'Route the call through a cluster file (failover among replicas)' },
     task: { type: 'string', short: 't', description: 'The task for the agent (required for agents)' },
@@ -20,6 +21,8 @@ export const callCommand: CliCommand = {
     header: { type: 'string', short: 'H', multiple: true, description: 'Extra HTTP header "Name: value" (repeatable)' },
     json: { type: 'boolean', description: 'Print the whole tool result as JSON' },
     timeout: { type: 'string', description: 'Give up after this many seconds (default 600)' },
+    detach: { type: 'boolean', description: 'Start the call as an MCP task, print its id and return (see "aop task")' },
+    ttl: { type: 'string', description: 'With --detach: keep the result this many seconds (the server may clamp it)' },
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const clusterFile = optString(values, 'cluster');
@@ -35,8 +38,10 @@ export const callCommand: CliCommand = {
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
     if (token) headers.Authorization = `Bearer ${token}`;
     const timeoutMs = (optNumber(values, 'timeout') ?? 600) * 1000;
+    if (values.detach === true && clusterFile) throw new UsageError('--detach needs a server URL, not --cluster');
     if (clusterFile) return callThroughCluster(clusterFile, tool!, args, headers, timeoutMs, values.json === true);
     if (!isHttpUrl(url!)) throw new UsageError(`"${url}" is not a server URL; expected e.g. http://127.0.0.1:8000/mcp`);
+    if (values.detach === true) return startDetached(url!, tool!, args, headers, optNumber(values, 'ttl'));
     const client = await connectMcp(url!, { headers, timeoutMs: 15_000 }).catch((err: unknown) => {
       throw new Error(describeConnectError(url!, err));
     });

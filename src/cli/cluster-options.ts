@@ -1,6 +1,7 @@
 import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile, parseClusterConfig, type ClusterConfig } from '../core/cluster/config';
 import { UsageError } from './usage';
+import { cliAuth } from './login';
 
 /** A cluster from `--cluster FILE`, or an ad-hoc one from URLs given on the command line. */
 export async function clusterFrom(
@@ -12,7 +13,11 @@ export async function clusterFrom(
   if (file) {
     config = await loadClusterFile(file);
     if (Object.keys(headers).length) {
-      config = { ...config, servers: config.servers.map((s) => ({ ...s, headers: { ...headers, ...s.headers } })) };
+      config = {
+        ...config,
+        servers: config.servers.map((s) => ({ ...s, headers: { ...headers, ...s.headers } })),
+        headers: { ...headers, ...config.headers },
+      };
     }
   } else {
     if (urls.length === 0) throw new UsageError('give server URLs or --cluster FILE');
@@ -21,7 +26,10 @@ export async function clusterFrom(
     }
     config = parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }, 'command line');
   }
-  return new AopCluster(config);
+  return new AopCluster(config, {
+    auth: cliAuth(),
+    registry: { log: (level, message) => process.stderr.write(`[${level}] ${message}\n`) },
+  });
 }
 
 export function isHttpUrl(text: string): boolean {

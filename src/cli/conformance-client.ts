@@ -10,6 +10,26 @@
  */
 import { AopCluster } from '../core/cluster/cluster';
 import { parseClusterConfig } from '../core/cluster/config';
+import { headlessApprover } from '../core/cluster/auth/approvers';
+import { MemoryCredentialStore } from '../core/cluster/auth/credential-store';
+
+/** The Client ID Metadata Document URL the suite's `auth/basic-cimd` scenario expects. */
+const CONFORMANCE_CIMD_URL = 'https://conformance-test.local/client-metadata.json';
+
+/** Pre-registered client credentials the suite hands over in MCP_CONFORMANCE_CONTEXT (auth/pre-registration). */
+export function conformanceOAuth(contextJson: string | undefined): { client_id?: string; client_secret?: string; client_metadata_url: string } {
+  let ctx: { client_id?: unknown; client_secret?: unknown } = {};
+  try {
+    ctx = contextJson ? JSON.parse(contextJson) : {};
+  } catch {
+    ctx = {};
+  }
+  return {
+    client_metadata_url: CONFORMANCE_CIMD_URL,
+    ...(typeof ctx.client_id === 'string' ? { client_id: ctx.client_id } : {}),
+    ...(typeof ctx.client_secret === 'string' ? { client_secret: ctx.client_secret } : {}),
+  };
+}
 
 type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; enum?: unknown[]; default?: unknown };
 
@@ -44,8 +64,12 @@ export function sampleArguments(schema: Schema | undefined, depth = 0): Record<s
 }
 
 export async function runConformanceClient(url: string, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
+  // MCP authorization: the suite's test authorization server approves at once, so a headless
+  // approver stands in for the person; sign-ins live in memory for this run.
+  const oauth = conformanceOAuth(process.env.MCP_CONFORMANCE_CONTEXT);
   const cluster = new AopCluster(
-    parseClusterConfig({ name: 'conformance', servers: [url], timeout_ms: 10_000, call_timeout_ms: 20_000 }, 'conformance'),
+    parseClusterConfig({ name: 'conformance', servers: [{ url, oauth }], timeout_ms: 10_000, call_timeout_ms: 20_000 }, 'conformance'),
+    { auth: { store: new MemoryCredentialStore(), approver: headlessApprover() } },
   );
   try {
     const registry = await cluster.refresh();

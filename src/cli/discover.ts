@@ -1,4 +1,5 @@
 import type { ServerHealth } from '../core/cluster/server-connection';
+import type { RegistryViewStatus } from '../core/registry/watcher';
 import { clusterFrom } from './cluster-options';
 import type { CliCommand } from './usage';
 import { optList, optString, parseHeaders } from './usage';
@@ -25,12 +26,14 @@ export const discoverCommand: CliCommand = {
       const query = optString(values, 'search');
       const entries = query ? registry.search(query) : registry.entries();
       const health = cluster.health();
+      const reg = cluster.registryStatus();
       if (values.json === true) {
         process.stdout.write(
           JSON.stringify(
             {
               cluster: cluster.name,
               discovery_ms: Math.round(ms * 10) / 10,
+              ...(reg ? { registry: reg } : {}),
               servers: health,
               tools: entries.map((e) => ({
                 name: e.name,
@@ -46,7 +49,9 @@ export const discoverCommand: CliCommand = {
           ) + '\n',
         );
       } else {
-        process.stdout.write(`cluster ${cluster.name}: ${health.length} servers, ${registry.size} tools, discovered in ${ms.toFixed(0)} ms\n\n`);
+        process.stdout.write(`cluster ${cluster.name}: ${health.length} servers, ${registry.size} tools, discovered in ${ms.toFixed(0)} ms\n`);
+        if (reg) process.stdout.write(registryLine(reg) + '\n');
+        process.stdout.write('\n');
         process.stdout.write(table(['SERVER', 'STATUS', 'LATENCY', 'AGENTS', 'BREAKER', 'ERROR'], health.map(serverRow)) + '\n\n');
         process.stdout.write(
           table(
@@ -55,12 +60,20 @@ export const discoverCommand: CliCommand = {
           ) + '\n',
         );
       }
-      return health.some((h) => h.status === 'down') ? 1 : 0;
+      return health.some((h) => h.status === 'down') || reg?.stale ? 1 : 0;
     } finally {
       await cluster.close();
     }
   },
 };
+
+/** `registry etcd://…: 5 members` — or STALE with why, when etcd cannot be reached. */
+export function registryLine(r: RegistryViewStatus): string {
+  const base = `registry ${r.url}: ${r.members} member(s)`;
+  if (!r.stale) return base;
+  const since = r.staleSince ? ` since ${new Date(r.staleSince).toISOString()}` : '';
+  return `${base} — STALE${since}: ${r.lastError ?? 'etcd unreachable'} (showing the last membership seen)`;
+}
 
 function serverRow(h: ServerHealth): string[] {
   return [

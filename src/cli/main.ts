@@ -7,6 +7,8 @@ import { callCommand } from './call';
 import { discoverCommand } from './discover';
 import { validateCommand } from './validate';
 import { tracesCommand } from './traces';
+import { loginCommand, logoutCommand } from './login';
+import { taskCommand } from './task';
 import { UsageError } from './usage';
 
 type Command = CliCommand;
@@ -17,6 +19,9 @@ const COMMANDS: Record<string, Command> = {
   discover: discoverCommand,
   validate: validateCommand,
   traces: tracesCommand,
+  login: loginCommand,
+  logout: logoutCommand,
+  task: taskCommand,
 };
 
 function mainHelp(): string {

@@ -17,7 +17,7 @@ export class ProgressLine {
   private readonly stream: NodeJS.WriteStream;
 
   update(chars: number): void {
-    this.chars = chars;
+    this.chars = Math.floor(chars); // a step notification adds a fraction
   }
 
   private render(): void {

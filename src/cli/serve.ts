@@ -8,18 +8,21 @@ import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile } from '../core/cluster/config';
 import { federate } from '../core/cluster/federation';
 import { existingPaths, optList, optNumber, optPort, optString } from './usage';
+import { cliAuth } from './login';
+import { oauthResourceFrom } from './serve-auth';
 import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
 import { recordServerRun } from '../core/tracing/server-index';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
+import { REGISTRY_SERVE_OPTIONS, announce, registryPlan } from './registry-options';
 
 /** Agents named one per line at start-up; past this, a count. */
 const LISTED_AGENTS = 20;
 
 export const serveCommand: CliCommand = {
   summary: 'Serve the agents of folders or files as MCP tools (Streamable HTTP or stdio)',
-  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N]',
+  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N] [--registry etcd://host:port/<prefix> --advertise URL]',
   options: {
     port: { type: 'string', short: 'p', description: 'Port to listen on (default 8000; 0 = any free port)' },
     host: { type: 'string', description: 'Address to bind (default 127.0.0.1; others need --token)' },
@@ -34,6 +37,9 @@ export const serveCommand: CliCommand = {
     cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
     'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
     'tools-page-size': { type: 'string', description: 'Tools per tools/list page, with a cursor for the rest (default: all in one answer)' },
+    'auth-issuer': { type: 'string', description: 'Accept JWT access tokens of this OAuth issuer instead of --token (MCP authorization)' },
+    audience: { type: 'string', description: 'With --auth-issuer: the "aud" tokens must carry (this server\'s public URL)' },
+    ...REGISTRY_SERVE_OPTIONS,
   },
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = existingPaths(positionals);
@@ -41,13 +47,15 @@ export const serveCommand: CliCommand = {
     const stdio = values.stdio === true;
     // In stdio mode stdout carries the protocol: everything human goes to stderr.
     const say = (line: string) => process.stderr.write(line + '\n');
+    const registry = registryPlan(values, { stdio, host: optString(values, 'host') ?? '127.0.0.1' });
     const catalog = new AgentCatalog({ roots, defaultProvider: 'openai' });
     await catalog.load();
     catalog.on('diagnostics', (_file: string, diags: import('../core/agents/definition').AgentDiagnostic[]) => {
       for (const d of diags) say(formatDiagnostic(d));
     });
     for (const diags of catalog.diagnostics().values()) for (const d of diags) say(formatDiagnostic(d));
-    const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
+    const oauth = oauthResourceFrom(values);
+    const token = oauth ? undefined : optString(values, 'token') ?? process.env.AOP_TOKEN;
     const tracesDir = resolve(optString(values, 'traces-dir') ?? defaultTracesDir());
     const traceStore = await TraceStore.open({
       dir: tracesDir,
@@ -65,6 +73,7 @@ export const serveCommand: CliCommand = {
       maxHops: optNumber(values, 'max-hops'),
       toolsPageSize: optNumber(values, 'tools-page-size'),
       token: token || undefined,
+      oauth,
       allowedHosts: optList(values, 'allowed-host'),
       allowedOrigins: optList(values, 'allowed-origin'),
       models: createModelResolver({ env: process.env }),
@@ -74,9 +83,15 @@ export const serveCommand: CliCommand = {
     });
     bindCatalog(server, catalog);
     const clusters: AopCluster[] = [];
+    let announcement: Awaited<ReturnType<typeof announce>> | undefined;
     for (const file of optList(values, 'cluster')) {
-      const cluster = new AopCluster(await loadClusterFile(file), { selfId: server.id });
+      const cluster = new AopCluster(await loadClusterFile(file), {
+        selfId: server.id,
+        auth: cliAuth(),
+        registry: { log: (level, message) => say(`[${level}] ${message}`) },
+      });
       federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
+      server.clusters.set(cluster.name, cluster);
       cluster.startAutoRefresh();
       clusters.push(cluster);
       cluster.on('health', (h) => {
@@ -86,6 +101,7 @@ export const serveCommand: CliCommand = {
     if (values['no-watch'] !== true) catalog.watch();
     const shutdown = async () => {
       catalog.dispose();
+      await announcement?.close();
       await Promise.allSettled(clusters.map((c) => c.close()));
       await server.close();
       process.exit(0);
@@ -103,16 +119,18 @@ export const serveCommand: CliCommand = {
     } catch (err) {
       say(`[warn] cannot note this server in ${tracesDir}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    if (registry) announcement = await announce(server, registry, url, say);
     // Discover after listening, so clusters that include this server (loops) can reach it.
     await Promise.all(clusters.map((c) => c.discover().catch(() => undefined)));
     for (const c of clusters) {
       const n = c.registry?.size ?? 0;
       say(`aop: cluster ${c.name}: ${n} remote tools re-exported as ${c.alias}__<tool> (${c.health().filter((h) => h.status === 'up').length}/${c.servers.length} servers up)`);
     }
-    say(`aop: serving ${server.agents().length} agents at ${url}${token ? ' (token required)' : ''}`);
+    say(`aop: serving ${server.agents().length} agents at ${url}${token ? ' (token required)' : oauth ? ' (sign-in required: MCP authorization)' : ''}`);
     const agents = server.agents();
     for (const a of agents.slice(0, LISTED_AGENTS)) say(`  ${a.name.padEnd(24)} ${a.provider.padEnd(8)} ${a.description}`);
     if (agents.length > LISTED_AGENTS) say(`  … and ${agents.length - LISTED_AGENTS} more (aop discover ${url} lists them all)`);
+    say(`aop: A2A agent cards at ${url.replace(/\/mcp$/, '')}/.well-known/agent-card.json and /a2a/<agent>/.well-known/agent-card.json`);
     say('Press Ctrl+C to stop.');
     return 0;
   },

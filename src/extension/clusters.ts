@@ -6,6 +6,9 @@ import { federate } from '../core/cluster/federation';
 import { traceFederatedCalls } from '../core/tracing/federation';
 import type { AopServer } from '../core/server/aop-server';
 import { readSettings } from './settings';
+import type { ClusterAuthOptions } from '../core/cluster/auth/cluster-auth';
+import type { Approver } from '../core/cluster/auth/mcp-oauth';
+import { SecretStorageCredentialStore } from './sign-in';
 
 /** SecretStorage key of a cluster's bearer token. */
 export const clusterSecretKey = (cluster: string) => `aop.cluster.${cluster}.token`;
@@ -23,12 +26,15 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
   private clusters: AopCluster[] = [];
   private unfederate: Array<() => void> = [];
   problems: ClusterProblem[] = [];
+  /** MCP authorization: sign-ins in SecretStorage; a server that needs one shows "Sign in" in the explorer. */
+  private readonly auth: ClusterAuthOptions;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
+    this.auth = { store: new SecretStorageCredentialStore(secrets), signInHint: () => 'use "Sign in" on this server in the AOP explorer' };
   }
 
   all(): AopCluster[] {
@@ -57,13 +63,21 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
             : s,
         );
         const env = envLookup();
+        // Servers found in the registry get the cluster's token too.
+        const headers =
+          config.registry && token && !Object.keys(config.headers ?? {}).some((h) => h.toLowerCase() === 'authorization')
+            ? { ...config.headers, Authorization: `Bearer \${secret:${config.name}}` }
+            : config.headers;
         const cluster = new AopCluster(
-          { ...config, servers },
+          { ...config, servers, headers },
           {
             selfId: server?.id,
+            auth: this.auth,
             lookup: (kind, key) => (kind === 'secret' ? secrets.get(key) : env(kind, key)),
+            registry: { log: (level, message) => (level === 'warn' ? this.log.warn(message) : this.log.info(message)) },
           },
         );
+        cluster.on('membership', () => this.emit('changed'));
         cluster.on('health', () => this.emit('changed'));
         cluster.on('registry', () => this.emit('changed'));
         cluster.startAutoRefresh();
@@ -85,6 +99,8 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
     for (const cluster of this.clusters) {
       const share = { remaining: () => budget, take: (n: number) => (budget -= n) };
       this.unfederate.push(federate(server, cluster, { budget: share, wrapCall: traceFederatedCalls(server.tracing) }));
+      server.clusters.set(cluster.name, cluster);
+      this.unfederate.push(() => server.clusters.delete(cluster.name));
     }
   }
 
@@ -100,6 +116,19 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
     const list = c.get<ClusterConfigInput[]>('clusters', []).filter((x) => x.name !== name);
     await c.update('clusters', list, vscode.ConfigurationTarget.Global);
     await this.secrets.delete(clusterSecretKey(name));
+  }
+
+  /** Signs in to one server of a cluster (the explorer's "Sign in"). */
+  async signIn(cluster: string, serverId: string, approver: Approver): Promise<void> {
+    const c = this.get(cluster);
+    if (!c) throw new Error(`no cluster named ${cluster}`);
+    await c.signIn(serverId, approver);
+    this.emit('changed');
+  }
+
+  async signOut(cluster: string, serverId: string): Promise<void> {
+    await this.get(cluster)?.signOut(serverId);
+    this.emit('changed');
   }
 
   async setToken(name: string, token: string): Promise<void> {

@@ -4,9 +4,14 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentExtension } from './extension';
 import type { NodeView } from './explorer/nodes';
 import { agentTemplate, validateAgentName } from './agent-template';
-import { formatMs } from './explorer/nodes';
+import { registryInputProblem } from './explorer/registry-node';
+import { parseRegistryUrl } from '../core/registry/url';
+import { pickAgent } from './pick-agent';
 import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
+import { signIn, signOut } from './sign-in-commands';
+import { runLocalTask } from './local-task';
+import { TASK_COMMANDS } from './task-commands';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
 
@@ -24,6 +29,9 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyToolName': copyToolName,
   'aop.showTraces': (ext, arg) => void TracePanel.show(ext, { agent: toolOf(arg).tool }),
   'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
+  'aop.signIn': signIn,
+  'aop.signOut': signOut,
+  ...TASK_COMMANDS,
 };
 
 export function registerCommands(ext: AgentExtension): vscode.Disposable[] {
@@ -41,55 +49,13 @@ export function registerCommands(ext: AgentExtension): vscode.Disposable[] {
   );
 }
 
-interface AgentPick extends vscode.QuickPickItem {
-  tool: string;
-  cluster?: string;
-}
-
 function toolOf(arg: unknown): { tool?: string; cluster?: string } {
   if (typeof arg === 'string') return { tool: arg };
   const node = arg as NodeView | undefined;
   return { tool: node?.data?.tool, cluster: node?.data?.cluster };
 }
 
-async function pickAgent(ext: AgentExtension): Promise<AgentPick | undefined> {
-  const server = await ext.local.ensureStarted().catch(() => undefined);
-  const items: Array<AgentPick | vscode.QuickPickItem> = [];
-  const local = server?.agents() ?? [];
-  if (local.length) items.push({ label: 'Workspace', kind: vscode.QuickPickItemKind.Separator });
-  for (const a of local) {
-    items.push({ label: `$(hubot) ${a.name}`, description: a.model ? `${a.provider}: ${a.model}` : a.provider, detail: a.description, tool: a.name });
-  }
-  for (const c of ext.clusters.all()) {
-    const registry = await c.discover().catch(() => undefined);
-    if (!registry?.size) continue;
-    items.push({ label: `Cluster ${c.name}`, kind: vscode.QuickPickItemKind.Separator });
-    const health = new Map(c.health().map((h) => [h.id, h]));
-    for (const e of registry.entries()) {
-      const servers = e.replicas
-        .map((r) => {
-          const h = health.get(r.serverId);
-          return `${r.serverId} ${h?.status ?? '?'}${h?.latencyP50Ms !== undefined ? ` ${formatMs(h.latencyP50Ms)}` : ''}`;
-        })
-        .join(', ');
-      items.push({ label: `$(${e.isAgent ? 'hubot' : 'tools'}) ${e.name}`, description: servers, detail: e.description, tool: e.name, cluster: c.name });
-    }
-  }
-  if (items.length === 0) {
-    const create = 'Create Agent…';
-    const choice = await vscode.window.showInformationMessage('No agents found in this workspace or its clusters.', create);
-    if (choice === create) await vscode.commands.executeCommand('aop.createAgent');
-    return undefined;
-  }
-  return (await vscode.window.showQuickPick(items, {
-    title: 'Invoke Agent',
-    placeHolder: 'Choose an agent (local or remote)',
-    matchOnDescription: true,
-    matchOnDetail: true,
-  })) as AgentPick | undefined;
-}
-
-/** Invoke Agent…: pick, ask for the task, run with a cancellable progress, show the answer as Markdown. */
+/** Invoke Agent…: pick, ask for the task, run with a cancellable progress, show the answer in the agent's result document. */
 async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown): Promise<CallToolResult | undefined> {
   let { tool, cluster } = toolOf(arg);
   if (!tool) {
@@ -131,7 +97,8 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
       const server = await ext.local.ensureStarted();
       const entry = server?.tools.get(tool!);
       if (!server || !entry) throw new Error(`agent ${tool} is not served (is the workspace trusted?)`);
-      return entry.handler({ task }, { signal: controller.signal, progress: (n) => report(n) });
+      // an MCP task of the local server: cancellable, its result kept for "Open Task Result…" after a reload
+      return (await runLocalTask(server, entry, { task }, controller.signal, (n) => report(Math.floor(n)))).result;
     },
   );
   ext.explorer.refresh();
@@ -139,11 +106,11 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
   const ok = s?.success ?? !result.isError;
   const answer = s ? (ok ? String(s.result ?? '') : `**Failed:** ${s.error ?? 'unknown error'}`) : contentText(result);
   const where = cluster ? `cluster ${cluster}` : 'workspace';
-  const doc = await vscode.workspace.openTextDocument({
-    language: 'markdown',
-    content: `# ${tool}\n\n*${where} · ${((Date.now() - started) / 1000).toFixed(1)} s · ${ok ? 'success' : 'failed'}*\n\n**Task:** ${task}\n\n---\n\n${answer}\n`,
-  });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  // One read-only result document per agent, replaced by its next answer (never an unsaved buffer).
+  await ext.results.show(
+    { tool: tool!, cluster },
+    `# ${tool}\n\n*${where} · ${((Date.now() - started) / 1000).toFixed(1)} s · ${ok ? 'success' : 'failed'}*\n\n**Task:** ${task}\n\n---\n\n${answer}\n`,
+  );
   if (!ok) void vscode.window.showWarningMessage(`${tool} failed: ${s?.error ?? 'see the result'}`);
   return result;
 }
@@ -196,11 +163,39 @@ async function addCluster(ext: AgentExtension, nameArg?: unknown, urlsArg?: unkn
           validateInput: (v) => (/^[a-zA-Z0-9_-]{1,32}$/.test(v) ? undefined : 'Use 1-32 letters, digits, "_" or "-".'),
         });
   if (!name) return;
+  const fromRegistry =
+    typeof urlsArg === 'string'
+      ? /^etcds?:\/\//.test(urlsArg)
+      : (
+          await vscode.window.showQuickPick(
+            [
+              { label: '$(server) Server URLs', description: 'a fixed list of AOP/MCP servers', registry: false },
+              { label: '$(database) From an etcd registry', description: 'servers that announce themselves in etcd (aop serve --registry)', registry: true },
+            ],
+            { title: 'Add Cluster (2/3)', placeHolder: 'Where are the servers of this cluster?' },
+          )
+        )?.registry;
+  if (fromRegistry === undefined) return;
+  if (fromRegistry) {
+    const registry =
+      typeof urlsArg === 'string'
+        ? urlsArg
+        : await vscode.window.showInputBox({
+            title: 'Add Cluster (3/3)',
+            prompt: 'etcd registry URL: etcd://host:port[,host:port…]/<prefix> (login from AOP_ETCD_USER / AOP_ETCD_PASSWORD)',
+            placeHolder: 'etcd://127.0.0.1:2379/aop',
+            validateInput: (v) => registryInputProblem(v.trim(), parseRegistryUrl),
+          });
+    if (!registry) return;
+    await ext.clusters.addCluster({ name, registry: registry.trim() });
+    void vscode.window.showInformationMessage(`Cluster ${name} added: it follows the servers registered in ${registry.trim()}. Use "AOP: Set Cluster Token…" if they need a token.`);
+    return;
+  }
   const urls =
     typeof urlsArg === 'string'
       ? urlsArg
       : await vscode.window.showInputBox({
-          title: 'Add Cluster (2/2)',
+          title: 'Add Cluster (3/3)',
           prompt: 'Server URLs, separated by commas or spaces',
           placeHolder: 'http://127.0.0.1:8000/mcp, https://agents.example.com/mcp',
           validateInput: (v) => {

@@ -1,6 +1,32 @@
 import * as vscode from 'vscode';
 import type { ChatModel, ChatRequest, ChatResponse } from '../core/models/types';
 import { ModelError } from '../core/models/types';
+import { MAX_TOOL_CALLS_PER_TURN, type ChatTurn, type ToolCall } from '../core/models/tool-types';
+
+/** Tool-loop turns as vscode.lm messages: the assistant's tool calls, then a User message of results. */
+function editorHistory(history: readonly ChatTurn[]): vscode.LanguageModelChatMessage[] {
+  const out: vscode.LanguageModelChatMessage[] = [];
+  for (const turn of history) {
+    if (turn.role === 'assistant') {
+      const parts: (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[] = [];
+      if (turn.content) parts.push(new vscode.LanguageModelTextPart(turn.content));
+      for (const c of turn.toolCalls) parts.push(new vscode.LanguageModelToolCallPart(c.id, c.name, parseInput(c.arguments)));
+      out.push(vscode.LanguageModelChatMessage.Assistant(parts));
+    } else {
+      out.push(vscode.LanguageModelChatMessage.User([new vscode.LanguageModelToolResultPart(turn.toolCallId, [new vscode.LanguageModelTextPart(turn.content)])]));
+    }
+  }
+  return out;
+}
+
+function parseInput(text: string): object {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' ? (v as object) : {};
+  } catch {
+    return {};
+  }
+}
 
 /**
  * `provider: editor`: the agent runs on a language model of the editor (vscode.lm). There is no
@@ -9,6 +35,8 @@ import { ModelError } from '../core/models/types';
  */
 export class EditorChatModel implements ChatModel {
   readonly id = 'vscode.lm';
+  /** Tool loop on vscode.lm: `tools` in the request options, `LanguageModelToolCallPart` → `LanguageModelToolResultPart`. */
+  readonly supportsTools = true;
 
   constructor(private readonly defaultFamily: () => string | undefined) {}
 
@@ -21,20 +49,31 @@ export class EditorChatModel implements ChatModel {
       const messages = [
         vscode.LanguageModelChatMessage.User(request.system),
         vscode.LanguageModelChatMessage.User(request.task),
+        ...editorHistory(request.history ?? []),
       ];
       const response = await model.sendRequest(
         messages,
-        { justification: 'An AOP agent of this workspace was invoked and runs on this model.' },
+        {
+          justification: 'An AOP agent of this workspace was invoked and runs on this model.',
+          ...(request.tools?.length
+            ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.parameters })) }
+            : {}),
+        },
         cts.token,
       );
       let text = '';
-      for await (const chunk of response.text) {
+      const toolCalls: ToolCall[] = [];
+      for await (const part of response.stream) {
         if (request.signal.aborted) break;
-        text += chunk;
-        request.onText?.(chunk);
+        if (part instanceof vscode.LanguageModelTextPart) {
+          text += part.value;
+          request.onText?.(part.value);
+        } else if (part instanceof vscode.LanguageModelToolCallPart && toolCalls.length < MAX_TOOL_CALLS_PER_TURN) {
+          toolCalls.push({ id: part.callId, name: part.name, arguments: JSON.stringify(part.input ?? {}) });
+        }
       }
       if (request.signal.aborted) throw request.signal.reason ?? new Error('cancelled');
-      return { text, model: model.id };
+      return { text, model: model.id, ...(toolCalls.length ? { toolCalls } : {}) };
     } catch (err) {
       if (request.signal.aborted) throw err;
       throw mapLanguageModelError(err, model.id);

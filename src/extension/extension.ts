@@ -4,10 +4,12 @@ import { registerCommands } from './commands';
 import { AgentExplorer } from './explorer/tree';
 import { LocalServer } from './local-server';
 import { AopMcpProvider, MCP_PROVIDER_ID } from './mcp-provider';
+import { ResultDocuments } from './result-documents';
 import { AopStatusBar } from './status-bar';
 import { Metrics } from '../core/tracing/metrics';
 import { TraceStore } from '../core/tracing/store';
 import { TracePanel } from './trace-panel';
+import { UriHandlerSignIn } from './sign-in';
 
 /**
  * The one object that owns everything the extension creates; disposing it disposes all of it
@@ -19,6 +21,10 @@ export class AgentExtension implements vscode.Disposable {
   readonly clusters: ClusterManager;
   readonly explorer: AgentExplorer;
   readonly mcp: AopMcpProvider;
+  /** Sign-ins to servers behind MCP authorization: browser out, URI handler back. */
+  readonly signIn: UriHandlerSignIn;
+  /** Invoke Agent's answers: read-only `aop-result:` documents, one per agent. */
+  readonly results: ResultDocuments;
   private readonly disposables: vscode.Disposable[] = [];
   private statusBar?: AopStatusBar;
 
@@ -37,8 +43,10 @@ export class AgentExtension implements vscode.Disposable {
     this.own({ dispose: () => void this.traces.flush() });
     this.local = this.own(new LocalServer(this.log, this.traces, this.metrics));
     this.clusters = this.own(new ClusterManager(context.secrets, this.log));
+    this.signIn = this.own(new UriHandlerSignIn(vscode, context.extension.id));
     this.explorer = this.own(new AgentExplorer(this.local, this.clusters));
     this.mcp = this.own(new AopMcpProvider(this.local));
+    this.results = this.own(new ResultDocuments());
   }
 
   own<T extends vscode.Disposable>(d: T): T {
@@ -62,6 +70,7 @@ export class AgentExtension implements vscode.Disposable {
     this.own({ dispose: () => this.local.off('changed', changed) });
 
     for (const d of registerCommands(this)) this.own(d);
+    this.own(vscode.window.registerUriHandler({ handleUri: (uri) => this.signIn.handleUri(uri) }));
     this.own(vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, this.mcp));
 
     this.own(

@@ -1,5 +1,6 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  CodeActionKind,
   FileChangeType,
   NotificationType,
   TextDocuments,
@@ -11,6 +12,7 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { PROVIDERS, type ProviderKind } from '../core/agents/definition';
+import { agentCodeActions } from './features/code-actions';
 import { agentCodeLenses } from './features/code-lens';
 import { completeAgentFile } from './features/completion';
 import { agentDiagnostics, type KnownModel } from './features/diagnostics';
@@ -105,6 +107,7 @@ export function startAgentLanguageServer(connection: Connection, options: AgentL
       defaultProvider: index.defaultProvider,
       knownModels,
       duplicate: duplicates.get(entry.file),
+      toolFindings: index.toolFindings(entry.file),
       findProgram: options.findProgram,
     });
 
@@ -155,6 +158,7 @@ export function startAgentLanguageServer(connection: Connection, options: AgentL
         completionProvider: { triggerCharacters: [':', ' '] },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         documentSymbolProvider: true,
         workspace: supportsFolderEvents ? { workspaceFolders: { supported: true, changeNotifications: true } } : undefined,
       },
@@ -244,6 +248,11 @@ export function startAgentLanguageServer(connection: Connection, options: AgentL
   connection.onCodeLens(({ textDocument }) => {
     const doc = parsedDocument(textDocument.uri);
     return doc ? agentCodeLenses(doc.text, doc.result) : [];
+  });
+
+  connection.onCodeAction(({ textDocument, context }) => {
+    const doc = documents.get(textDocument.uri);
+    return doc ? agentCodeActions(doc, context.diagnostics) : [];
   });
 
   connection.onDocumentSymbol(({ textDocument }) => {

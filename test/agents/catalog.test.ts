@@ -41,7 +41,13 @@ describe('AgentCatalog.load', () => {
     assert.equal(catalog.get('hidden'), undefined);
 
     const diagnostics = catalog.diagnostics();
-    assert.deepEqual([...diagnostics.keys()].map((f) => path.relative(dir, f)).sort(), ['broken.agent.md', path.join('zz', 'reviewer-copy.agent.md')]);
+    assert.deepEqual([...diagnostics.keys()].map((f) => path.relative(dir, f)).sort(), [
+      path.join('.github', 'agents', 'Planner.agent.md'),
+      'broken.agent.md',
+      path.join('zz', 'reviewer-copy.agent.md'),
+    ]);
+    // The VS Code file lists editor tools: one info finding, nothing worse.
+    assert.deepEqual(diagnostics.get(path.join(dir, '.github', 'agents', 'Planner.agent.md'))!.map((d) => [d.severity, d.code]), [['info', 'editor-tool']]);
     const [broken] = diagnostics.get(path.join(dir, 'broken.agent.md'))!;
     assert.equal(broken.code, 'yaml-syntax');
     const [duplicate] = diagnostics.get(path.join(dir, 'zz', 'reviewer-copy.agent.md'))!;
@@ -57,6 +63,7 @@ describe('AgentCatalog.load', () => {
       'added:Planner',
       'added:summarizer',
       'added:reviewer',
+      'diagnostics:Planner.agent.md:editor-tool',
       'diagnostics:broken.agent.md:yaml-syntax',
       'diagnostics:reviewer-copy.agent.md:duplicate-name',
       'updated',

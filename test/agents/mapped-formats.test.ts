@@ -28,8 +28,14 @@ describe('VS Code custom agents (.github/agents/*.agent.md)', () => {
         'You are in planning mode.',
       ),
     );
-    assert.deepEqual(diagnostics, []);
+    // Editor built-ins are kept out of the agent's tools with one info finding on `tools`.
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.code, d.line]),
+      [['info', 'editor-tool', 3]],
+    );
+    assert.match(diagnostics[0].message, /`search`, `fetch` exist only inside VS Code's own chat/);
     assert.ok(agent);
+    assert.equal(agent.tools, undefined);
     assert.equal(agent.name, 'Plan');
     assert.equal(agent.description, 'Generate an implementation plan');
     assert.equal(agent.model, 'Claude Sonnet 4.5 (copilot)');
@@ -85,7 +91,12 @@ describe('Claude Code subagents (.claude/agents/*.md)', () => {
         'You are a senior code reviewer.',
       ),
     );
-    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.code, d.line]),
+      [['info', 'editor-tool', 4]],
+    );
+    assert.match(diagnostics[0].message, /`Read`, `Grep`, `Glob`, `Bash` exist only inside Claude Code's own chat/);
+    assert.equal(agent?.maxTurns, 5, 'maxTurns maps to max_turns');
     assert.equal(agent?.name, 'code-reviewer');
     assert.equal(agent?.model, undefined);
     assert.equal(agent?.source.kind, 'claude');

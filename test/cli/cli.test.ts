@@ -43,7 +43,7 @@ test('aop discover lists the agents of a server', async () => {
 test('aop validate: exit 0 on the examples, exit 1 with file:line:col on a broken file', async () => {
   const good = await run(['validate', 'examples/agents']);
   assert.equal(good.code, 0, good.stdout + good.stderr);
-  assert.match(good.stdout, /3 agents valid, 0 errors/);
+  assert.match(good.stdout, /5 agents valid, 0 errors/);
   const dir = await mkdtemp(join(tmpdir(), 'aop-validate-'));
   try {
     await writeFile(join(dir, 'bad.agent.md'), '---\nname: bad name!\ndescription: x\ntemprature: 0.2\n---\nbody\n');

@@ -80,11 +80,11 @@ test('the .vsix installs and activates; the Agent Explorer lists the example age
   const container = page.locator('.activitybar .action-item [aria-label^="AOP"]').first();
   await container.waitFor({ state: 'visible', timeout: e2eTimeout(90_000) });
   await container.click();
-  for (const name of ['text-stats', 'code-reviewer', 'planner']) await row(page, name);
+  for (const name of ['text-stats', 'code-reviewer', 'planner', 'fan-out', 'coordinator']) await row(page, name);
   const workspaceRow = await row(page, /^Workspace/);
-  assert.match((await workspaceRow.textContent()) ?? '', /3 agents/);
+  assert.match((await workspaceRow.textContent()) ?? '', /5 agents/);
   const log = vs!.readExtensionLog('aop-agents.aop-agents');
-  assert.match(log, /local AOP server at http:\/\/127\.0\.0\.1:\d+\/mcp with 3 agents/);
+  assert.match(log, /local AOP server at http:\/\/127\.0\.0\.1:\d+\/mcp with 5 agents/);
   await vs!.screenshot('explorer');
 });
 

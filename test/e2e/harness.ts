@@ -19,6 +19,7 @@ import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { publishReadmeScreenshot } from './doc-screenshots';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Page = any;
@@ -409,6 +410,7 @@ export async function openWorkbench(server: CodeServer, browser: Browser, opts: 
   const consoleMessages: string[] = [];
   page.on('console', (m: { type(): string; text(): string }) => consoleMessages.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e: Error) => consoleMessages.push(`[pageerror] ${e.message}`));
+  // The first load compiles the whole workbench: on a loaded 2-core machine it takes well over 30 s.
   await page.goto(workbenchUrl(server, workspace, opts.payload), { waitUntil: 'domcontentloaded', timeout: e2eTimeout(60_000) });
   if (opts.waitForWorkbench !== false) await page.waitForSelector('.monaco-workbench', { timeout: e2eTimeout(60_000) });
 
@@ -459,6 +461,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await fsp.mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
   await page.screenshot({ path: file });
+  await publishReadmeScreenshot(file, name); // the README's own screenshots are refreshed by every run
   return file;
 }
 

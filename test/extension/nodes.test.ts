@@ -44,6 +44,8 @@ test('server nodes carry health, latency and breaker; remote agents their replic
   assert.equal(down.icon.id, 'error');
   assert.match(down.tooltip!, /connection refused/);
   assert.equal(down.collapsible, 'none');
+  const a2a = serverNode('team', { id: 'peer', url: 'http://p/.well-known/agent-card.json', name: 'peer', status: 'up', breaker: 'closed', agentCount: 1, inFlight: 0, isAop: false, protocol: 'a2a' });
+  assert.match(a2a.tooltip!, /\(A2A agent\)/);
   const reg = AgentRegistry.build([
     { serverId: 'h:1', infos: [{ tool: { name: 'x', inputSchema: { type: 'object' } }, isAgent: true, description: 'X', tags: [], capabilities: [] }] },
     { serverId: 'h:2', infos: [{ tool: { name: 'x', inputSchema: { type: 'object' } }, isAgent: true, description: 'X', tags: [], capabilities: [] }] },

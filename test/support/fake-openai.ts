@@ -46,6 +46,24 @@ export interface FakeReply {
   noDone?: true;
   /** Destroy the socket after the chunks were sent (connection lost mid-stream). */
   destroyAfterChunks?: true;
+  /**
+   * Ask the client to call these functions (`finish_reason: tool_calls` unless `finishReason` says
+   * otherwise). Streamed as OpenAI does: the id and name first, the arguments in two pieces.
+   */
+  toolCalls?: FakeToolCall[];
+}
+
+export interface FakeToolCall {
+  id?: string;
+  name: string;
+  /** An object is sent as JSON text; a string as is (e.g. invalid JSON). */
+  arguments: object | string;
+}
+
+/** The `role: tool` messages of a chat request (what the client sent back for earlier tool calls). */
+export function toolResults(request: RecordedRequest): { tool_call_id: string; content: string }[] {
+  const messages = (request.body?.messages ?? []) as { role: string; tool_call_id: string; content: string }[];
+  return messages.filter((m) => m.role === 'tool');
 }
 
 export interface RecordedRequest {
@@ -191,13 +209,18 @@ export async function startFakeOpenAi(script?: FakeScript): Promise<FakeOpenAi> 
     const requestBody = record.body ?? {};
     const model = reply.model ?? requestBody.model ?? 'fake-model';
     const explicitText = reply.chunks !== undefined || reply.text !== undefined;
-    const text = reply.chunks ? reply.chunks.join('') : reply.text ?? `echo: ${lastUserText(requestBody)}`;
-    const chunks = reply.chunks ?? splitWords(text);
+    const calls = (reply.toolCalls ?? []).map((c, i) => ({
+      id: c.id ?? `call_${record.index}_${i}`,
+      name: c.name,
+      arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+    }));
+    const text = reply.chunks ? reply.chunks.join('') : reply.text ?? (calls.length ? '' : `echo: ${lastUserText(requestBody)}`);
+    const chunks = reply.chunks ?? (text ? splitWords(text) : []);
     const usage =
       reply.usage === false
         ? undefined
         : reply.usage ?? { prompt_tokens: Math.ceil(record.rawBody.length / 4), completion_tokens: chunks.length };
-    const finishReason = reply.finishReason ?? 'stop';
+    const finishReason = reply.finishReason ?? (calls.length ? 'tool_calls' : 'stop');
     const id = `chatcmpl-fake-${record.index}`;
     const created = Math.floor(Date.now() / 1000);
 
@@ -210,7 +233,19 @@ export async function startFakeOpenAi(script?: FakeScript): Promise<FakeOpenAi> 
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: text || null,
+              ...(calls.length
+                ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) }
+                : {}),
+            },
+            finish_reason: finishReason,
+          },
+        ],
         ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
       });
       return;
@@ -226,6 +261,14 @@ export async function startFakeOpenAi(script?: FakeScript): Promise<FakeOpenAi> 
       if (isGone(res)) return;
       chunk(i === 0 ? { role: 'assistant', content: chunks[i] } : { content: chunks[i] }, null);
       record.chunksSent++;
+    }
+    for (let i = 0; i < calls.length; i++) {
+      if (isGone(res)) return;
+      const c = calls[i];
+      const half = Math.ceil(c.arguments.length / 2);
+      const first = { index: i, id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments.slice(0, half) } };
+      chunk(chunks.length === 0 && i === 0 ? { role: 'assistant', tool_calls: [first] } : { tool_calls: [first] }, null);
+      chunk({ tool_calls: [{ index: i, function: { arguments: c.arguments.slice(half) } }] }, null);
     }
     if (reply.destroyAfterChunks) {
       res.socket?.destroy();

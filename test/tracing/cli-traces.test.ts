@@ -41,7 +41,7 @@ test('aop serve --traces-dir records calls; aop traces prints them as span trees
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   // header: time, agent, status, duration, trace id
-  assert.ok(lines.some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  text-stats  ok  [\d.]+ (µs|ms|s)  trace [0-9a-f]{32}$/.test(l)), r.stdout);
+  assert.ok(lines.some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  text-stats  ok  [\d.]+ (µs|ms|s)  trace [0-9a-f]{32}  server aop@127\.0\.0\.1:\d+ \(.+\)$/.test(l)), r.stdout);
   assert.ok(lines.some((l) => /^\s+aop\.invoke text-stats  [\d.]+ (µs|ms|s)  ok$/.test(l)), r.stdout);
   assert.ok(lines.some((l) => /^\s+├─ aop\.validate  /.test(l)), r.stdout);
   assert.ok(lines.some((l) => /^\s+(├|└)─ aop\.attempt 1  [\d.]+ (µs|ms|s)  ok/.test(l)), r.stdout);

@@ -286,7 +286,7 @@ describe('NodeHttpServerTransport: spec details (raw HTTP)', () => {
     const sseOnly = await raw(aop.port, 'POST', list, { ...h, Accept: 'text/event-stream' });
     assert.equal(sseOnly.status, 200);
     assert.match(String(sseOnly.headers['content-type']), /text\/event-stream/);
-    assert.match(sseOnly.body, /^event: message\ndata: \{/);
+    assert.match(sseOnly.body, /^id: [0-9a-f]{12}-1\nevent: message\ndata: \{/);
     assert.equal((await raw(aop.port, 'GET', undefined, { Accept: 'application/json', 'Mcp-Session-Id': sid })).status, 406);
   });
 

@@ -1,3 +1,4 @@
+import { toolEntryDiagnostics } from './tool-entries';
 import { EventEmitter } from 'node:events';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -327,6 +328,15 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
       }
       next.set(agent.name, agent);
       owners.set(agent.name, file);
+    }
+
+    for (const [file, list] of diagnostics) {
+      const { result } = this.files.get(file)!;
+      const agent = result.agent;
+      if (agent?.tools?.length && next.get(agent.name) === agent) {
+        const fallback = result.nameRange ?? { line: 1, column: 1, endLine: 1, endColumn: 4 };
+        list.push(...toolEntryDiagnostics(agent, result.toolRanges, fallback, new Set(next.keys())));
+      }
     }
 
     const previous = this.active;

@@ -6,6 +6,26 @@ export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,40}$/;
 export const PROVIDERS = ['editor', 'openai', 'command'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 
+/** One `tools:` entry: `name`, `prefix/name` or `prefix/*`. */
+export const TOOL_ENTRY_PATTERN = /^[a-zA-Z0-9_.-]{1,64}(\/([a-zA-Z0-9_.-]{1,64}|\*))?$/;
+const TOOL_ENTRY_MESSAGE = 'must be <agent>, <cluster>/<agent>, <cluster>/*, <server>/<tool> or <server>/*';
+
+/** An MCP server an agent file declares (the shape VS Code and Claude use). */
+export const mcpServerSchema = z.union([
+  z.strictObject({
+    type: z.enum(['http', 'streamable-http', 'sse']).optional(),
+    url: z.url(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('stdio').optional(),
+    command: z.string().min(1),
+    args: z.array(z.string()).max(256).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+  }),
+]);
+export type McpServerSpec = z.infer<typeof mcpServerSchema>;
+
 export const ROLES = ['worker', 'coordinator', 'reviewer', 'planner', 'specialist'] as const;
 
 export const toolNameSchema = z
@@ -44,6 +64,17 @@ export const agentFrontMatterSchema = z.strictObject({
   tags: z.array(z.string().min(1)).optional(),
   capabilities: z.array(z.string().min(1)).optional(),
   role: z.string().min(1).optional(),
+  tools: z
+    .array(z.string().regex(TOOL_ENTRY_PATTERN, TOOL_ENTRY_MESSAGE))
+    .max(128)
+    .optional()
+    .describe('Tools the agent may call: <agent>, <cluster>/<agent>, <cluster>/*, <server>/<tool>, <server>/*, search_agents, call_agent, call_agents.'),
+  mcp_servers: z
+    .record(z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'server alias: 1-32 letters, digits, "_" or "-"'), mcpServerSchema)
+    .optional()
+    .describe('MCP servers for `<server>/<tool>` entries: alias → {url, headers} or {command, args, env}.'),
+  max_turns: z.number().int().min(1).max(100).optional().describe('Model turns per invocation when the agent has tools (default 10).'),
+  allow_recursion: z.boolean().optional().describe('Allow calls whose chain already holds this agent (A → B → A).'),
 });
 export type AgentFrontMatter = z.infer<typeof agentFrontMatterSchema>;
 
@@ -72,6 +103,14 @@ export interface AgentDefinition {
   tags: string[];
   capabilities: string[];
   role: string;
+  /** `tools:` entries the agent may call (empty: a plain model call). */
+  tools?: string[];
+  /** `mcp_servers:` declared in the file, by alias. */
+  mcpServers?: Record<string, McpServerSpec>;
+  /** Model turns per invocation when the agent has tools. */
+  maxTurns?: number;
+  /** Calls whose chain already holds this agent are allowed. */
+  allowRecursion?: boolean;
   /** The body of the file: system prompt φ. */
   systemPrompt: string;
   source: { file: string; kind: AgentSourceKind; root?: string };
@@ -84,6 +123,7 @@ export const AGENT_DEFAULTS = {
   maxConcurrency: 4,
   queueLimit: 1000,
   role: 'worker',
+  maxTurns: 10,
 } as const;
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -99,6 +139,8 @@ export interface AgentDiagnostic {
   message: string;
   /** Stable code, e.g. `yaml-syntax`, `unknown-key`, `invalid-type`, `invalid-name`. */
   code: string;
+  /** The text that would fix the finding in place of its range (a did-you-mean key or value). */
+  fix?: string;
 }
 
 export function formatDiagnostic(d: AgentDiagnostic): string {

@@ -144,6 +144,37 @@ export const AGENT_KEY_DOCS: { readonly [K in keyof AgentFrontMatter]-?: AgentKe
     snippet: '${1|' + ROLES.join(',') + '|}',
     example: 'role: reviewer',
   },
+  tools: {
+    key: 'tools',
+    summary:
+      'What the agent may call while it works: `<agent>` (an agent of this workspace/server), `<cluster>/<agent>` or `<cluster>/*` (agents of a configured cluster), `<server>/<tool>` or `<server>/*` (tools of a server under `mcp_servers`), and `search_agents`, `call_agent`, `call_agents` (find and call agents at run time).',
+    detail:
+      'The model sees them as functions named `<agent>`, `<cluster>__<agent>`, `<server>__<tool>`. `provider: command` agents get `AOP_URL` and `AOP_TOKEN` instead, scoped to these entries.',
+    snippet: '[${1:text-stats}]',
+    example: 'tools: [planner, text-stats, prod/*, call_agents]',
+  },
+  mcp_servers: {
+    key: 'mcp_servers',
+    summary: 'MCP servers the agent uses through `<server>/<tool>` entries of `tools`: alias → `{url, headers}` or `{command, args, env}` (the shape VS Code and Claude use).',
+    detail: 'Header values may use `${env:NAME}`; secrets never go in the file.',
+    snippet: '\n  ${1:everything}:\n    command: ${2:npx}\n    args: [${3:-y, @modelcontextprotocol/server-everything}]',
+    example: 'mcp_servers: { docs: { url: "http://127.0.0.1:9000/mcp" } }',
+  },
+  max_turns: {
+    key: 'max_turns',
+    summary: 'Model turns per invocation when the agent has tools: each turn may call tools; the loop ends with an answer without tool calls or after this many turns.',
+    default: String(AGENT_DEFAULTS.maxTurns),
+    snippet: '${1:10}',
+    example: 'max_turns: 6',
+  },
+  allow_recursion: {
+    key: 'allow_recursion',
+    summary: 'Allow a call whose chain already holds this agent (A → B → A). Off by default: such calls are refused.',
+    default: 'false',
+    values: ['true', 'false'],
+    snippet: '${1|true,false|}',
+    example: 'allow_recursion: true',
+  },
 };
 
 /** What each provider value means. */

@@ -10,11 +10,13 @@ import {
   type AgentSourceKind,
   type ProviderKind,
   type Severity,
+  TOOL_ENTRY_PATTERN,
 } from './definition';
 import { splitCommandLine } from './command-line';
 import { closestMatch } from './did-you-mean';
 import { splitFrontMatter } from './front-matter';
 import { baseNameOfAgentFile, describeFromPrompt, FOREIGN_KEYS, sanitizeToolName } from './mapped-formats';
+import { isEditorBuiltin } from './tool-entries';
 import { SourceText, type SourceRange } from './source-text';
 import { parseSimpleFrontMatter } from './simple-front-matter';
 
@@ -33,6 +35,8 @@ export interface ParseAgentResult {
   diagnostics: AgentDiagnostic[];
   /** Where the name is written (or the front matter opening line when it is derived from the file name). */
   nameRange?: SourceRange;
+  /** Where each of `agent.tools` is written (for cross-file `unknown-tool` findings). */
+  toolRanges?: SourceRange[];
 }
 
 type ZodIssue = z.ZodError['issues'][number];
@@ -63,6 +67,8 @@ class AgentFileParser {
   private yamlStart = 0;
   /** The opening `---` line: where file-level problems (missing keys) are reported. */
   private header: SourceRange;
+  /** Index in the written `tools` list of each entry kept (foreign files drop editor built-ins). */
+  private toolIndex?: number[];
 
   constructor(
     text: string,
@@ -179,7 +185,7 @@ class AgentFileParser {
       const format = FOREIGN_KEYS.vscode.includes(key) ? 'VS Code custom agents' : FOREIGN_KEYS.claude.includes(key) ? 'Claude Code subagents' : undefined;
       message += format ? ` (a key of ${format}, read only from their own folders)` : `; known keys: ${AOP_KEYS.join(', ')}`;
     }
-    this.report(severity, 'unknown-key', message, range);
+    this.report(severity, 'unknown-key', message, range, suggestion);
   }
 
   /** VS Code and Claude Code files: derive name and description when missing, translate model values. */
@@ -216,6 +222,46 @@ class AgentFileParser {
       if (first !== undefined) input.model = first;
       else delete input.model;
     }
+    this.mapForeignTools(input, values);
+  }
+
+  /**
+   * `tools` / `mcp-servers` (VS Code) and `tools` / `mcpServers` / `maxTurns` (Claude): entries that
+   * name agents or declared MCP servers are honoured; editor built-ins get an info finding.
+   */
+  private mapForeignTools(input: Record<string, unknown>, values: Record<string, unknown>): void {
+    const serversKey = this.kind === 'vscode' ? 'mcp-servers' : 'mcpServers';
+    const servers = values[serversKey];
+    if (servers !== undefined && servers !== null) {
+      if (typeof servers === 'object' && !Array.isArray(servers)) input.mcp_servers = servers;
+      else this.report('info', 'unused-key', `\`${serversKey}\` is used only as a mapping of alias → {url, headers} or {command, args, env}; this one is left to the editor`, this.keyRange(serversKey));
+    }
+    if (this.kind === 'claude' && values.maxTurns !== undefined) input.max_turns = values.maxTurns;
+    let tools = values.tools;
+    if (typeof tools === 'string') tools = tools.split(',').map((t) => t.trim()).filter(Boolean);
+    if (tools === undefined || tools === null || !Array.isArray(tools)) return;
+    const kept: string[] = [];
+    const index: number[] = [];
+    const editorOnly: string[] = [];
+    tools.forEach((entry, i) => {
+      if (typeof entry !== 'string') return;
+      if (isEditorBuiltin(entry, this.kind) || !TOOL_ENTRY_PATTERN.test(entry)) editorOnly.push(entry);
+      else {
+        kept.push(entry);
+        index.push(i);
+      }
+    });
+    if (editorOnly.length > 0) {
+      const editor = this.kind === 'vscode' ? "VS Code's" : "Claude Code's";
+      this.report(
+        'info',
+        'editor-tool',
+        `${editorOnly.map((t) => `\`${t}\``).join(', ')} exist${editorOnly.length === 1 ? 's' : ''} only inside ${editor} own chat; served as an AOP agent this file uses its agents and MCP servers only`,
+        this.keyRange('tools'),
+      );
+    }
+    input.tools = kept;
+    this.toolIndex = index;
   }
 
   private buildAgent(fm: AgentFrontMatter, prompt: string): AgentDefinition {
@@ -275,6 +321,10 @@ class AgentFileParser {
       tags: fm.tags ?? [],
       capabilities: fm.capabilities ?? [],
       role: fm.role ?? AGENT_DEFAULTS.role,
+      tools: fm.tools && fm.tools.length > 0 ? [...new Set(fm.tools)] : undefined,
+      mcpServers: fm.mcp_servers,
+      maxTurns: fm.max_turns,
+      allowRecursion: fm.allow_recursion,
       systemPrompt: prompt,
       source: withoutUndefined({ file: this.file, kind: this.kind, root }),
     });
@@ -294,7 +344,11 @@ class AgentFileParser {
       return;
     }
     const code = key === 'name' && issue.code !== 'invalid_type' ? 'invalid-name' : 'invalid-value';
-    this.report('error', code, issueMessage(issue, value), this.pathRange(path));
+    // A misspelt choice (`provider: opnai`): the message and the quick fix name the closest one.
+    const suggestion =
+      issue.code === 'invalid_value' && typeof value === 'string' ? closestMatch(value, issue.values.map((v) => String(v))) : undefined;
+    const message = issueMessage(issue, value) + (suggestion ? `; did you mean \`${suggestion}\`?` : '');
+    this.report('error', code, message, this.pathRange(path), suggestion);
   }
 
   /** The value node at `path`, or the closest enclosing node that exists, or the header line. */
@@ -345,8 +399,8 @@ class AgentFileParser {
     return this.source.range(this.yamlStart + start, this.yamlStart + end);
   }
 
-  private report(severity: Severity, code: string, message: string, range: SourceRange): void {
-    this.diagnostics.push({ file: this.file, ...range, severity, message, code });
+  private report(severity: Severity, code: string, message: string, range: SourceRange, fix?: string): void {
+    this.diagnostics.push(withoutUndefined({ file: this.file, ...range, severity, message, code, fix }));
   }
 
   private hasErrors(): boolean {
@@ -355,7 +409,24 @@ class AgentFileParser {
 
   private result(agent?: AgentDefinition): ParseAgentResult {
     const diagnostics = this.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-    return withoutUndefined({ agent, diagnostics, nameRange: agent ? this.pathRange(['name']) : undefined });
+    const toolRanges = agent?.tools?.map((entry) => {
+      const written = this.writtenTools().indexOf(entry);
+      return written >= 0 ? this.pathRange(['tools', this.toolIndex?.[written] ?? written]) : this.keyRange('tools');
+    });
+    return withoutUndefined({ agent, diagnostics, nameRange: agent ? this.pathRange(['name']) : undefined, toolRanges });
+  }
+
+  /** The `tools` entries as kept by the parser, in written order (before de-duplication). */
+  private writtenTools(): string[] {
+    let v: unknown;
+    try {
+      v = (this.doc?.toJS() as Record<string, unknown> | undefined)?.tools;
+    } catch {
+      v = undefined;
+    }
+    const list = typeof v === 'string' ? v.split(',').map((t) => t.trim()).filter(Boolean) : Array.isArray(v) ? v : [];
+    if (!this.toolIndex) return list.map(String);
+    return this.toolIndex.map((i) => String(list[i]));
   }
 }
 
@@ -404,6 +475,9 @@ function issueMessage(issue: ZodIssue, value: unknown): string {
       if (issue.message && !issue.message.startsWith('Invalid')) return `${key} ${issue.message}`;
       return `${key} must match ${issue.format === 'regex' && 'pattern' in issue ? String(issue.pattern) : issue.format}`;
     case 'invalid_union':
+      if (issue.path[0] === 'mcp_servers') {
+        return `${key} must be {url, headers} (an HTTP server) or {command, args, env} (a stdio server), not ${describeValue(value)}`;
+      }
       if (issue.path[0] === 'command') return `${key} must be a command line or a list of program and arguments, not ${describeValue(value)}`;
       return `${key} has an invalid value ${describeValue(value)}`;
     default:

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { parseRegistryUrl } from '../registry/url';
 
 export const ROUTING_STRATEGIES = ['round-robin', 'least-inflight', 'latency'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
@@ -11,6 +12,18 @@ const serverObjectSchema = z.strictObject({
     /** HTTP headers; values may use ${env:VAR} (and ${secret:KEY} in VS Code). */
     headers: z.record(z.string(), z.string()).optional(),
     transport: z.enum(['auto', 'streamable-http', 'sse']).optional(),
+    /** MCP authorization (OAuth) client settings; without them AOP registers itself where the server allows. */
+    oauth: z
+      .strictObject({
+        client_id: z.string().min(1).max(512).optional(),
+        /** May use ${env:VAR} (and ${secret:KEY} in VS Code). */
+        client_secret: z.string().min(1).max(4096).optional(),
+        client_metadata_url: z.url().optional(),
+        scope: z.string().max(1024).optional(),
+      })
+      .optional(),
+    /** `a2a`: the URL is an A2A agent card (`…/.well-known/agent-card.json`); default `mcp`. */
+    protocol: z.enum(['mcp', 'a2a']).optional(),
 });
 type ServerObject = z.output<typeof serverObjectSchema>;
 /** A server is its URL, or an object with the URL and its options. */
@@ -24,11 +37,27 @@ export const clusterConfigSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'cluster name: 1-32 letters, digits, "_" or "-"'),
   /** Prefix of re-exported tools (`<alias>__<tool>`); default: the name. */
   alias: z.string().regex(/^[a-zA-Z0-9_-]{1,16}$/, 'alias: 1-16 letters, digits, "_" or "-"').optional(),
-  servers: z.array(serverSchema).min(1, 'a cluster needs at least one server'),
+  servers: z.array(serverSchema).default([]),
+  /** etcd registry the cluster watches for its members: `etcd://host:port[,host:port…]/<prefix>`. */
+  registry: z
+    .string()
+    .max(4096)
+    .superRefine((v, ctx) => {
+      try {
+        parseRegistryUrl(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /** Headers for the servers found in the registry (values may use ${env:VAR} / ${secret:KEY}). */
+  headers: z.record(z.string(), z.string()).optional(),
   /** Discovery timeout per server. */
   timeout_ms: z.number().int().positive().max(600_000).default(2000),
   /** Timeout of one call on one replica before failing over. */
   call_timeout_ms: z.number().int().positive().max(86_400_000).default(120_000),
+  /** Calls whose timeout exceeds this run as MCP tasks on servers that declare tasks (resume by polling). */
+  task_threshold_ms: z.number().int().nonnegative().max(86_400_000).default(300_000),
   cache_ttl_s: z.number().nonnegative().max(86_400).default(60),
   routing: z.enum(ROUTING_STRATEGIES).default('round-robin'),
   /** Consecutive failures that open a server's circuit breaker. */
@@ -36,6 +65,9 @@ export const clusterConfigSchema = z.strictObject({
   /** How long an open breaker waits before letting one trial call through. */
   breaker_reset_ms: z.number().int().positive().max(3_600_000).default(10_000),
   max_hops: z.number().int().min(1).max(16).default(3),
+}).refine((c) => c.servers.length > 0 || c.registry !== undefined, {
+  message: 'a cluster needs at least one server or a registry',
+  path: ['servers'],
 });
 
 export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;

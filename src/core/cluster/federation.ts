@@ -4,6 +4,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AopServer } from '../server/aop-server';
 import { nextHop, refusal } from '../server/federation-meta';
 import type { ToolCallContext } from '../server/tool-registry';
+import { TASK_EXECUTION } from '../tasks/mcp';
 import { ROUTE_META, type AopCluster } from './cluster';
 import type { AgentRegistry, RegistryEntry } from './registry';
 
@@ -103,6 +104,7 @@ export function federate(server: AopServer, cluster: AopCluster, hooks: Federati
           signal: ctx.signal,
           meta: { ...extraMeta, ...nextHop(ctx.meta, server.id) },
           onprogress: ctx.progress ? (p) => ctx.progress!(p.progress, p.message) : undefined,
+          ...(ctx.task ? { asTask: true } : {}),
         });
       } catch (err) {
         return refusal(err instanceof Error ? err.message : String(err));
@@ -132,6 +134,8 @@ function exportedTool(name: string, entry: RegistryEntry, selfId: string): Tool 
     name,
     title: entry.tool.title ?? entry.name,
     description: entry.description || entry.tool.description,
+    // runs as a task here; forwarded as a task where the next server offers it (one task id per hop)
+    execution: TASK_EXECUTION,
     _meta: {
       ...entry.tool._meta,
       [ROUTE_META]: [...route, selfId],

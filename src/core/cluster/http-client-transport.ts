@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { sendAuthorized, type HttpAuth } from './auth/http-auth';
 
 /**
  * A Node-native MCP Streamable HTTP client transport (spec 2025-03-26 … 2025-11-25) for the SDK
@@ -23,6 +24,8 @@ export interface NodeHttpClientTransportOptions {
   requestTimeoutMs?: number;
   /** Open the GET stream for server-initiated notifications after initialize (default true). */
   openServerStream?: boolean;
+  /** MCP authorization (OAuth): its token goes in Authorization; a 401/403 challenge goes to it. */
+  auth?: HttpAuth;
 }
 
 /** An HTTP-level failure: `status` is the HTTP status (0 when the server was not reached). */
@@ -31,6 +34,7 @@ export class McpHttpError extends Error {
     message: string,
     readonly status: number,
     readonly code?: string,
+    readonly wwwAuthenticate?: string,
   ) {
     super(message);
     this.name = 'McpHttpError';
@@ -158,12 +162,24 @@ export class NodeHttpClientTransport implements Transport {
     } else if (m.method !== undefined && m.id !== undefined) {
       requestIds.push(m.id);
     }
-    const sending = this.post(body, requestIds, m.method === 'notifications/initialized');
+    const initialized = m.method === 'notifications/initialized';
+    const auth = this.options.auth;
+    const sending = auth
+      ? sendAuthorized(auth, (v) => this.setAuthorization(v), () => this.post(body, requestIds, initialized), () => this.closed)
+      : this.post(body, requestIds, initialized);
     if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
       // The SDK gave up on this call: stop waiting for its HTTP response.
       this.inFlight.get(m.params.requestId)?.cancel();
     }
     return sending;
+  }
+
+  /** Sets (or removes) the Authorization header of every later request. */
+  private setAuthorization(value: string | undefined): void {
+    if (value === this.userHeaders.Authorization) return;
+    if (value) this.userHeaders.Authorization = value;
+    else delete this.userHeaders.Authorization;
+    this.rebuildHeaders();
   }
 
   private post(body: string, requestIds: RequestId[], initialized: boolean, retried = false): Promise<void> {
@@ -237,7 +253,8 @@ export class NodeHttpClientTransport implements Transport {
           res.on('data', (c: string) => {
             if (text.length < 4096) text += c;
           });
-          res.on('end', () => done(this.httpError(status, text)));
+          const challenge = res.headers['www-authenticate'];
+          res.on('end', () => done(this.httpError(status, text, typeof challenge === 'string' ? challenge.slice(0, 4096) : undefined)));
           res.on('error', (e) => done(this.describe(e)));
           return;
         }
@@ -416,8 +433,11 @@ export class NodeHttpClientTransport implements Transport {
     timer.unref?.();
   }
 
-  private httpError(status: number, text: string): McpHttpError {
+  private httpError(status: number, text: string, wwwAuthenticate?: string): McpHttpError {
     let detail = text.trim();
+    // A server that echoes the request's credentials must not put them in our messages.
+    const token = /^\S+\s+(\S{4,})$/.exec(this.userHeaders.Authorization ?? '')?.[1];
+    if (token) detail = detail.split(token).join('[redacted]');
     try {
       const j = JSON.parse(text) as { error?: { message?: string } };
       if (j?.error?.message) detail = j.error.message;
@@ -430,7 +450,7 @@ export class NodeHttpClientTransport implements Transport {
         : status === 401
           ? `MCP server at ${this.url.href} refused the credentials (401): ${detail}`
           : `MCP server at ${this.url.href} answered HTTP ${status}: ${detail}`;
-    return new McpHttpError(what, status);
+    return new McpHttpError(what, status, undefined, wwwAuthenticate);
   }
 
   /** The GET stream for server-initiated messages (tools/list_changed…). */

@@ -1,3 +1,4 @@
+import { callToolAsTask } from './task-call';
 import { EventEmitter } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -22,6 +23,7 @@ import { z } from 'zod';
 import { VERSION } from '../version';
 import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
 import { LatencyWindow } from './latency';
+import type { HttpAuth } from './auth/http-auth';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
 export interface RemoteAgentInfo {
@@ -52,11 +54,20 @@ export interface ServerHealth {
   agentCount: number;
   inFlight: number;
   isAop: boolean;
+  /** Protocol of the member (absent: MCP). */
+  protocol?: 'mcp' | 'a2a';
   checkedAt?: number;
+  /** The server wants a sign-in (MCP authorization) that has not happened or expired. */
+  needsSignIn?: boolean;
 }
 
 /** How a connection builds its transport; the default is the SDK's Streamable HTTP client. */
-export type TransportFactory = (url: URL, headers: Record<string, string>, kind: 'streamable-http' | 'sse') => Promise<Transport> | Transport;
+export type TransportFactory = (
+  url: URL,
+  headers: Record<string, string>,
+  kind: 'streamable-http' | 'sse',
+  auth?: HttpAuth,
+) => Promise<Transport> | Transport;
 
 export interface ServerConnectionOptions {
   id: string;
@@ -68,6 +79,8 @@ export interface ServerConnectionOptions {
   createTransport: TransportFactory;
   breakerFailures: number;
   breakerResetMs: number;
+  /** MCP authorization for this server (absent when it has a configured Authorization header). */
+  auth?: HttpAuth & { needsSignIn?: boolean };
 }
 
 /** A call failed in a way another replica may not: the server could not be reached or did not answer. */
@@ -81,8 +94,8 @@ export class TransportFailure extends Error {
   }
 }
 
-/** The per-server tools of an AOP server (discovery and queue), which are not cluster tools. */
-const AOP_DISCOVERY_TOOLS = new Set<string>([...DISCOVERY_TOOL_NAMES, ...QUEUE_TOOL_NAMES]);
+/** The per-server tools of an AOP server (discovery, queue, call_agent / call_agents), which are not cluster tools. */
+const AOP_DISCOVERY_TOOLS = new Set<string>([...DISCOVERY_TOOL_NAMES, ...QUEUE_TOOL_NAMES, 'call_agent', 'call_agents']);
 
 export function isAopDiscoveryTool(name: string): boolean {
   return AOP_DISCOVERY_TOOLS.has(name);
@@ -185,7 +198,14 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       inFlight: this.inFlight,
       isAop: this.isAop,
       checkedAt: this.checkedAt,
+      ...(this.opts.auth?.needsSignIn ? { needsSignIn: true } : {}),
     };
+  }
+
+  /** Forgets the last failure (after the user fixed its cause, e.g. signed in). */
+  forgetFailure(): void {
+    this.lastError = undefined;
+    this.lastErrorAt = undefined;
   }
 
   private emitHealth(): void {
@@ -230,13 +250,14 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
         this.emit('toolsChanged');
       });
-      const transport = await this.opts.createTransport(new URL(this.url), headers, kind);
+      const transport = await this.opts.createTransport(new URL(this.url), headers, kind, this.opts.auth);
       try {
         await client.connect(transport, { timeout: timeoutMs, signal });
       } catch (err) {
         lastErr = err;
         await client.close().catch(() => {});
         // Only a 4xx on initialize hints at an old SSE-only server; anything else is final.
+        if ((err as Error)?.name === 'OAuthSetupError' || (err as Error)?.name === 'SignInRequiredError') break;
         if (!/\b(400|404|405)\b/.test(String((err as Error)?.message))) break;
         continue;
       }
@@ -346,6 +367,8 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       signal?: AbortSignal;
       meta?: Record<string, unknown>;
       onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+      /** Run as an MCP task when the server declares tasks (long calls survive dropped connections). */
+      asTask?: boolean;
     },
   ): Promise<CallToolResult> {
     const started = performance.now();
@@ -354,6 +377,11 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       const result = await this.breaker.execute(async () => {
         const client = await this.session(Math.min(opts.timeoutMs, 10_000), opts.signal);
         try {
+          if (opts.asTask && client.getServerCapabilities()?.tasks?.requests?.tools?.call) {
+            const reconnect = () => (this.drop(), this.session(Math.min(opts.timeoutMs, 10_000), opts.signal));
+            const params = { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) };
+            return await callToolAsTask(client, params, { ...opts, reconnect, isProtocolAnswer, server: this.url });
+          }
           return (await client.request(
             { method: 'tools/call', params: { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) } },
             PASS_THROUGH_RESULT,

@@ -4,9 +4,10 @@ import type { TransportFactory } from './server-connection';
 
 /**
  * Streamable HTTP through our Node-native client transport (keep-alive pool, JSON fast path;
- * see bench/NOTES.md); `sse` for servers that only speak the old HTTP+SSE transport.
+ * see bench/NOTES.md), with MCP authorization when `auth` is given; `sse` for servers that only
+ * speak the old HTTP+SSE transport (no OAuth there: give such a server a token header).
  */
-export const defaultTransportFactory: TransportFactory = async (url, headers, kind): Promise<Transport> => {
+export const defaultTransportFactory: TransportFactory = async (url, headers, kind, auth): Promise<Transport> => {
   if (kind === 'sse') {
     const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
     return new SSEClientTransport(url, {
@@ -14,5 +15,5 @@ export const defaultTransportFactory: TransportFactory = async (url, headers, ki
       eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
     });
   }
-  return new NodeHttpClientTransport(url, { headers });
+  return new NodeHttpClientTransport(url, { headers, auth });
 };

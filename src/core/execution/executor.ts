@@ -11,7 +11,7 @@ import {
   retry,
 } from 'cockatiel';
 import type { AgentDefinition } from '../agents/definition';
-import type { ChatResponse, ModelResolver } from '../models/types';
+import type { ChatModel, ChatRequest, ChatResponse, ModelResolver } from '../models/types';
 import { ModelError } from '../models/types';
 import { AgentRuntime } from './lifecycle';
 import type { AgentResult, AgentToolArgs } from './tool-schema';
@@ -39,6 +39,10 @@ export interface InvokeOptions {
   /** Streaming text while the model writes (MCP progress notifications). */
   onText?: (delta: string, totalChars: number) => void;
   observer?: InvocationObserver;
+  /** Runs each model call as a tool loop (agents with `tools:`); see core/orchestration. */
+  toolLoop?: (request: ChatRequest, model: ChatModel) => Promise<ChatResponse>;
+  /** Extra environment for `provider: command` (AOP_URL and a scoped AOP_TOKEN). */
+  env?: Record<string, string>;
 }
 
 export interface ExecutorOptions {
@@ -267,7 +271,7 @@ export class AgentExecutor {
       const t0 = performance.now();
       let firstTokenMs: number | undefined;
       let chars = 0;
-      const response = await model.complete({
+      const request: ChatRequest = {
         system: agent.systemPrompt,
         task,
         images: images.length ? images : undefined,
@@ -280,8 +284,11 @@ export class AgentExecutor {
           chars += delta.length;
           opts.onText?.(delta, chars);
         },
-      });
-      observer.modelCalled?.(response.model ?? agent.model ?? model.id, response, firstTokenMs);
+        ...(opts.env ? { env: opts.env } : {}),
+      };
+      // A tool loop reports its own turns (one model span per turn).
+      const response = opts.toolLoop ? await opts.toolLoop(request, model) : await model.complete(request);
+      if (!opts.toolLoop) observer.modelCalled?.(response.model ?? agent.model ?? model.id, response, firstTokenMs);
       answer = response.text;
     }
     return answer;

@@ -56,6 +56,8 @@ export class CommandChatModel implements ChatModel {
       AOP_SYSTEM_PROMPT: request.system ?? '',
       AOP_MODEL: model ?? '',
       AOP_AGENT: this.options.agentName ?? '',
+      // Orchestration (agents with tools:): where to call back and a token scoped to this invocation.
+      ...request.env,
     };
     if (request.temperature !== undefined) env.AOP_TEMPERATURE = String(request.temperature);
     if (request.maxTokens !== undefined) env.AOP_MAX_TOKENS = String(request.maxTokens);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { abortError, throwIfAborted } from './abort';
 import type { ChatModel, ChatRequest, ChatResponse, ChatUsage } from './types';
 import { ModelError } from './types';
+import { openAiHistory, openAiTools, ToolCallAccumulator } from './openai-tools';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -32,6 +33,7 @@ const EXCERPT_CHARS = 300;
 /** A chat model behind any OpenAI-compatible `/chat/completions` endpoint (OpenAI, Ollama, llama.cpp, vLLM…). */
 export class OpenAiChatModel implements ChatModel {
   readonly id: string;
+  readonly supportsTools = true;
   readonly baseUrl: string;
   private readonly endpoint: string;
   private readonly fetchImpl: FetchLike;
@@ -102,6 +104,7 @@ export class OpenAiChatModel implements ChatModel {
     } else {
       messages.push({ role: 'user', content: request.task });
     }
+    if (request.history?.length) messages.push(...openAiHistory(request.history));
     const body: Record<string, unknown> = {
       messages,
       stream: true,
@@ -110,6 +113,7 @@ export class OpenAiChatModel implements ChatModel {
     if (model) body.model = model;
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+    if (request.tools?.length) body.tools = openAiTools(request.tools);
     return body;
   }
 
@@ -133,7 +137,7 @@ export class OpenAiChatModel implements ChatModel {
   ): Promise<ChatResponse> {
     const decoder = new TextDecoder();
     const parser = new SseParser();
-    const acc: Accumulator = { text: '', model, chunks: 0, done: false };
+    const acc: Accumulator = { text: '', model, chunks: 0, done: false, calls: new ToolCallAccumulator() };
     // Servers that ignore `stream: true` answer with one JSON body; without a telling
     // content type, sniff the first characters.
     let mode: 'sse' | 'json' | undefined = contentType.includes('text/event-stream')
@@ -177,7 +181,8 @@ export class OpenAiChatModel implements ChatModel {
       // Lenient: some servers end the stream without `[DONE]`; accept it when chunks arrived.
       if (!acc.done && acc.chunks === 0) throw this.malformed('the stream ended before any answer arrived', true);
     }
-    return { text: acc.text, model: acc.model, usage: acc.usage, finishReason: acc.finishReason };
+    const toolCalls = acc.calls.result();
+    return { text: acc.text, model: acc.model, usage: acc.usage, finishReason: acc.finishReason, ...(toolCalls.length ? { toolCalls } : {}) };
   }
 
   private feed(events: string[], acc: Accumulator, request: ChatRequest): void {
@@ -211,6 +216,7 @@ export class OpenAiChatModel implements ChatModel {
           acc.text += content;
           request.onText?.(content);
         }
+        if (delta?.tool_calls) acc.calls.add(delta.tool_calls);
         if (typeof choice.finish_reason === 'string') acc.finishReason = choice.finish_reason;
       }
     }
@@ -230,7 +236,11 @@ export class OpenAiChatModel implements ChatModel {
     if (!choice) throw this.malformed(`response has no choices: ${excerpt(raw)}`, false);
     const text = contentText(choice.message?.content ?? choice.text) ?? '';
     if (text) request.onText?.(text);
+    const calls = new ToolCallAccumulator();
+    calls.add(choice.message?.tool_calls);
+    const toolCalls = calls.result();
     return {
+      ...(toolCalls.length ? { toolCalls } : {}),
       text,
       model: typeof payload.model === 'string' && payload.model ? payload.model : model,
       usage: toUsage(payload.usage),
@@ -300,6 +310,7 @@ interface Accumulator {
   finishReason?: string;
   chunks: number;
   done: boolean;
+  calls: ToolCallAccumulator;
 }
 
 /** Incremental server-sent-events parser: returns the `data` of each complete event. */

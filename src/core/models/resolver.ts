@@ -23,6 +23,11 @@ export interface ModelResolverOptions {
   killGraceMs?: number;
 }
 
+/** The endpoint of a `provider: openai` agent: its `base_url`, the editor's default, the environment, OpenAI. */
+export function openAiBaseUrl(agent: Pick<AgentDefinition, 'baseUrl'>, defaultBaseUrl: string | undefined, env: NodeJS.ProcessEnv): string {
+  return agent.baseUrl ?? defaultBaseUrl ?? env.AOP_OPENAI_BASE_URL ?? env.OPENAI_BASE_URL ?? DEFAULT_OPENAI_BASE_URL;
+}
+
 /**
  * Picks the backend of each agent: overrides → provider (`openai`, `command`, `editor`).
  * Model instances are cached per agent id and settings, so an edited agent file gets a new one.
@@ -45,8 +50,7 @@ export function createModelResolver(opts: ModelResolverOptions = {}): ModelResol
 
     switch (agent.provider) {
       case 'openai': {
-        const baseUrl =
-          agent.baseUrl ?? opts.defaultBaseUrl ?? env.AOP_OPENAI_BASE_URL ?? env.OPENAI_BASE_URL ?? DEFAULT_OPENAI_BASE_URL;
+        const baseUrl = openAiBaseUrl(agent, opts.defaultBaseUrl, env);
         const keyEnv = agent.apiKeyEnv ?? 'OPENAI_API_KEY';
         const apiKey = env[keyEnv] || undefined;
         if (!apiKey && agent.apiKeyEnv) {

@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../agents/definition';
+import type { ChatTurn, ToolCall, ToolFunction } from './tool-types';
 
 export interface ChatRequest {
   /** System prompt φ of the agent. */
@@ -13,6 +14,12 @@ export interface ChatRequest {
   signal: AbortSignal;
   /** Called with each streamed piece of text, when the backend streams. */
   onText?: (delta: string) => void;
+  /** Functions the model may call (tool loop); only for models with `supportsTools`. */
+  tools?: ToolFunction[];
+  /** Earlier turns of a tool loop, after the task: assistant tool calls and their results. */
+  history?: ChatTurn[];
+  /** Extra environment for `provider: command` (AOP_URL, a scoped AOP_TOKEN); other backends ignore it. */
+  env?: Record<string, string>;
 }
 
 export interface ChatUsage {
@@ -26,11 +33,15 @@ export interface ChatResponse {
   usage?: ChatUsage;
   /** Why the model stopped, as reported by the backend (`stop`, `length`, exit code for commands…). */
   finishReason?: string;
+  /** Functions the model asked to call (tool loop); empty or absent for a final answer. */
+  toolCalls?: ToolCall[];
 }
 
 /** One language-model backend. Implementations throw `ModelError` on failure. */
 export interface ChatModel {
   readonly id: string;
+  /** The backend understands `tools` / `history` and returns `toolCalls` (OpenAI, vscode.lm). */
+  readonly supportsTools?: boolean;
   complete(request: ChatRequest): Promise<ChatResponse>;
 }
 

@@ -5,6 +5,7 @@ import { agentToolInputSchema, agentToolOutputSchema, describeAgentTool, toCallT
 import type { AopServer } from './aop-server';
 import type { ToolHandler } from './tool-registry';
 import { combineObservers } from '../tracing/invocation';
+import { TASK_EXECUTION } from '../tasks/mcp';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
@@ -12,8 +13,8 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchem
 }
 
 /** Computed once: every agent tool shares these schemas (Algorithm 1). */
-const INPUT_SCHEMA = jsonSchema(agentToolInputSchema, 'input');
-const OUTPUT_SCHEMA = jsonSchema(agentToolOutputSchema, 'output');
+export const INPUT_SCHEMA = jsonSchema(agentToolInputSchema, 'input');
+export const OUTPUT_SCHEMA = jsonSchema(agentToolOutputSchema, 'output');
 
 /** Algorithm 1: the MCP tool of an agent. */
 export function agentTool(agent: AgentDefinition, serverId?: string): Tool {
@@ -25,6 +26,8 @@ export function agentTool(agent: AgentDefinition, serverId?: string): Tool {
     inputSchema: INPUT_SCHEMA,
     outputSchema: OUTPUT_SCHEMA as Tool['outputSchema'],
     annotations: d.annotations,
+    // long calls can run as MCP tasks (tools/call with params.task)
+    execution: TASK_EXECUTION,
     _meta: {
       // The servers a tool passes through; federation uses it to never import its own tools.
       ...(serverId ? { 'aop/route': [serverId] } : {}),
@@ -46,14 +49,19 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
     if (!agent) {
       return toCallToolResult({ result: '', success: false, error: `agent ${name} has been removed` });
     }
-    const task = server.tasks.start(name, ctx.signal);
+    // Agents calling agents: depth and cycle guards, the root's budget and deadline, the tool loop.
+    const scope = server.orchestrator.enter(agent, ctx.meta);
+    if ('refused' in scope) return toCallToolResult({ result: '', success: false, error: scope.refused });
+    const task = ctx.task ?? server.tasks.start(name, ctx.signal);
     const trace = server.tracing.startInvocation(name, args, ctx.meta, agent);
     trace.span.setAttribute('aop.task_id', task.taskId);
     const observer = combineObservers(trace.observer, server.observerFor(name, ctx));
     let result;
     try {
       result = await server.executor.invoke(agent, args, {
-        signal: task.controller.signal,
+        signal: scope.signal(task.controller.signal),
+        toolLoop: scope.toolLoop(trace),
+        env: scope.commandEnv(trace),
         onText: ctx.progress ? (delta, total) => ctx.progress!(total, delta) : undefined,
         observer: {
           ...observer,
@@ -61,13 +69,21 @@ export function agentToolHandler(server: AopServer, name: string): ToolHandler {
             server.tasks.processing(task);
             observer.admitted?.(ms);
           },
+          attemptStarted: (attempt) => {
+            ctx.step?.({ attempt });
+            observer.attemptStarted?.(attempt);
+          },
         },
       });
     } catch (err) {
       trace.end(undefined, err);
       throw err;
+    } finally {
+      scope.exit();
     }
+    const late = result.success ? undefined : scope.outOfTime();
+    if (late) result = { ...result, error: late };
     server.tasks.finish(task, result.success, result.result, result.error ?? undefined);
-    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta() });
+    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta(ctx.inProcess) });
   };
 }

@@ -13,11 +13,15 @@ import {
 import type { AgentDefinition } from '../agents/definition';
 import { AgentExecutor, type InvocationObserver } from '../execution/executor';
 import type { ModelResolver } from '../models/types';
+import { PRM_PATHS, type OAuthResource } from './oauth-resource';
 import { BodyTooLargeError, checkRequest, isLoopbackHost, loopbackAllowList, readBody, type GuardOptions } from './http-guard';
 import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-registry';
 import { agentTool, agentToolHandler } from './agent-tools';
 import { registerDiscoveryTools } from './discovery-tools';
-import { TaskTracker } from './task-tracker';
+import { join } from 'node:path';
+import { TaskStore, type TaskStoreOptions } from '../tasks/store';
+import { ProgressStream } from '../tasks/progress';
+import { TASK_CAPABILITIES, ownerOf, registerTaskHandlers, startToolTask, type Notify } from '../tasks/mcp';
 import { NodeHttpServerTransport } from './node-http-transport';
 import { toolsPage } from './tools-pages';
 import { VERSION } from '../version';
@@ -26,6 +30,14 @@ import { OtlpExporter } from '../tracing/otlp';
 import { ServerTracing } from '../tracing/invocation';
 import type { TraceStore } from '../tracing/store';
 import { checkHops, refusal } from './federation-meta';
+import type { AopCluster } from '../cluster/cluster';
+import { Orchestrator, type OrchestratorOptions } from '../orchestration/orchestrator';
+import { serverHost } from '../orchestration/server-host';
+import { registerCallAgentsTool } from '../orchestration/call-agents-tool';
+import { scopeRefusal, scopedMeta } from '../orchestration/scoped-tokens';
+import { A2aEndpoint } from '../a2a/endpoint';
+import { isAgentCardPath } from '../a2a/cards';
+import type { A2aTaskStore } from '../a2a/task-store';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -40,8 +52,10 @@ export interface AopServerOptions {
   host?: string;
   /** 0 = ephemeral. */
   port?: number;
-  /** Bearer token; required for a non-loopback bind. */
+  /** Bearer token; required for a non-loopback bind (unless `oauth`). */
   token?: string;
+  /** MCP authorization: JWT access tokens of an issuer instead of `token` (see oauth-resource.ts). */
+  oauth?: OAuthResource;
   /** Extra Host header values to accept (e.g. a public DNS name). */
   allowedHosts?: string[];
   /** Extra Origin values to accept. */
@@ -67,6 +81,12 @@ export interface AopServerOptions {
   /** OTLP/HTTP endpoint (e.g. http://localhost:4318) to send every trace to. */
   otlpEndpoint?: string;
   logger?: Logger;
+  /** Agents calling agents: depth limit, tool-call budget per root request (see core/orchestration). */
+  orchestration?: OrchestratorOptions;
+  /** MCP Tasks: bounds, ttl and where finished results are kept (default: `<trace dir>/tasks/<name>`). */
+  tasks?: TaskStoreOptions;
+  /** Where A2A tasks live (default: in memory, 1,000 tasks). */
+  a2aTaskStore?: A2aTaskStore;
 }
 
 interface Session {
@@ -90,10 +110,18 @@ export class AopServer {
   /** Tools of federated clusters, exported or not (see `call_agent`). */
   readonly remote = new Map<string, RemoteToolRef>();
   readonly executor: AgentExecutor;
-  readonly tasks = new TaskTracker();
+  /** Every call as a task (swarms' get_task_status and MCP Tasks read the same store). */
+  readonly tasks: TaskStore;
+  private tasksLoaded?: Promise<void>;
+  /** Clusters agents reach with `<cluster>/<agent>` entries of `tools:` (by name; aliases resolve too). */
+  readonly clusters = new Map<string, AopCluster>();
+  /** Agents calling agents: guards, tool loops, call_agents. */
+  readonly orchestrator: Orchestrator;
   readonly startedAt = Date.now();
   /** Traces (every agent invocation) and call metrics of this server. */
   readonly tracing: ServerTracing;
+  /** A2A cards and JSON-RPC endpoints of the agents (src/core/a2a). */
+  readonly a2a: A2aEndpoint;
   private readonly otlp?: OtlpExporter;
   private readonly agentDefs = new Map<string, AgentDefinition>();
   private readonly sessions = new Map<string, Session>();
@@ -126,7 +154,20 @@ export class AopServer {
         onError: (err) => this.log('warn', `OTLP export failed: ${err instanceof Error ? err.message : String(err)}`),
       }).attach(this.tracing.store);
     }
+    const tracesDir = options.traceStore?.dir;
+    this.tasks = new TaskStore({
+      dir: tracesDir ? join(tracesDir, 'tasks', this.name.replace(/[^A-Za-z0-9_.-]/g, '_')) : undefined,
+      onError: (err) => this.log('warn', `cannot keep task results: ${err instanceof Error ? err.message : String(err)}`),
+      ...options.tasks,
+    });
+    this.a2a = new A2aEndpoint(this, {
+      bearer: options.token !== undefined,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
+      store: options.a2aTaskStore,
+    });
     registerDiscoveryTools(this);
+    this.orchestrator = new Orchestrator(serverHost(this, this.clusters), options.orchestration);
+    registerCallAgentsTool(this.tools, this.orchestrator, this.tracing);
     this.tools.on('changed', () => this.broadcastToolListChanged());
   }
 
@@ -175,7 +216,7 @@ export class AopServer {
     const server = new Server(
       { name: this.name, version: VERSION, title: `AOP server ${this.name}` },
       {
-        capabilities: { tools: { listChanged: true } },
+        capabilities: { tools: { listChanged: true }, tasks: TASK_CAPABILITIES },
         instructions:
           'Each agent is a tool taking {task}. Use discover_agents / search_agents to find agents; ' +
           'results are {result, success, error}.',
@@ -186,37 +227,42 @@ export class AopServer {
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const entry = this.tools.get(request.params.name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-      const meta = request.params._meta as Record<string, unknown> | undefined;
+      let meta = request.params._meta as Record<string, unknown> | undefined;
       const refused = checkHops(meta, this.id, this.maxHops);
       if (refused) return refusal(refused);
+      // A `provider: command` child calling back with its invocation's token: its tools only, in its call chain.
+      const scoped = this.orchestrator.tokens.fromHeader(extra.requestInfo?.headers?.authorization);
+      if (scoped) {
+        const denied = scopeRefusal(scoped, request.params.name, (n) => this.remote.get(n)?.cluster);
+        if (denied) return refusal(denied);
+        if (!scoped.root.take()) return refusal(`the tool-call budget of this request (${this.orchestrator.toolBudget}) is spent`);
+        meta = scopedMeta(scoped, meta);
+      }
       const progressToken = meta?.progressToken;
-      let lastSent = 0;
-      const ctx: ToolCallContext = {
-        signal: extra.signal,
-        meta,
-        sessionId: extra.sessionId,
-        progress:
-          progressToken === undefined
-            ? undefined
-            : (progress, message) => {
-                const now = Date.now();
-                if (now - lastSent < 50) return; // at most 20 notifications per second per call
-                lastSent = now;
-                void extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: { progressToken, progress, ...(message ? { message } : {}) },
-                  })
-                  .catch(() => {});
-              },
-      };
-      return entry.handler(request.params.arguments ?? {}, ctx);
+      // partial output, at most 10 notifications per second per call
+      const stream =
+        progressToken === undefined
+          ? undefined
+          : new ProgressStream((p) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } }).catch(() => {}));
+      const ctx: ToolCallContext = { signal: extra.signal, meta, sessionId: extra.sessionId, ...stream?.hooks() };
+      const args = request.params.arguments ?? {};
+      if (request.params.task) {
+        const owner = ownerOf(extra, this.options.token);
+        return startToolTask(this.tasks, entry, args, ctx, owner, request.params.task.ttl, extra.sendNotification as Notify, () => stream?.close());
+      }
+      try {
+        return await entry.handler(args, ctx);
+      } finally {
+        stream?.close();
+      }
     });
+    registerTaskHandlers(server, this.tasks, (e) => ownerOf(e, this.options.token));
     return server;
   }
 
   /** Serves on stdio (for clients that spawn `aop serve --stdio`). */
   async serveStdio(): Promise<void> {
+    await this.loadTasks();
     const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
     const server = this.createMcpServer();
     const transport = new StdioServerTransport();
@@ -234,12 +280,13 @@ export class AopServer {
 
   async listen(): Promise<{ url: string; port: number }> {
     const host = this.options.host ?? '127.0.0.1';
-    if (!isLoopbackHost(host) && !this.options.token) {
+    if (!isLoopbackHost(host) && !this.options.token && !this.options.oauth) {
       throw new Error(
         `refusing to listen on ${host} without a token: anyone on the network could run your agents. ` +
           'Pass --token (or AOP_TOKEN), or bind 127.0.0.1.',
       );
     }
+    await this.loadTasks();
     this.http = createServer((req, res) => void this.handle(req, res));
     this.http.keepAliveTimeout = 65_000;
     this.http.headersTimeout = 70_000;
@@ -292,6 +339,7 @@ export class AopServer {
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     for (const name of this.agentDefs.keys()) this.executor.terminate(name);
+    this.a2a.close();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.allSettled(sessions.map((s) => s.server.close()));
@@ -303,8 +351,14 @@ export class AopServer {
         http.closeAllConnections();
       });
     }
+    await this.tasks.close();
     await this.otlp?.close();
     await this.tracing.close();
+  }
+
+  /** Loads the tasks a previous server on the same directory left (once). */
+  loadTasks(): Promise<void> {
+    return (this.tasksLoaded ??= this.tasks.load());
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -312,9 +366,17 @@ export class AopServer {
       const path = (req.url ?? '/').split('?')[0];
       const failure = checkRequest(req, {
         ...this.guard!,
-        token: path === '/healthz' ? undefined : this.guard!.token,
+        // A token scoped to a running invocation (command agents with tools:) also opens /mcp.
+        token:
+          path === '/healthz' || isAgentCardPath(path) || (path === '/mcp' && this.orchestrator.tokens.isScoped(req.headers.authorization))
+            ? undefined
+            : this.guard!.token,
       });
       if (failure) return sendJsonRpcError(res, failure.status, -32000, failure.message, failure.headers);
+      const oauth = this.options.oauth;
+      if (oauth && PRM_PATHS.includes(path) && req.method === 'GET') return sendJson(res, 200, oauth.metadata(this.url!));
+      const denied = oauth && path === '/mcp' ? await oauth.check(req, this.url!) : undefined;
+      if (denied) return sendJsonRpcError(res, denied.status, -32000, denied.message, denied.headers);
       if (path === '/healthz' && req.method === 'GET') {
         return sendJson(res, 200, { status: 'ok', name: this.name, agents: this.agentDefs.size, version: VERSION });
       }
@@ -323,6 +385,7 @@ export class AopServer {
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
         return void res.end(text);
       }
+      if (path !== '/mcp' && (await this.a2a.handle(req, res, path))) return;
       if (path !== '/mcp') return sendJson(res, 404, { error: `not found: ${path}; the MCP endpoint is /mcp` });
       await this.handleMcp(req, res);
     } catch (err) {

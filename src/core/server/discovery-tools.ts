@@ -43,12 +43,19 @@ const DESCRIPTIONS: Record<DiscoveryToolName, string> = {
 export function registerDiscoveryTools(server: AopServer): void {
   const runtimeMap = (): ReadonlyMap<string, AgentRuntimeInfo> => {
     const m = new Map<string, AgentRuntimeInfo>();
+    // pending / processing come from the task store (the same records get_task_status and tasks/* read)
+    const live = new Map<string, { pending: number; processing: number }>();
+    for (const t of server.tasks.running()) {
+      const c = live.get(t.agentName) ?? { pending: 0, processing: 0 };
+      c[t.status as 'pending' | 'processing']++;
+      live.set(t.agentName, c);
+    }
     for (const a of server.agents()) {
       const rt = server.executor.runtime(a.name);
       m.set(a.name, {
         state: rt.state,
-        inFlight: rt.inFlight,
-        queued: rt.queued,
+        inFlight: live.get(a.name)?.processing ?? 0,
+        queued: live.get(a.name)?.pending ?? 0,
         completed: rt.completed,
         failed: rt.failed,
         avgLatencyMs: rt.averageLatencyMs,

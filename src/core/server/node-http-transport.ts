@@ -12,6 +12,7 @@ import {
   type MessageExtraInfo,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { SseEventLog } from './sse-event-log';
 
 /**
  * A Node-native MCP Streamable HTTP server transport for one session (spec 2025-03-26,
@@ -144,9 +145,11 @@ class Exchange {
   /** Collected answers of a batch answered as JSON. */
   answers?: JSONRPCMessage[];
   timer?: NodeJS.Timeout;
+  /** Id of its SSE stream in the session's event log (for Last-Event-ID resumption). */
+  streamId?: string;
 
   constructor(
-    readonly res: ServerResponse,
+    public res: ServerResponse,
     readonly transport: NodeHttpServerTransport,
     readonly batch: boolean,
     readonly acceptsJson: boolean,
@@ -164,6 +167,7 @@ class Exchange {
   startSse(): void {
     if (this.sse) return;
     this.sse = true;
+    this.streamId = this.transport.events.open();
     const sid = this.transport.sessionId;
     this.res.writeHead(200, sid ? { ...SSE_HEADERS, 'Mcp-Session-Id': sid } : SSE_HEADERS);
     this.res.flushHeaders();
@@ -171,13 +175,15 @@ class Exchange {
     this.answers = undefined;
   }
 
+  /** Logged for replay even when the connection is gone (the client may resume with Last-Event-ID). */
   writeEvent(message: JSONRPCMessage): void {
-    if (!this.res.destroyed) writeJson(this.res, sseEvent(message));
+    const frame = this.transport.events.append(this.streamId!, serializeMessage(message));
+    if (!this.res.destroyed) writeJson(this.res, frame);
   }
 
   /** A related notification/request sent before the answer: switch to SSE (false: the client takes JSON only). */
   related(message: JSONRPCMessage): boolean {
-    if (this.gone || !this.acceptsSse) return false;
+    if (this.done || !this.acceptsSse || (!this.sse && this.res.destroyed)) return false;
     this.startSse();
     this.writeEvent(message);
     return true;
@@ -214,6 +220,7 @@ class Exchange {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.streamId) this.transport.events.end(this.streamId, !this.res.destroyed);
     if (this.res.destroyed) return;
     if (json !== undefined) {
       const sid = this.transport.sessionId;
@@ -244,6 +251,8 @@ export class NodeHttpServerTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   readonly keepAliveMs: number;
+  /** Events of this session's SSE streams, kept for Last-Event-ID resumption. */
+  readonly events = new SseEventLog();
 
   private started = false;
   private closed = false;
@@ -252,7 +261,7 @@ export class NodeHttpServerTransport implements Transport {
   /** Protocol revision agreed in initialize (from the server's answer). */
   private protocolVersion?: string;
   private readonly exchanges = new Map<RequestId, Exchange>();
-  private standalone?: { res: ServerResponse; timer: NodeJS.Timeout };
+  private standalone?: { res: ServerResponse; timer: NodeJS.Timeout; streamId: string };
   private readonly generateId: () => string;
 
   constructor(private readonly options: NodeHttpServerTransportOptions = {}) {
@@ -364,16 +373,25 @@ export class NodeHttpServerTransport implements Transport {
     }
     const failure = this.sessionFailure(req) ?? this.versionFailure(req);
     if (failure) return httpError(res, failure.status, failure.code, failure.message);
-    if (this.standalone && !this.standalone.res.destroyed) {
+    const lastEventId = single(req.headers['last-event-id']);
+    const missed = lastEventId ? this.events.after(lastEventId) : undefined;
+    const resumed = missed && [...this.exchanges.values()].find((ex) => ex.streamId === missed.streamId && !ex.done);
+    const resumesStandalone = missed !== undefined && missed.streamId === this.standalone?.streamId;
+    if (!missed && this.standalone && !this.standalone.res.destroyed) {
       return httpError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
     }
     res.writeHead(200, this.sessionId ? { ...SSE_HEADERS, 'Mcp-Session-Id': this.sessionId } : SSE_HEADERS);
     res.flushHeaders();
+    for (const frame of missed?.frames ?? []) writeJson(res, frame);
+    // a dropped POST stream goes on here: the rest of its events, then its answer
+    if (resumed) return void (resumed.res = res);
+    if (missed && !resumesStandalone) return void res.end();
+    if (resumesStandalone && !this.standalone!.res.destroyed) this.standalone!.res.end();
     const timer = setInterval(() => {
       if (!res.destroyed) res.write(': keepalive\n\n');
     }, this.keepAliveMs);
     timer.unref();
-    const stream = { res, timer };
+    const stream = { res, timer, streamId: resumesStandalone ? missed.streamId : this.events.open() };
     this.standalone = stream;
     res.on('close', () => {
       clearInterval(timer);
@@ -430,7 +448,10 @@ export class NodeHttpServerTransport implements Transport {
     }
     // server-initiated (or its request's stream is gone): the standalone GET stream, if open
     const s = this.standalone;
-    if (s && !s.res.destroyed) s.res.write(sseEvent(message));
+    if (s) {
+      const frame = this.events.append(s.streamId, serializeMessage(message));
+      if (!s.res.destroyed) writeJson(s.res, frame);
+    }
   }
 
   async close(): Promise<void> {
@@ -451,10 +472,6 @@ export class NodeHttpServerTransport implements Transport {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
-
-function sseEvent(message: JSONRPCMessage): JsonChunks {
-  return joinJson([serializeMessage(message)], 'event: message\ndata: ', '', '\n\n');
-}
 
 function single(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskRecord } from '../tasks/store';
+import type { CallStep } from '../tasks/progress';
 
 /** What a tool handler gets from the MCP request. */
 export interface ToolCallContext {
@@ -7,8 +9,14 @@ export interface ToolCallContext {
   /** `_meta` of the tools/call request (progress token, traceparent, federation hops…). */
   meta?: Record<string, unknown>;
   sessionId?: string;
+  /** The caller runs in this process and shares its trace store (a delegating agent): no spans in the result. */
+  inProcess?: boolean;
   /** Sends `notifications/progress` when the caller asked for progress. */
   progress?: (progress: number, message?: string) => void;
+  /** Reports the call's current step (attempt, turn, tool) with the progress. */
+  step?: (step: CallStep) => void;
+  /** The MCP task this call runs as (task-augmented tools/call). */
+  task?: TaskRecord;
 }
 
 export type ToolHandler = (args: Record<string, unknown>, ctx: ToolCallContext) => Promise<CallToolResult>;

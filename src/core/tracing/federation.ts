@@ -30,8 +30,11 @@ export function traceFederatedCalls(tracing: ServerTracing) {
       endRemoteCall(span, undefined, err);
       throw err;
     }
-    const served = result._meta?.[SERVED_BY] as { server?: unknown; url?: unknown; attempts?: unknown } | undefined;
+    const served = result._meta?.[SERVED_BY] as { server?: unknown; url?: unknown; attempts?: unknown; protocol?: unknown } | undefined;
     if (served) {
+      // The hop's protocol: MCP tools/call, or an A2A message to an A2A member.
+      span.setAttribute('aop.protocol', served.protocol === 'a2a' ? 'a2a' : 'mcp');
+      if (served.protocol === 'a2a') delete span.record.attributes['mcp.method.name'];
       if (typeof served.server === 'string') span.setAttribute('aop.remote.server', served.server);
       if (typeof served.url === 'string') span.setAttribute('url.full', served.url);
       if (typeof served.attempts === 'number') span.setAttribute('aop.remote.attempts', served.attempts);

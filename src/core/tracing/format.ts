@@ -21,6 +21,8 @@ const DETAIL_KEYS = [
   'aop.backoff.delay_ms',
   'aop.remote.server',
   'url.full',
+  'aop.tool.arguments',
+  'aop.tool.result',
 ];
 const SHORT: Record<string, string> = {
   'gen_ai.response.model': 'model',
@@ -30,13 +32,15 @@ const SHORT: Record<string, string> = {
   'aop.backoff.delay_ms': 'delay ms',
   'aop.remote.server': 'server',
   'url.full': 'url',
+  'aop.tool.arguments': 'args',
+  'aop.tool.result': 'result',
 };
 
 function spanLine(s: SpanRecord, showServer: boolean): string {
   const dur = s.endMs ? formatDuration(s.endMs - s.startMs) : 'open';
   const status =
     s.status.code === 'error' ? `  ERROR${s.status.message ? ` ${oneLine(s.status.message, 120)}` : ''}` : s.status.code === 'ok' ? '  ok' : '';
-  const details = DETAIL_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => `${SHORT[k]}=${s.attributes[k]}`);
+  const details = DETAIL_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => `${SHORT[k]}=${oneLine(String(s.attributes[k]), 60)}`);
   const server = showServer ? `  @${s.server}` : '';
   return `${s.name}  ${dur}${status}${details.length ? `  (${details.join(', ')})` : ''}${server}`;
 }

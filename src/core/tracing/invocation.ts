@@ -79,6 +79,15 @@ export class InvocationTrace {
     return this.span.traceId;
   }
 
+  /** The span a tool loop's turns nest under: the running attempt, else the invocation. */
+  get loopParent(): AopSpan {
+    return this.attempt ?? this.span;
+  }
+
+  get spanTracer(): AopTracer {
+    return this.tracer;
+  }
+
   private endValidate(error?: string): void {
     if (!this.validate) return;
     this.validate.setStatus(error ? { code: SpanStatusCode.ERROR, message: error } : { code: SpanStatusCode.OK });
@@ -189,9 +198,9 @@ export class InvocationTrace {
   }
 
   /** Keys for the result `_meta`: the trace id always, the spans when the caller sent a traceparent. */
-  resultMeta(): Record<string, unknown> {
+  resultMeta(inProcess = false): Record<string, unknown> {
     const meta: Record<string, unknown> = { [TRACE_ID_KEY]: this.traceId };
-    if (this.continued) meta[SPANS_KEY] = encodeSpans(this.traceId, this.span.local.spans, this.maxSpansBytes);
+    if (this.continued && !inProcess) meta[SPANS_KEY] = encodeSpans(this.traceId, this.span.local.spans, this.maxSpansBytes);
     return meta;
   }
 }

@@ -7,7 +7,7 @@ import type { AgentState } from '../../core/execution/lifecycle';
 import type { ServerHealth } from '../../core/cluster/server-connection';
 import type { RegistryEntry } from '../../core/cluster/registry';
 
-export type NodeKind = 'workspace' | 'agent' | 'clusters' | 'cluster' | 'server' | 'remote-agent' | 'message' | 'problem';
+export type NodeKind = 'workspace' | 'agent' | 'task' | 'clusters' | 'cluster' | 'server' | 'remote-agent' | 'message' | 'problem';
 
 export interface NodeView {
   id: string;
@@ -21,7 +21,7 @@ export interface NodeView {
   contextValue: string;
   collapsible: 'none' | 'collapsed' | 'expanded';
   /** Data commands receive. */
-  data?: { tool?: string; file?: string; cluster?: string; server?: string; line?: number };
+  data?: { tool?: string; file?: string; cluster?: string; server?: string; line?: number; task?: string };
 }
 
 export interface AgentRuntimeView {
@@ -46,7 +46,28 @@ export function formatMs(ms: number | undefined): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefined): NodeView {
+/** A call of an agent still running (a task of the local server). */
+export interface TaskView {
+  taskId: string;
+  status: string;
+  createdAt: number;
+}
+
+export function taskNode(agent: string, t: TaskView, now = Date.now()): NodeView {
+  return {
+    id: `task:${t.taskId}`,
+    kind: 'task',
+    label: t.status === 'pending' ? 'queued' : 'running',
+    description: `${formatMs(now - t.createdAt)} · ${t.taskId.slice(0, 8)}`,
+    tooltip: `Task ${t.taskId} of **${agent}**, started ${new Date(t.createdAt).toLocaleTimeString()}`,
+    icon: { id: 'loading~spin', color: 'charts.blue' },
+    contextValue: 'aop.task',
+    collapsible: 'none',
+    data: { tool: agent, task: t.taskId },
+  };
+}
+
+export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefined, running = 0): NodeView {
   const state = stateLabel(rt);
   const latency = rt?.lastLatencyMs !== undefined ? ` · ${formatMs(rt.lastLatencyMs)}` : '';
   const model = agent.model ? `${agent.provider}: ${agent.model}` : agent.provider;
@@ -66,7 +87,8 @@ export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefin
       .join('\n\n'),
     icon: { id: state.icon, color: state.color },
     contextValue: 'aop.agent',
-    collapsible: 'none',
+    // running calls show under their agent
+    collapsible: running > 0 ? 'expanded' : 'none',
     data: { tool: agent.name, file: agent.source.file },
   };
 }
@@ -75,7 +97,7 @@ export interface WorkspaceView {
   trusted: boolean;
   serverState: string;
   serverError?: string;
-  agents: Array<{ agent: AgentDefinition; runtime?: AgentRuntimeView }>;
+  agents: Array<{ agent: AgentDefinition; runtime?: AgentRuntimeView; running?: number }>;
   problems: Array<{ file: string; line: number; message: string }>;
 }
 
@@ -86,7 +108,7 @@ export function workspaceChildren(w: WorkspaceView): NodeView[] {
   if (w.serverState === 'failed') {
     return [message('failed', `Local server failed: ${w.serverError ?? 'unknown error'}`, 'error', w.serverError)];
   }
-  const nodes = w.agents.map((a) => agentNode(a.agent, a.runtime));
+  const nodes = w.agents.map((a) => agentNode(a.agent, a.runtime, a.running));
   for (const p of w.problems) {
     const base = p.file.split(/[\\/]/).pop() ?? p.file;
     nodes.push({
@@ -95,13 +117,42 @@ export function workspaceChildren(w: WorkspaceView): NodeView[] {
       label: base,
       description: `line ${p.line}: ${p.message}`,
       tooltip: `${p.file}:${p.line}\n\n${p.message}`,
-      icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+      // Only errors are listed here (a file with an error is not served): the error icon, as in Problems.
+      icon: { id: 'error', color: 'problemsErrorIcon.foreground' },
       contextValue: 'aop.problem',
       collapsible: 'none',
       data: { file: p.file, line: p.line },
     });
   }
   return nodes;
+}
+
+/**
+ * The Workspace root: the agent count and the local server's port fit the sidebar
+ * (`3 agents · :41234`); the whole URL is in the tooltip and behind Copy Server URL.
+ */
+export function workspaceRoot(w: Pick<WorkspaceView, 'trusted' | 'agents'>, url: string | undefined): NodeView {
+  let port: string | undefined;
+  try {
+    port = url ? new URL(url).port || undefined : undefined;
+  } catch {
+    port = undefined;
+  }
+  const count = `${w.agents.length} ${w.agents.length === 1 ? 'agent' : 'agents'}`;
+  return {
+    id: 'workspace',
+    kind: 'workspace',
+    label: 'Workspace',
+    description: w.trusted ? `${count}${port ? ` · :${port}` : ''}` : 'not trusted',
+    tooltip: w.trusted
+      ? url
+        ? `Local AOP server: ${url}\n\nServes ${count} of this workspace. Clients need this window's token (chat gets it itself); **AOP: Copy Server URL** copies the URL.`
+        : `${count}; the local AOP server is not running.`
+      : 'This workspace is not trusted: its agent files are not served.',
+    icon: { id: 'folder-library' },
+    contextValue: 'aop.workspace',
+    collapsible: 'expanded',
+  };
 }
 
 export function serverNode(cluster: string, h: ServerHealth): NodeView {
@@ -118,18 +169,19 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
     id: `server:${cluster}:${h.id}`,
     kind: 'server',
     label: h.name,
-    description: `${h.status}${latency} · ${h.agentCount} tools`,
+    description: h.needsSignIn ? 'needs sign-in' : `${h.status}${latency} · ${h.agentCount} tools`,
     tooltip: [
       `${h.url}`,
-      `Status: ${h.status}${h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
+      `Status: ${h.status}${h.protocol === 'a2a' ? ' (A2A agent)' : h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
       `Breaker: ${h.breaker}`,
       h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
       h.lastError ? `Last error: ${h.lastError}` : '',
+      h.needsSignIn ? 'Needs sign-in: right-click → Sign in' : '',
     ]
       .filter(Boolean)
       .join('\n\n'),
     icon,
-    contextValue: `aop.server.${h.status}`,
+    contextValue: `aop.server.${h.status}${h.needsSignIn ? '.signin' : ''}`,
     collapsible: h.agentCount > 0 ? 'collapsed' : 'none',
     data: { cluster, server: h.id },
   };

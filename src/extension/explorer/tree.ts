@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { ClusterManager } from '../clusters';
 import type { LocalServer } from '../local-server';
-import { message, remoteAgentNode, serverNode, workspaceChildren, type NodeView } from './nodes';
+import { registryNode } from './registry-node';
+import { message, remoteAgentNode, serverNode, taskNode, workspaceChildren, workspaceRoot, type NodeView } from './nodes';
 
 /** The Agent Explorer: Workspace → agents; Clusters → cluster → servers (health) → agents. */
 export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.Disposable {
@@ -57,9 +58,13 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
         return workspaceChildren(this.workspaceView());
       case 'clusters':
         return this.clusterNodes();
+      case 'agent':
+        return this.runningTasks(node.data!.tool!).map((t) => taskNode(node.data!.tool!, t));
       case 'cluster': {
         const c = this.clusters.get(node.data!.cluster!);
-        return c ? c.health().map((h) => serverNode(c.name, h)) : [];
+        if (!c) return [];
+        const reg = c.registryStatus();
+        return [...(reg ? [registryNode(c.name, reg)] : []), ...c.health().map((h) => serverNode(c.name, h))];
       }
       case 'server': {
         const c = this.clusters.get(node.data!.cluster!);
@@ -77,9 +82,18 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
       trusted: vscode.workspace.isTrusted,
       serverState: this.local.state,
       serverError: this.local.error,
-      agents: (server?.agents() ?? []).map((agent) => ({ agent, runtime: server!.executor.runtime(agent.name) })),
+      agents: (server?.agents() ?? []).map((agent) => ({
+        agent,
+        runtime: server!.executor.runtime(agent.name),
+        running: this.runningTasks(agent.name).length,
+      })),
       problems: diags.map((d) => ({ file: d.file, line: d.line, message: d.message })),
     };
+  }
+
+  /** The agent's calls in flight (every call is a task of the local server). */
+  private runningTasks(agent: string) {
+    return (this.local.aop?.tasks.running() ?? []).filter((t) => t.agentName === agent);
   }
 
   private roots(): NodeView[] {
@@ -87,17 +101,7 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
     const hasClusters = this.clusters.all().length > 0 || this.clusters.problems.length > 0;
     // Nothing at all: let the welcome content (Create Agent, Add Cluster) show.
     if (w.trusted && w.serverState !== 'failed' && w.agents.length === 0 && w.problems.length === 0 && !hasClusters) return [];
-    const roots: NodeView[] = [
-      {
-        id: 'workspace',
-        kind: 'workspace',
-        label: 'Workspace',
-        description: w.trusted ? `${w.agents.length} agents${this.local.url ? ` · ${this.local.url}` : ''}` : 'not trusted',
-        icon: { id: 'folder-library' },
-        contextValue: 'aop.workspace',
-        collapsible: 'expanded',
-      },
-    ];
+    const roots: NodeView[] = [workspaceRoot(w, this.local.url)];
     if (hasClusters) {
       roots.push({
         id: 'clusters',
@@ -115,14 +119,15 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
   private clusterNodes(): NodeView[] {
     const nodes: NodeView[] = this.clusters.all().map((c) => {
       const health = c.health();
+      const reg = c.registryStatus();
       const up = health.filter((h) => h.status === 'up' || h.status === 'degraded').length;
       return {
         id: `cluster:${c.name}`,
         kind: 'cluster',
         label: c.name,
-        description: `${up}/${health.length} servers up · ${c.registry?.size ?? 0} tools`,
-        tooltip: `Cluster **${c.name}** (routing: ${c.config.routing}; tools exported as ${c.alias}__<tool>)`,
-        icon: { id: up === health.length ? 'server-environment' : 'warning', color: up === health.length ? undefined : 'problemsWarningIcon.foreground' },
+        description: `${up}/${health.length} servers up · ${c.registry?.size ?? 0} tools${reg ? (reg.stale ? ' · registry stale' : ' · registry') : ''}`,
+        tooltip: `Cluster **${c.name}** (routing: ${c.config.routing}; tools exported as ${c.alias}__<tool>)${reg ? `\n\nMembers from the etcd registry ${reg.url}` : ''}`,
+        icon: { id: up === health.length && !reg?.stale ? 'server-environment' : 'warning', color: up === health.length && !reg?.stale ? undefined : 'problemsWarningIcon.foreground' },
         contextValue: 'aop.cluster',
         collapsible: 'expanded',
         data: { cluster: c.name },

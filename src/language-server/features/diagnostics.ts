@@ -29,6 +29,8 @@ export interface AgentDiagnosticsInput {
   knownModels: readonly KnownModel[];
   /** The workspace index's finding when another file already uses the name. */
   duplicate?: AgentDiagnostic;
+  /** Cross-file findings on `tools:` (an entry that names no agent of the workspace). */
+  toolFindings?: readonly AgentDiagnostic[];
   /** Program lookup (tests replace it). Default: `findProgram` of the core. */
   findProgram?: (program: string, cwd: string) => string | undefined;
 }
@@ -41,13 +43,21 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 
 /** A parser finding (1-based, end exclusive) as an LSP diagnostic (0-based). */
 export function toLspDiagnostic(d: AgentDiagnostic): Diagnostic {
-  return { range: toLspRange(d), severity: SEVERITY[d.severity], code: d.code, source: DIAGNOSTIC_SOURCE, message: d.message };
+  const diagnostic: Diagnostic = { range: toLspRange(d), severity: SEVERITY[d.severity], code: d.code, source: DIAGNOSTIC_SOURCE, message: d.message };
+  if (d.fix !== undefined) diagnostic.data = { fix: d.fix } satisfies DiagnosticFix;
+  return diagnostic;
+}
+
+/** `Diagnostic.data` of a finding with a quick fix: the text to put in place of its range. */
+export interface DiagnosticFix {
+  fix: string;
 }
 
 /** Everything wrong with one agent file: the parser's findings, a taken name, an unknown model, a missing program. */
 export function agentDiagnostics(input: AgentDiagnosticsInput): Diagnostic[] {
   const diagnostics = input.result.diagnostics.map(toLspDiagnostic);
   if (input.duplicate) diagnostics.push(toLspDiagnostic(input.duplicate));
+  for (const d of input.toolFindings ?? []) diagnostics.push(toLspDiagnostic(d));
   const outline = outlineAgentFile(input.text);
   if (outline.status === 'ok') {
     const provider = effectiveProvider(input, outline);
@@ -102,7 +112,9 @@ function modelDiagnostics(input: AgentDiagnosticsInput, outline: AgentFileOutlin
     `the editor has no model \`${model}\`, so another model would answer` +
     (guess ? `; did you mean \`${guess}\`?` : '.') +
     ` Models it offers: ${listed}. Or set \`provider: openai\` or \`command\` to run the model elsewhere.`;
-  return [{ range, severity: DiagnosticSeverity.Warning, code: 'unknown-model', source: DIAGNOSTIC_SOURCE, message }];
+  const diagnostic: Diagnostic = { range, severity: DiagnosticSeverity.Warning, code: 'unknown-model', source: DIAGNOSTIC_SOURCE, message };
+  if (guess) diagnostic.data = { fix: guess } satisfies DiagnosticFix;
+  return [diagnostic];
 }
 
 function commandDiagnostics(input: AgentDiagnosticsInput, outline: AgentFileOutline): Diagnostic[] {

@@ -4,6 +4,7 @@ import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf } from '../../
 import { duplicateNameDiagnostic } from '../../core/agents/catalog';
 import type { AgentDiagnostic, AgentSourceKind, ProviderKind } from '../../core/agents/definition';
 import { parseAgentFile, type ParseAgentResult } from '../../core/agents/parse';
+import { toolEntryDiagnostics } from '../../core/agents/tool-entries';
 
 export interface IndexedAgentFile {
   file: string;
@@ -115,6 +116,17 @@ export class AgentWorkspaceIndex {
       else owners.set(agent.name, file);
     }
     return found;
+  }
+
+  /** `unknown-tool` findings of one file: `tools:` entries that name no agent of the workspace. */
+  toolFindings(file: string): AgentDiagnostic[] {
+    const entry = this.files.get(path.resolve(file));
+    const agent = entry?.result.agent;
+    if (!entry || !agent?.tools?.length) return [];
+    const names = new Set<string>();
+    for (const f of this.files.values()) if (f.tracked && f.result.agent) names.add(f.result.agent.name);
+    const fallback = entry.result.nameRange ?? { line: 1, column: 1, endLine: 1, endColumn: 4 };
+    return toolEntryDiagnostics(agent, entry.result.toolRanges, fallback, names);
   }
 
   /** Parses `text` as `file` with the kind, root and default provider the catalog would use. */

@@ -1,0 +1,280 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { Role, TaskState, type AgentCard, type Message, type Task } from '@a2a-js/sdk';
+import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import { toCallToolResult } from '../execution/tool-schema';
+import { LatencyWindow } from '../cluster/latency';
+import {
+  TransportFailure,
+  describeError,
+  type BreakerState,
+  type HealthStatus,
+  type RemoteAgentInfo,
+  type ServerHealth,
+} from '../cluster/server-connection';
+import { SPANS_KEY, TRACE_ID_KEY } from '../tracing/propagation';
+import { A2aPeerError, DEFAULT_PEER_LIMITS, fetchAgentCard, peerFetch, type A2aPeerLimits } from './card-fetch';
+import { FINAL_STATES, StreamState, a2aResult, cardToAgentInfos } from './peer-mapping';
+
+export interface A2aConnectionOptions {
+  id: string;
+  /** URL of the agent card (`…/.well-known/agent-card.json`). */
+  url: string;
+  name: string;
+  /** Resolved headers (e.g. Authorization), or a function that resolves them (may throw: reported down). */
+  headers: () => Record<string, string>;
+  breakerFailures: number;
+  breakerResetMs: number;
+  limits?: Partial<A2aPeerLimits>;
+}
+
+/** Result `_meta` key: the A2A task id of a call. */
+export const A2A_TASK_META = 'a2a/task_id';
+
+/**
+ * A cluster member that is an A2A agent (A2A v1.0 over JSON-RPC, through the official SDK client):
+ * its card is discovered like an MCP server's tools (one agent per card), calls become
+ * `SendStreamingMessage` (or `SendMessage` when the card does not stream), cancellation becomes
+ * `CancelTask`, the `traceparent` and federation hops travel in the message metadata. Same
+ * health figures, latency window and circuit breaker as an MCP member.
+ */
+export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsChanged: [] }> {
+  readonly id: string;
+  readonly url: string;
+  readonly name: string;
+  readonly protocol = 'a2a' as const;
+  private readonly limits: A2aPeerLimits;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly latency = new LatencyWindow();
+  /** The SDK client and the agents of the card: tool name → tenant ('' for a plain card). */
+  private peer?: { client: Client; card: AgentCard; infos: RemoteAgentInfo[]; tenants: Map<string, string>; streaming: boolean };
+  private inFlight = 0;
+  private status: HealthStatus = 'unknown';
+  private lastError?: string;
+  private lastErrorAt?: number;
+  private checkedAt?: number;
+  private openedAt = 0;
+  private closed = false;
+
+  constructor(private readonly opts: A2aConnectionOptions) {
+    super();
+    this.id = opts.id;
+    this.url = opts.url;
+    this.name = opts.name;
+    this.limits = { ...DEFAULT_PEER_LIMITS, ...opts.limits };
+    this.breaker = circuitBreaker(handleAll, { halfOpenAfter: opts.breakerResetMs, breaker: new ConsecutiveBreaker(opts.breakerFailures) });
+    this.breaker.onStateChange((state) => {
+      if (state === CircuitState.Open) this.openedAt = Date.now();
+      this.emit('health', this.health());
+    });
+  }
+
+  get breakerState(): BreakerState {
+    const s = this.breaker.state;
+    return s === CircuitState.Open || s === CircuitState.Isolated ? 'open' : s === CircuitState.HalfOpen ? 'half-open' : 'closed';
+  }
+
+  get unavailable(): boolean {
+    return this.breaker.state === CircuitState.Open && Date.now() - this.openedAt < this.opts.breakerResetMs;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  get latencyEwmaMs(): number | undefined {
+    return this.latency.ewma;
+  }
+
+  health(): ServerHealth {
+    const breaker = this.breakerState;
+    let status = this.status;
+    if (breaker === 'open') status = 'down';
+    else if (breaker === 'half-open' && status === 'up') status = 'degraded';
+    return {
+      id: this.id,
+      url: this.url,
+      name: this.name,
+      status,
+      latencyP50Ms: this.latency.p50,
+      latencyEwmaMs: this.latency.ewma,
+      lastError: this.lastError,
+      lastErrorAt: this.lastErrorAt,
+      breaker,
+      agentCount: this.peer?.infos.length ?? 0,
+      inFlight: this.inFlight,
+      isAop: false,
+      protocol: 'a2a',
+      checkedAt: this.checkedAt,
+    };
+  }
+
+  private markUp(ms: number): void {
+    this.latency.add(ms);
+    this.checkedAt = Date.now();
+    const next: HealthStatus = this.lastErrorAt !== undefined && Date.now() - this.lastErrorAt < 30_000 ? 'degraded' : 'up';
+    const changed = next !== this.status;
+    this.status = next;
+    if (changed) this.emit('health', this.health());
+  }
+
+  private markDown(error: string): void {
+    this.lastError = error;
+    this.lastErrorAt = Date.now();
+    this.checkedAt = Date.now();
+    this.status = 'down';
+    this.emit('health', this.health());
+  }
+
+  /** Reads the card (bounded, checked) and builds the SDK client for its JSON-RPC endpoint. */
+  private async connect(timeoutMs: number, signal?: AbortSignal) {
+    if (this.closed) throw new TransportFailure(`connection to ${this.name} is closed`, this.id);
+    const headers = this.opts.headers();
+    const limit = AbortSignal.timeout(timeoutMs);
+    const { card, endpoint } = await fetchAgentCard(this.url, headers, this.limits, signal ? AbortSignal.any([signal, limit]) : limit);
+    const fetchImpl = peerFetch(new URL(this.url).origin, () => headers, this.limits);
+    const factory = new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory({ fetchImpl })] }),
+    );
+    const client = await factory.createFromAgentCard(card);
+    const infos = cardToAgentInfos(card, this.url, endpoint);
+    const peer = { client, card, infos, tenants: new Map(infos.map((i) => [i.tool.name, i.tenant])), streaming: card.capabilities?.streaming === true };
+    this.peer = peer;
+    return peer;
+  }
+
+  /** Reads the card; never throws (a failure marks the member down with the reason). */
+  async discover(timeoutMs: number): Promise<RemoteAgentInfo[] | undefined> {
+    const started = performance.now();
+    try {
+      const peer = await this.connect(timeoutMs);
+      this.markUp(performance.now() - started);
+      return peer.infos;
+    } catch (err) {
+      this.peer = undefined;
+      const timedOut = (err as Error)?.name === 'TimeoutError';
+      this.markDown(timedOut ? `${this.name} did not answer discovery within ${timeoutMs} ms` : describeError(err, this.url));
+      return undefined;
+    }
+  }
+
+  /**
+   * Sends the task as one A2A message and waits for the task to end. An answer — also a failed
+   * or canceled task — is returned as an agent result; an unreachable peer, a broken stream, an
+   * answer past the caps or the timeout throw TransportFailure (the cluster fails over).
+   */
+  async callTool(
+    name: string,
+    args: Record<string, unknown>,
+    opts: {
+      timeoutMs: number;
+      signal?: AbortSignal;
+      meta?: Record<string, unknown>;
+      onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+    },
+  ): Promise<CallToolResult> {
+    if (this.peer && !this.peer.tenants.has(name)) throw Object.assign(new Error(`Unknown tool: ${name}`), { code: -32602 });
+    const task = typeof args.task === 'string' ? args.task : '';
+    if (!task) return toCallToolResult({ result: '', success: false, error: 'invalid arguments: task must be a non-empty string' });
+    const started = performance.now();
+    this.inFlight++;
+    try {
+      const result = await this.breaker.execute(() => this.run(name, task, opts));
+      this.markUp(performance.now() - started);
+      return result;
+    } catch (err) {
+      if (opts.signal?.aborted || /^Unknown tool/.test((err as Error)?.message)) throw err;
+      const why =
+        err instanceof BrokenCircuitError
+          ? `circuit breaker open for ${this.name}`
+          : (err as Error)?.name === 'TimeoutError'
+            ? `${this.name} did not finish the A2A task within ${opts.timeoutMs} ms (task canceled)`
+            : describeError(err instanceof Error && err.cause instanceof A2aPeerError ? err.cause : err, this.url);
+      if (!(err instanceof BrokenCircuitError)) {
+        this.markDown(why);
+        this.peer = undefined; // read the card again next time
+      }
+      throw new TransportFailure(why, this.id);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async run(tool: string, task: string, opts: { timeoutMs: number; signal?: AbortSignal; meta?: Record<string, unknown>; onprogress?: (p: { progress: number; message?: string }) => void }): Promise<CallToolResult> {
+    const peer = this.peer ?? (await this.connect(Math.min(opts.timeoutMs, 10_000), opts.signal));
+    const tenant = peer.tenants.get(tool);
+    if (tenant === undefined) throw Object.assign(new Error(`Unknown tool: ${tool}`), { code: -32602 });
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const message: Message = {
+      messageId: randomUUID(),
+      contextId: '',
+      taskId: '',
+      role: Role.ROLE_USER,
+      parts: [{ content: { $case: 'text', value: task }, mediaType: 'text/plain', filename: '', metadata: undefined }],
+      // traceparent / tracestate and the federation hops: the peer continues the trace.
+      metadata: opts.meta && Object.keys(opts.meta).length ? { ...opts.meta } : undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    const request = { tenant, message, configuration: undefined, metadata: undefined };
+    let taskId = '';
+    try {
+      let answer: Task | Message | undefined;
+      if (peer.streaming) {
+        const stream = new StreamState();
+        for await (const e of peer.client.sendMessageStream(request, { signal })) {
+          const p = e.payload;
+          if (!p) continue;
+          if (p.$case === 'message') {
+            answer = p.value;
+            break;
+          }
+          if (p.$case === 'task') taskId ||= p.value.id;
+          if (p.$case === 'statusUpdate') taskId ||= p.value.taskId;
+          const delta = stream.apply(p);
+          if (delta && opts.onprogress) opts.onprogress({ progress: stream.chars, message: delta });
+          if (stream.task && FINAL_STATES.has(stream.task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
+            answer = stream.task;
+            break;
+          }
+        }
+        answer ??= stream.task;
+        if (!answer || !('messageId' in answer || FINAL_STATES.has(answer.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED))) {
+          throw new A2aPeerError(`the A2A stream of ${this.name} ended before the task did`);
+        }
+      } else {
+        answer = await peer.client.sendMessage(request, { signal });
+        if (!('messageId' in answer)) taskId = answer.id;
+      }
+      const meta: Record<string, unknown> = { 'aop/protocol': 'a2a' };
+      if (!('messageId' in answer)) {
+        meta[A2A_TASK_META] = answer.id;
+        const m = answer.metadata ?? {};
+        if (m[SPANS_KEY] !== undefined) meta[SPANS_KEY] = m[SPANS_KEY];
+        if (typeof m[TRACE_ID_KEY] === 'string') meta[TRACE_ID_KEY] = m[TRACE_ID_KEY];
+      }
+      return toCallToolResult(a2aResult(answer), meta);
+    } catch (err) {
+      // Cancelled by our caller, or past the timeout: tell the peer to stop the task.
+      if (taskId && signal.aborted) void this.cancelRemote(peer.client, tenant, taskId);
+      throw err;
+    }
+  }
+
+  private async cancelRemote(client: Client, tenant: string, id: string): Promise<void> {
+    try {
+      await client.cancelTask({ tenant, id, metadata: undefined }, { signal: AbortSignal.timeout(5000) });
+    } catch {
+      // best effort: the peer may have finished or gone
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.peer = undefined;
+  }
+}
+

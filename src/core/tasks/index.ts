@@ -1,0 +1,3 @@
+export * from './store';
+export * from './progress';
+export * from './mcp';

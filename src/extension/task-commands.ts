@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AgentExtension } from './extension';
+import type { NodeView } from './explorer/nodes';
+import { editorTasks } from './local-task';
+
+type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
+
+function taskIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  return (arg as NodeView | undefined)?.data?.task;
+}
+
+/** Cancel Task: a running task of the local server (explorer item or id). */
+async function cancelTask(ext: AgentExtension, arg?: unknown): Promise<boolean> {
+  const id = taskIdOf(arg);
+  const server = ext.local.aop;
+  if (!id || !server) return false;
+  const ok = server.tasks.cancel(id, 'cancelled in the editor');
+  if (!ok) void vscode.window.showInformationMessage('That task has already finished.');
+  ext.explorer.refresh();
+  return ok;
+}
+
+/** Open Task Result…: a finished palette invocation, kept in the trace directory (also after a reload). */
+async function openTaskResult(ext: AgentExtension, arg?: unknown): Promise<vscode.TextDocument | undefined> {
+  const server = ext.local.aop ?? (await ext.local.ensureStarted());
+  if (!server) throw new Error('the local server is not running (is the workspace trusted?)');
+  let id = taskIdOf(arg);
+  if (!id) {
+    const kept = editorTasks(server);
+    if (kept.length === 0) {
+      void vscode.window.showInformationMessage('No kept results yet: results of Invoke Agent… are kept for an hour.');
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      kept.map((t) => ({
+        label: t.agentName,
+        description: `${t.status} · ${new Date(t.completedAt ?? t.lastUpdatedAt).toLocaleString()}`,
+        detail: t.mcp?.statusMessage ?? t.resultPreview,
+        id: t.taskId,
+      })),
+      { title: 'Open Task Result', placeHolder: 'A result of Invoke Agent… (kept across window reloads)' },
+    );
+    if (!pick) return undefined;
+    id = pick.id;
+  }
+  const record = server.tasks.get(id);
+  const result = record?.mcp?.result;
+  if (!record || !result) throw new Error(`no kept result for task ${id} (it expired or is still running)`);
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: taskMarkdown(record.agentName, record.status, id, result) });
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return doc;
+}
+
+export function taskMarkdown(tool: string, status: string, id: string, result: CallToolResult): string {
+  const s = result.structuredContent as { result?: string; success?: boolean; error?: string | null } | undefined;
+  const answer = s
+    ? s.success
+      ? String(s.result ?? '')
+      : `**Failed:** ${s.error ?? 'unknown error'}`
+    : (result.content ?? []).map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+  return `# ${tool}\n\n*task ${id} · ${status}*\n\n---\n\n${answer}\n`;
+}
+
+export const TASK_COMMANDS: Record<string, Handler> = {
+  'aop.cancelTask': cancelTask,
+  'aop.openTaskResult': openTaskResult,
+};
