@@ -51,8 +51,13 @@ test('granting trust (Manage Workspace Trust → Trust) serves the workspace age
   // the AOP view is still open from the test above; open it if it is not
   const rows = page.locator('.pane-body .monaco-list-row', { hasText: 'text-stats' });
   if (!(await rows.count())) await page.locator('.activitybar .action-item [aria-label^="AOP"]').first().click();
-  for (const name of ['text-stats', 'code-reviewer', 'planner']) {
-    await page.locator('.pane-body .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
+  try {
+    for (const name of ['text-stats', 'code-reviewer', 'planner']) {
+      await page.locator('.pane-body .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
+    }
+  } catch (err) {
+    await vs!.screenshot('trusted-failed');
+    throw err;
   }
   assert.equal(await page.locator('.pane-body .monaco-list-row', { hasText: /not trusted/ }).count(), 0, 'the "not trusted" row is gone');
   await vs!.screenshot('trusted');
