@@ -88,6 +88,11 @@ describe('AgentCatalog.watch', () => {
   });
 
   it('coalesces a burst of changes into one updated', async () => {
+    // A debounce far longer than three writes take, even on a loaded machine, so the burst is one.
+    catalog.dispose();
+    catalog = new AgentCatalog({ roots: [dir], debounceMs: 1000 });
+    await catalog.load();
+    catalog.watch();
     const log = recordEvents(catalog);
     const updated = nextEvent(catalog, 'updated');
     await Promise.all(['a', 'b', 'c'].map((n) => writeFile(path.join(dir, `${n}.agent.md`), agentFile(n))));
@@ -98,8 +103,18 @@ describe('AgentCatalog.watch', () => {
   it('stops after dispose', async () => {
     catalog.dispose();
     const log = recordEvents(catalog);
-    await writeFile(path.join(dir, 'late.agent.md'), agentFile('late'));
-    await new Promise((r) => setTimeout(r, 150));
-    assert.deepEqual(log, []);
+    // A live catalog on the same folder with a 10× longer debounce: once it has seen the new file,
+    // the disposed one (30 ms) would have reported it too.
+    const live = new AgentCatalog({ roots: [dir], debounceMs: 300 });
+    await live.load();
+    live.watch();
+    try {
+      const added = nextEvent(live, 'added');
+      await writeFile(path.join(dir, 'late.agent.md'), agentFile('late'));
+      assert.equal((await added)[0].name, 'late');
+      assert.deepEqual(log, []);
+    } finally {
+      live.dispose();
+    }
   });
 });

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { e2eSkipReason, runExtensionTests } from './harness';
+import { e2eTimeout, e2eSkipReason, runExtensionTests } from './harness';
 import { exampleWorkspace } from './project';
 
 const ROOT = path.resolve(__dirname, '../..');
 const skip = e2eSkipReason();
 
-test('in-editor suite passes inside a real VS Code extension host', { skip, timeout: 300_000 }, async () => {
+test('in-editor suite passes inside a real VS Code extension host', { skip, timeout: e2eTimeout(300_000) }, async () => {
   const workspace = exampleWorkspace('aop-in-editor-');
   const resultFile = path.join(os.tmpdir(), `aop-in-editor-${process.pid}.json`);
 

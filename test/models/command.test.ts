@@ -116,23 +116,24 @@ describe('CommandChatModel', { timeout: 30_000 }, () => {
     const controller = new AbortController();
     const { call, pids } = await startAndGetPids(model, controller.signal);
     assert.ok(isAlive(pids[0]));
-    const start = Date.now();
     controller.abort();
     const error = await rejection(call);
     assert.ok(isAbortError(error), `expected an AbortError, got ${error}`);
-    assert.ok(Date.now() - start < 200, 'the call did not reject at once');
-    await waitUntil(() => !isAlive(pids[0]), 1500, 'process gone after SIGTERM');
+    // "at once" (not after the process exits) is shown by the SIGTERM-ignoring process below
+    await waitUntil(() => !isAlive(pids[0]), 10_000, 'process gone after SIGTERM');
   });
 
   it('escalates to SIGKILL when the process ignores SIGTERM', async () => {
-    const model = new CommandChatModel({ argv: node('stubborn'), killGraceMs: 300 });
+    const model = new CommandChatModel({ argv: node('stubborn'), killGraceMs: 3000 });
     const controller = new AbortController();
     const { call, pids } = await startAndGetPids(model, controller.signal);
     controller.abort();
-    await rejection(call);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const error = await rejection(call);
+    assert.ok(isAbortError(error), `expected an AbortError, got ${error}`);
+    // The call rejected while the process still runs (it ignores SIGTERM; SIGKILL comes after the
+    // grace period): abort does not wait for the process to exit.
     assert.ok(isAlive(pids[0]), 'SIGTERM is ignored, so it should still be alive before the grace period');
-    await waitUntil(() => !isAlive(pids[0]), 2000, 'process gone after SIGKILL');
+    await waitUntil(() => !isAlive(pids[0]), 15_000, 'process gone after SIGKILL');
   });
 
   it('abort also kills grandchildren (process group)', { skip: process.platform === 'win32' }, async () => {

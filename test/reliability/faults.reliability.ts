@@ -132,6 +132,10 @@ describe('chaos: 10,000 calls while servers die and come back', { timeout: 120_0
     assert.ok(transitions.get('s1')?.includes('open'), `s1 breaker opened (${transitions.get('s1')})`);
     assert.ok(transitions.get('s3')?.includes('open'), `s3 breaker opened (${transitions.get('s3')})`);
     assert.equal(cluster.server('s1')!.breakerState, 'closed', 's1 breaker closed after restart');
+    // ...and it got there through a half-open trial call: open → half-open → closed, in that order
+    const s1 = transitions.get('s1') ?? [];
+    const lastOpen = s1.lastIndexOf('open');
+    assert.deepEqual(s1.slice(lastOpen), ['open', 'half-open', 'closed'], `s1 breaker: ${s1.join(' → ')}`);
     assert.equal(cluster.server('s3')!.health().status, 'down', 's3 reported down');
     assert.match(cluster.server('s3')!.health().lastError ?? '', /refused|not reachable|lost|closed|reset/i);
     for (const id of ['s0', 's2', 's4']) assert.equal(cluster.server(id)!.breakerState, 'closed', `${id} never tripped`);

@@ -7,7 +7,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { AgentCatalog } from '../../src/core/agents/catalog';
 import { bindCatalog } from '../../src/core/server/catalog-binding';
 import { InstantChatModel } from '../../src/core/models/instant';
-import { startServer, waitUntil, type TestServer } from '../support/aop';
+import { startServer, untilNotificationsFlow, waitUntil, type TestServer } from '../support/aop';
 
 const agentFile = (name: string, description: string) =>
   `---\nname: ${name}\ndescription: ${description}\nprovider: openai\nmodel: m\n---\nYou are ${name}.\n`;
@@ -49,25 +49,27 @@ test('adding, changing and deleting files updates tools live with tools/list_cha
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
     notifications++;
   });
-  await new Promise((r) => setTimeout(r, 100));
+  // the GET stream opens after initialize: wait until notifications flow (a state, not a time)
+  await untilNotificationsFlow(aop.server, () => notifications);
+  const seen0 = notifications;
   await writeFile(join(dir, 'beta.agent.md'), agentFile('beta', 'Second agent'));
-  await waitUntil(() => notifications >= 1, 5000, 'list_changed after add');
+  await waitUntil(() => notifications > seen0, 10_000, 'list_changed after add');
   let tools = (await client.listTools()).tools;
   assert.ok(tools.some((t) => t.name === 'beta'));
 
   const seen = notifications;
   await writeFile(join(dir, 'beta.agent.md'), agentFile('beta', 'Changed description'));
-  await waitUntil(() => notifications > seen, 5000, 'list_changed after change');
+  await waitUntil(() => notifications > seen, 10_000, 'list_changed after change');
   tools = (await client.listTools()).tools;
   assert.equal(tools.find((t) => t.name === 'beta')?.description, 'Changed description');
 
   const seen2 = notifications;
   await unlink(join(dir, 'beta.agent.md'));
-  await waitUntil(() => notifications > seen2, 5000, 'list_changed after delete');
+  await waitUntil(() => notifications > seen2, 10_000, 'list_changed after delete');
   tools = (await client.listTools()).tools;
   assert.ok(!tools.some((t) => t.name === 'beta'));
 
   // fixing the broken file brings it in
   await writeFile(join(dir, 'broken.agent.md'), agentFile('broken', 'Fixed now'));
-  await waitUntil(() => aop.server.agent('broken') !== undefined, 5000, 'fixed agent served');
+  await waitUntil(() => aop.server.agent('broken') !== undefined, 10_000, 'fixed agent served');
 });

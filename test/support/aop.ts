@@ -4,6 +4,7 @@ import type { AgentDefinition } from '../../src/core/agents/definition';
 import { createModelResolver } from '../../src/core/models/resolver';
 import type { ModelResolver } from '../../src/core/models/types';
 import { AopServer, type AopServerOptions } from '../../src/core/server/aop-server';
+import { makeAgent } from './agents';
 
 export interface TestServer {
   server: AopServer;
@@ -48,5 +49,36 @@ export async function waitUntil(predicate: () => boolean, timeoutMs = 5000, what
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Repeats `trigger` until `arrived()` holds. A notification the server sends before the client's
+ * GET stream is open is lost (there is nothing to send it on), so a test waits for the
+ * notification itself, not for a time.
+ */
+export async function untilNotified(trigger: () => void, arrived: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!arrived()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    trigger();
+    const next = Date.now() + 200;
+    while (!arrived() && Date.now() < next) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Returns once tools/list_changed from `server` reaches the client (its GET stream is open):
+ * adds probe agents until a notification arrives, removes them and waits for those notifications
+ * too, so the caller's count is settled. `count` reads the client's notification counter.
+ */
+export async function untilNotificationsFlow(server: AopServer, count: () => number, timeoutMs = 15_000): Promise<void> {
+  const start = count();
+  let n = 0;
+  await untilNotified(() => server.upsertAgent(makeAgent({ name: `probe-${n++}` })), () => count() > start, 'the first tools/list_changed', timeoutMs);
+  for (let i = 0; i < n; i++) {
+    const seen = count();
+    server.removeAgent(`probe-${i}`);
+    await waitUntil(() => count() > seen, timeoutMs, 'tools/list_changed for a removed probe');
   }
 }

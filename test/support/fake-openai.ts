@@ -308,7 +308,7 @@ export async function startFakeOpenAi(script?: FakeScript): Promise<FakeOpenAi> 
       current = next;
       queue = Array.isArray(next) ? [...next] : [];
     },
-    async waitFor(predicate: () => boolean, timeoutMs = 2000) {
+    async waitFor(predicate: () => boolean, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
         if (Date.now() > deadline) throw new Error(`fake-openai: condition not met within ${timeoutMs} ms`);

@@ -128,16 +128,27 @@ describe('invocation spans', () => {
   });
 
   test('queue wait shows as an aop.queue span', async () => {
-    model.setScript({ text: 'slowly', delayMs: 150 });
+    // The model answers only when the test opens the gate: the second call is queued for sure.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    model.setScript(async () => {
+      await gate;
+      return { text: 'slowly' };
+    });
     const client = await aop.connect();
     const calls = [1, 2].map((i) => client.callTool({ name: 'narrow', arguments: { task: `job ${i}` } }));
+    await waitUntil(() => aop.server.executor.queueStats('narrow').queued === 1, 10_000, 'the second call queued');
+    open();
     const results = await Promise.all(calls);
     const traces = results.map((r) => aop.server.tracing.store.get((r._meta as Record<string, string>)[TRACE_ID_KEY])!);
-    const queued = traces.find((t) => byName(t, 'aop.queue').length === 1);
-    assert.ok(queued, 'the second call waited in the queue');
-    const q = byName(queued, 'aop.queue')[0];
-    assert.ok(q.endMs - q.startMs >= 50, `queue wait ${q.endMs - q.startMs} ms`);
-    assert.ok(Number(queued.root.attributes['aop.queue_ms']) >= 50);
+    const queued = traces.filter((t) => byName(t, 'aop.queue').length === 1);
+    assert.equal(queued.length, 1, 'exactly one call waited in the queue');
+    const q = byName(queued[0], 'aop.queue')[0];
+    const first = traces.find((t) => t !== queued[0])!;
+    // it waited while the first call ran: the queue span ends when the first call's attempt ends
+    assert.ok(q.endMs >= byName(first, 'aop.attempt')[0].endMs - 1, `queue ended ${q.endMs}, first attempt ended ${byName(first, 'aop.attempt')[0].endMs}`);
+    assert.ok(q.endMs <= byName(queued[0], 'aop.attempt')[0].startMs, 'the queued call starts after its wait');
+    assert.ok(Math.abs(Number(queued[0].root.attributes['aop.queue_ms']) - (q.endMs - q.startMs)) < 1, 'aop.queue_ms is the queue span');
   });
 
   test('a traceparent in the request _meta (real SDK client) is continued; the result _meta carries the spans', async () => {

@@ -16,14 +16,31 @@ import { NodeHttpClientTransport, SseParser } from '../../src/core/cluster/http-
 import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
 import { AopServer } from '../../src/core/server/aop-server';
 import { makeAgent } from '../support/agents';
-import { waitUntil } from '../support/aop';
+import { untilNotified, waitUntil } from '../support/aop';
 
-/** Streams its answer in three parts (so progress flows), waits `delayMs` first when the task says "slow". */
+/** Model calls that saw their abort signal (the server side of a cancellation). */
+let modelAborts = 0;
+const SLOW_MS = 30_000;
+
+/**
+ * Streams its answer in three parts (so progress flows) when the task starts with "stream"; a task
+ * starting with "slow" answers only after SLOW_MS, far beyond what a test waits for: a test that
+ * cancels it fails when the abort does not reach the model (and still ends, without hanging).
+ */
 class StreamingModel implements ChatModel {
   readonly id = 'streaming';
   complete(request: ChatRequest): Promise<ChatResponse> {
     return new Promise((resolve, reject) => {
       const slow = request.task.startsWith('slow');
+      request.signal?.addEventListener('abort', () => {
+        modelAborts++;
+        reject(new Error('aborted'));
+      }, { once: true });
+      if (slow) {
+        const t = setTimeout(() => resolve({ text: `answer to ${request.task}`, model: 'streaming' }), SLOW_MS);
+        request.signal?.addEventListener('abort', () => clearTimeout(t), { once: true });
+        return;
+      }
       const parts = ['one ', 'two ', 'three'];
       let i = 0;
       const tick = () => {
@@ -35,8 +52,7 @@ class StreamingModel implements ChatModel {
         }
         resolve({ text: `answer to ${request.task}`, model: 'streaming' });
       };
-      setTimeout(tick, slow ? 2000 : 0);
-      request.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      setTimeout(tick, 0);
     });
   }
 }
@@ -183,11 +199,11 @@ describe('NodeHttpClientTransport → AopServer (NodeHttpServerTransport)', () =
     const { client, transport } = await connect(aop.url, { Authorization: `Bearer ${token}` });
     let changed = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
-    await waitUntil(() => aop.server.sessionCount >= 1, 2000, 'session');
-    await new Promise((r) => setTimeout(r, 100)); // GET stream opens after notifications/initialized
-    aop.server.upsertAgent(makeAgent({ name: 'newcomer' }));
-    await waitUntil(() => changed >= 1, 3000, 'tools/list_changed');
-    aop.server.removeAgent('newcomer');
+    await waitUntil(() => aop.server.sessionCount >= 1, 10_000, 'session');
+    // The GET stream opens after notifications/initialized: change the tool list until the client hears it.
+    let n = 0;
+    await untilNotified(() => aop.server.upsertAgent(makeAgent({ name: `newcomer-${n++}` })), () => changed >= 1, 'tools/list_changed');
+    for (let i = 0; i < n; i++) aop.server.removeAgent(`newcomer-${i}`);
     const sid = transport.sessionId!;
     const before = aop.server.sessionCount;
     await client.close();
@@ -203,13 +219,14 @@ describe('NodeHttpClientTransport → AopServer (NodeHttpServerTransport)', () =
   test('cancelling a call aborts it on both sides', async () => {
     const { client } = await connect(aop.url, { Authorization: `Bearer ${token}` });
     const ctrl = new AbortController();
+    const abortsBefore = modelAborts;
+    // The model answers "slow" tasks only after SLOW_MS: only the abort can end this call sooner.
     const call = client.callTool({ name: 'echo', arguments: { task: 'slow one' } }, undefined, { signal: ctrl.signal });
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
+    await waitUntil(() => aop.server.executor.queueStats('echo').running === 1, 10_000, 'the call running on the server');
     ctrl.abort();
-    await assert.rejects(call);
-    assert.ok(Date.now() - t0 < 1000);
-    await waitUntil(() => aop.server.executor.queueStats('echo').running === 0, 3000, 'server-side abort');
+    await assert.rejects(call, /abort/i); // client side
+    await waitUntil(() => modelAborts === abortsBefore + 1, 10_000, 'the model seeing the abort (server side)');
+    await waitUntil(() => aop.server.executor.queueStats('echo').running === 0, 10_000, 'server-side abort');
     await client.close();
   });
 
@@ -317,6 +334,19 @@ describe('NodeHttpServerTransport: spec details (raw HTTP)', () => {
   test('a second initialize on a session is refused; DELETE → 200 then 404', async () => {
     const sid = await rawSession(aop.port);
     const h = { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' };
+    const again = await raw(
+      aop.port,
+      'POST',
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }),
+      h,
+    );
+    assert.equal(again.status, 400);
+    assert.equal(JSON.parse(again.body).error.code, -32600);
+    assert.match(JSON.parse(again.body).error.message, /already initialized/);
+    // the session still works after the refusal
+    const list = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), h);
+    assert.equal(list.status, 200);
+    assert.ok(JSON.parse(list.body).result.tools.length > 0);
     const del = await raw(aop.port, 'DELETE', undefined, h);
     assert.equal(del.status, 200);
     assert.equal((await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), h)).status, 404);
@@ -338,12 +368,16 @@ describe('NodeHttpClientTransport → bare SDK server (SSE answers only)', () =>
     await client.callTool({ name: 'echo', arguments: { task: 'p' } }, undefined, { onprogress: (p) => progress.push(p.progress) });
     assert.deepEqual(progress, [1, 2, 3]);
     const many = await Promise.all(Array.from({ length: 30 }, (_, i) => client.callTool({ name: 'echo', arguments: { task: `${i}` } })));
-    assert.equal(many.length, 30);
+    // each concurrent call got its own answer (no mix-up of ids across the SSE streams)
+    assert.deepEqual(many.map((m) => m.content), Array.from({ length: 30 }, (_, i) => [{ type: 'text', text: `sdk: ${i}` }]));
     let changed = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
-    await new Promise((r) => setTimeout(r, 100));
-    sdk.mcp()[0].registerTool('added', { inputSchema: {} }, async () => ({ content: [] }));
-    await waitUntil(() => changed >= 1, 3000, 'tools/list_changed from the SDK server');
+    let n = 0;
+    await untilNotified(
+      () => sdk.mcp()[0].registerTool(`added-${n++}`, { inputSchema: {} }, async () => ({ content: [] })),
+      () => changed >= 1,
+      'tools/list_changed from the SDK server',
+    );
     await client.close();
   });
 });
@@ -362,11 +396,10 @@ describe('NodeHttpClientTransport: failures', () => {
     const aop = await startAop();
     const { client } = await connect(aop.url);
     const call = client.callTool({ name: 'echo', arguments: { task: 'slow call' } });
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
+    await waitUntil(() => aop.server.executor.queueStats('echo').running === 1, 10_000, 'the call running on the server');
+    // "slow" answers only after SLOW_MS: the call ends sooner only because the server went away.
     await aop.server.close();
     await assert.rejects(call);
-    assert.ok(Date.now() - t0 < 1500, 'no hang');
     await assert.rejects(client.callTool({ name: 'echo', arguments: { task: 'again' } }), /not reachable|lost/);
     await client.close();
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '../support/aop';
 import { TraceStore } from '../../src/core/tracing/store';
 import { TraceFeed, toSummary, type TraceUpdate } from '../../src/extension/trace-feed';
 import { invocation, retriedRemoteTrace, traceId } from './fixtures';
@@ -23,13 +23,13 @@ test('a running call shows up live, throttled, with the changed spans of the sel
   assert.equal(listed.length, 1);
   assert.equal(listed[0].open, true);
   assert.equal(feed.detail(id)!.spans.length, spans.length);
-  await sleep(150);
+  await waitUntil(() => batches.length >= 1, 10_000, 'the first batch');
   assert.equal(batches.length, 1, 'one batch for many events');
   assert.equal(batches[0][0].trace.traceId, id);
   assert.equal(batches[0][0].spans!.length, spans.length);
   // the call ends: the store gets the fragment
   store.putSpans(spans);
-  await sleep(150);
+  await waitUntil(() => batches.length > 1 && batches[batches.length - 1][0].trace.open === false, 10_000, 'the closing batch');
   const last = batches[batches.length - 1][0];
   assert.equal(last.trace.open, false);
   assert.equal(last.trace.status, 'ok');

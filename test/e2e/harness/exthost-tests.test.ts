@@ -8,12 +8,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runExtensionTests, toolsAvailable, TOOLS } from '../harness.js';
+import { e2eTimeout, e2eSkipReason, runExtensionTests } from '../harness.js';
 
 const HERE = path.join(__dirname, '..');
-const skip = process.env.AOP_E2E !== '1'
-  ? 'set AOP_E2E=1 to run e2e tests'
-  : !toolsAvailable() ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh` : false;
+const skip = e2eSkipReason();
 
 async function run(fail: boolean) {
   const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aop-e2e-result-')), 'result.json');
@@ -30,13 +28,13 @@ async function run(fail: boolean) {
   }
 }
 
-test('extension-host tests pass -> exit code 0', { skip, timeout: 180_000 }, async () => {
+test('extension-host tests pass -> exit code 0', { skip, timeout: e2eTimeout(180_000) }, async () => {
   const { exitCode, results } = await run(false);
   assert.equal(exitCode, 0);
   assert.ok(results.length >= 4 && results.every((r) => r.ok), JSON.stringify(results));
 });
 
-test('extension-host test failure -> exit code 1', { skip, timeout: 180_000 }, async () => {
+test('extension-host test failure -> exit code 1', { skip, timeout: e2eTimeout(180_000) }, async () => {
   const { exitCode, results } = await run(true);
   assert.equal(exitCode, 1);
   assert.deepEqual(results.filter((r) => !r.ok).map((r) => r.name), ['deliberate failure']);

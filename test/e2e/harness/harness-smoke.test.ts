@@ -8,20 +8,18 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startVSCode, toolsAvailable, TOOLS, listLogFiles, type VSCode } from '../harness.js';
+import { e2eTimeout, e2eSkipReason, startVSCode, listLogFiles, type VSCode } from '../harness.js';
 
 const HERE = path.join(__dirname, '..');
 const FIXTURE = path.join(HERE, 'fixtures', 'hello-ext');
-const skip = process.env.AOP_E2E !== '1'
-  ? 'set AOP_E2E=1 to run e2e tests'
-  : !toolsAvailable() ? `e2e tools missing in ${TOOLS}: run scripts/e2e-setup.sh` : false;
+const skip = e2eSkipReason();
 
 function processesMentioning(s: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.includes(s) && !l.includes('ps -eo'));
 }
 
-test('harness: hello-ext activates, tree view shows, command shows a message', { skip, timeout: 180_000 }, async () => {
+test('harness: hello-ext activates, tree view shows, command shows a message', { skip, timeout: e2eTimeout(180_000) }, async () => {
   let vs: VSCode | undefined;
   let rootDir = '';
   try {
@@ -33,7 +31,7 @@ test('harness: hello-ext activates, tree view shows, command shows a message', {
     const resultFile = path.join(vs.workspace, '.e2e-result.json');
 
     // 1. Activated (onStartupFinished): the extension writes its API probe into the workspace.
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + e2eTimeout(60_000);
     while (!fs.existsSync(resultFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     assert.ok(fs.existsSync(resultFile), `extension did not activate; console:\n${vs.consoleMessages.join('\n')}`);
     const probe = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
@@ -43,9 +41,9 @@ test('harness: hello-ext activates, tree view shows, command shows a message', {
 
     // 2. Tree view in its own activity bar container.
     const activity = vs.page.locator('.activitybar .action-item a[aria-label^="Hello E2E"], .activitybar .action-item [aria-label^="Hello E2E"]').first();
-    await activity.waitFor({ state: 'visible', timeout: 30_000 });
+    await activity.waitFor({ state: 'visible', timeout: e2eTimeout(30_000) });
     await activity.click();
-    await vs.page.locator('.monaco-list-row', { hasText: 'Beta item' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await vs.page.locator('.monaco-list-row', { hasText: 'Beta item' }).first().waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
 
     // 3. Command via the palette -> info message.
     await vs.runCommand('Hello E2E: Say Hi');
@@ -69,20 +67,20 @@ test('harness: hello-ext activates, tree view shows, command shows a message', {
   }
 });
 
-test('harness: workspaceTrust=true starts in Restricted Mode; the extension activates once trusted', { skip, timeout: 180_000 }, async () => {
+test('harness: workspaceTrust=true starts in Restricted Mode; the extension activates once trusted', { skip, timeout: e2eTimeout(180_000) }, async () => {
   const vs = await startVSCode({ extensions: [{ folder: FIXTURE }], workspaceTrust: true });
   try {
     const resultFile = path.join(vs.workspace, '.e2e-result.json');
     // code-server shows no modal trust prompt here: a Restricted Mode banner + status bar item instead.
-    await vs.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await vs.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(fs.existsSync(resultFile), false, 'extension must not activate in an untrusted workspace');
     await vs.runCommand('Workspaces: Manage Workspace Trust');
     const trust = vs.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust/ }).first();
-    await trust.waitFor({ state: 'visible', timeout: 15_000 });
+    await trust.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
     await vs.screenshot('harness-trust-editor');
     await trust.click();
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + e2eTimeout(60_000);
     while (!fs.existsSync(resultFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     const probe = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
     assert.equal(probe.isTrusted, true);
