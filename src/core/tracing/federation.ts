@@ -5,7 +5,6 @@ import { endRemoteCall } from './invocation';
 import { SPANS_KEY, TRACE_ID_KEY, encodeSpans, extractTraceContext, injectTraceContext } from './propagation';
 
 /** Result `_meta` key the cluster sets: which replica answered (see cluster.ts SERVED_BY_META). */
-const SERVED_BY = 'aop/served_by';
 
 /**
  * A `FederationHooks.wrapCall` that traces re-exported calls: an `aop.remote <tool>` CLIENT span
@@ -29,15 +28,6 @@ export function traceFederatedCalls(tracing: ServerTracing) {
     } catch (err) {
       endRemoteCall(span, undefined, err);
       throw err;
-    }
-    const served = result._meta?.[SERVED_BY] as { server?: unknown; url?: unknown; attempts?: unknown; protocol?: unknown } | undefined;
-    if (served) {
-      // The hop's protocol: MCP tools/call, or an A2A message to an A2A member.
-      span.setAttribute('aop.protocol', served.protocol === 'a2a' ? 'a2a' : 'mcp');
-      if (served.protocol === 'a2a') delete span.record.attributes['mcp.method.name'];
-      if (typeof served.server === 'string') span.setAttribute('aop.remote.server', served.server);
-      if (typeof served.url === 'string') span.setAttribute('url.full', served.url);
-      if (typeof served.attempts === 'number') span.setAttribute('aop.remote.attempts', served.attempts);
     }
     endRemoteCall(span, result, undefined, tracing.remoteSpanLimits);
     const meta: Record<string, unknown> = { ...result._meta, [TRACE_ID_KEY]: span.traceId };

@@ -307,13 +307,28 @@ export function endRemoteCall(
   error?: unknown,
   limits: RemoteSpanLimits = DEFAULT_REMOTE_SPAN_LIMITS,
 ): void {
-  if (result) absorbRemoteSpans(result, span, limits);
+  if (result) {
+    absorbRemoteSpans(result, span, limits);
+    annotateServedBy(span, result._meta?.['aop/served_by']);
+  }
   if (error !== undefined) span.fail(error);
   else if (result?.isError) {
     const e = (result.structuredContent as { error?: unknown } | undefined)?.error;
     span.setStatus({ code: SpanStatusCode.ERROR, message: typeof e === 'string' ? e : 'the remote tool returned isError' });
   } else span.setStatus({ code: SpanStatusCode.OK });
   span.end();
+}
+
+/** Which member answered (the cluster's `aop/served_by`): the hop's protocol, server, URL and attempts. */
+function annotateServedBy(span: AopSpan, served: unknown): void {
+  if (!served || typeof served !== 'object') return;
+  const s = served as { server?: unknown; url?: unknown; attempts?: unknown; protocol?: unknown };
+  // The hop's protocol: MCP tools/call, or an A2A message to an A2A member.
+  span.setAttribute('aop.protocol', s.protocol === 'a2a' ? 'a2a' : 'mcp');
+  if (s.protocol === 'a2a') delete span.record.attributes['mcp.method.name'];
+  if (typeof s.server === 'string') span.setAttribute('aop.remote.server', s.server);
+  if (typeof s.url === 'string') span.setAttribute('url.full', s.url);
+  if (typeof s.attempts === 'number') span.setAttribute('aop.remote.attempts', s.attempts);
 }
 
 /** Runs both observers' hooks (ours first). */
