@@ -189,14 +189,18 @@ test('Invoke: the quick pick offers what can run first; the answer opens read-on
   const invoke = async (task: string, first: boolean) => {
     await vs!.runCommand('AOP: Invoke Agent…');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'remote-helper' }).first().waitFor({ timeout: 30_000 });
-    const focused = page.locator('.quick-input-list .monaco-list-row.focused').first();
-    assert.match((await focused.textContent()) ?? '', /text-stats/, 'the pre-selected agent can run here');
+    // The pre-selected agent is one that can run here (a command agent), never one that needs a model server.
+    const focused = page.locator('.quick-input-list .monaco-list-row.focused .label-name').first();
+    assert.match((await focused.textContent()) ?? '', /^(fan-out|text-stats)$/, 'the pre-selected agent can run here');
     const reviewer = page.locator('.quick-input-list .monaco-list-row', { hasText: 'code-reviewer' }).first();
     assert.match((await reviewer.textContent()) ?? '', /needs a model server at http:\/\/127\.0\.0\.1:11434/);
     const labels = await page.locator('.quick-input-list .monaco-list-row').allTextContents();
     const at = (name: string) => labels.findIndex((l: string) => l.includes(name));
     assert.ok(at('text-stats') < at('code-reviewer') && at('remote-helper') < at('code-reviewer'), labels.join(' | '));
     if (first) await vs!.screenshot('editor-invoke-pick');
+    // Pick text-stats by name (the filter keeps its row first), then give the task.
+    await input.fill('text-stats');
+    await page.locator('.quick-input-list .monaco-list-row.focused .label-name', { hasText: /^text-stats$/ }).waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget', { hasText: 'The task for the agent' }).waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(task);

@@ -187,9 +187,11 @@ test('a new agent file appears in the tree without a reload', { skip, timeout: e
   );
   await row(page, 'fresh-agent', 30_000);
   const workspaceRow = await row(page, /^Workspace/);
+  // Every agent file of the workspace (the examples and the new one) is counted in the Workspace row.
+  const expected = fs.readdirSync(path.join(workspace, 'agents')).filter((f) => f.endsWith('.agent.md')).length;
   await page.waitForFunction(
-    (el: Element) => /4 agents/.test(el.textContent ?? ''),
-    await workspaceRow.elementHandle(),
+    ([el, n]: [Element, number]) => new RegExp(`\\b${n} agents\\b`).test(el.textContent ?? ''),
+    [await workspaceRow.elementHandle(), expected] as const,
     { timeout: e2eTimeout(30_000) },
   );
 });
@@ -244,7 +246,11 @@ test('Add Cluster… and Remove Cluster through the palette: settings change, th
   await page.locator('.quick-input-widget', { hasText: 'Cluster name' }).waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   await input.fill('extra');
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget', { hasText: 'Server URLs' }).waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  // Where the servers come from: a fixed list of URLs (the other choice is an etcd registry).
+  const fixedList = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Server URLs' }).first();
+  await fixedList.waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
+  await fixedList.click();
+  await page.locator('.quick-input-widget', { hasText: 'separated by commas or spaces' }).waitFor({ state: 'visible', timeout: e2eTimeout(15_000) });
   await input.fill(liveUrl);
   await page.keyboard.press('Enter');
   await vs!.waitForNotification('Cluster extra added');

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startFakeOpenAi, toolResults, type FakeOpenAi, type FakeReply, type RecordedRequest } from '../support/fake-openai';
+import { agentOf, startFakeOpenAi, toolResults, userTask, type FakeOpenAi, type FakeReply, type RecordedRequest } from '../support/fake-openai';
 import { makeAgent } from '../support/agents';
 import { startServer, type TestServer } from '../support/aop';
 import { closedPort } from '../support/cluster';
@@ -10,15 +10,7 @@ function structured(r: unknown): { result: string; success: boolean; error: stri
   return (r as CallToolResult).structuredContent as { result: string; success: boolean; error: string | null };
 }
 
-/** Which agent a chat request belongs to: its system prompt is "You are <name>." */
-function agentOf(r: RecordedRequest): string {
-  const system = (r.body?.messages ?? []).find((m: { role: string }) => m.role === 'system')?.content ?? '';
-  return /You are ([\w-]+)\./.exec(system)?.[1] ?? '?';
-}
 
-function userTask(r: RecordedRequest): string {
-  return (r.body?.messages ?? []).find((m: { role: string }) => m.role === 'user')?.content ?? '';
-}
 
 describe('agents calling agents over provider openai', () => {
   let model: FakeOpenAi;

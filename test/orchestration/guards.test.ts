@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startFakeOpenAi, toolResults, type FakeOpenAi, type FakeReply, type RecordedRequest } from '../support/fake-openai';
+import { agentOf, startFakeOpenAi, toolResults, userTask, type FakeOpenAi, type FakeReply, type RecordedRequest } from '../support/fake-openai';
 import { makeAgent } from '../support/agents';
 import { startServer, waitUntil, type TestServer } from '../support/aop';
 import { makeCluster, startMember, type Member } from '../support/cluster';
@@ -14,13 +14,6 @@ import { createModelResolver } from '../../src/core/models/resolver';
 
 function structured(r: unknown): { result: string; success: boolean; error: string | null } {
   return (r as CallToolResult).structuredContent as { result: string; success: boolean; error: string | null };
-}
-function agentOf(r: RecordedRequest): string {
-  const system = (r.body?.messages ?? []).find((m: { role: string }) => m.role === 'system')?.content ?? '';
-  return /You are ([\w-]+)\./.exec(system)?.[1] ?? '?';
-}
-function userTask(r: RecordedRequest): string {
-  return (r.body?.messages ?? []).find((m: { role: string }) => m.role === 'user')?.content ?? '';
 }
 function alive(pid: number): boolean {
   try {

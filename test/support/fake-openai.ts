@@ -355,3 +355,14 @@ function lastUserText(body: any): string {
   }
   return '';
 }
+
+/** Which agent a chat request belongs to: its system prompt is "You are <name>." */
+export function agentOf(r: RecordedRequest): string {
+  const system = (r.body?.messages ?? []).find((m: { role: string }) => m.role === 'system')?.content ?? '';
+  return /You are ([\w-]+)\./.exec(system)?.[1] ?? '?';
+}
+
+/** The user message (the task) of a chat request. */
+export function userTask(r: RecordedRequest): string {
+  return (r.body?.messages ?? []).find((m: { role: string }) => m.role === 'user')?.content ?? '';
+}

@@ -84,16 +84,9 @@ export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 export const AGENT_STATES = ['INIT', 'REGISTERED', 'ACTIVE', 'BUSY', 'ERROR', 'TERMINATED'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
-/** Names of the tools this module describes, as the reference registers them. */
-export const DISCOVERY_TOOL_NAMES = [
-  'discover_agents',
-  'get_agent_details',
-  'get_agents_info',
-  'list_agents',
-  'search_agents',
-  'get_server_info',
-] as const;
-export const QUEUE_TOOL_NAMES = ['get_queue_stats', 'get_task_status', 'cancel_task'] as const;
+/** Names of the tools this module describes (one list, shared with the reserved-name check). */
+import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../agents/reserved-names';
+export { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES };
 export type DiscoveryToolName = (typeof DISCOVERY_TOOL_NAMES)[number] | (typeof QUEUE_TOOL_NAMES)[number];
 
 /** Error strings, worded as in the reference so clients matching on them keep working. */
