@@ -191,7 +191,7 @@ test('Invoke: the quick pick offers what can run first; the answer opens read-on
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'remote-helper' }).first().waitFor({ timeout: 30_000 });
     // The pre-selected agent is one that can run here (a command agent), never one that needs a model server.
     const focused = page.locator('.quick-input-list .monaco-list-row.focused .label-name').first();
-    assert.match((await focused.textContent()) ?? '', /^(fan-out|text-stats)$/, 'the pre-selected agent can run here');
+    assert.match(((await focused.textContent()) ?? '').trim(), /^(fan-out|text-stats)$/, 'the pre-selected agent can run here');
     const reviewer = page.locator('.quick-input-list .monaco-list-row', { hasText: 'code-reviewer' }).first();
     assert.match((await reviewer.textContent()) ?? '', /needs a model server at http:\/\/127\.0\.0\.1:11434/);
     const labels = await page.locator('.quick-input-list .monaco-list-row').allTextContents();
@@ -200,7 +200,7 @@ test('Invoke: the quick pick offers what can run first; the answer opens read-on
     if (first) await vs!.screenshot('editor-invoke-pick');
     // Pick text-stats by name (the filter keeps its row first), then give the task.
     await input.fill('text-stats');
-    await page.locator('.quick-input-list .monaco-list-row.focused .label-name', { hasText: /^text-stats$/ }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row.focused .label-name', { hasText: /^\s*text-stats\s*$/ }).waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget', { hasText: 'The task for the agent' }).waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(task);

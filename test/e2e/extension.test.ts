@@ -190,7 +190,8 @@ test('a new agent file appears in the tree without a reload', { skip, timeout: e
   // Every agent file of the workspace (the examples and the new one) is counted in the Workspace row.
   const expected = fs.readdirSync(path.join(workspace, 'agents')).filter((f) => f.endsWith('.agent.md')).length;
   await page.waitForFunction(
-    ([el, n]: [Element, number]) => new RegExp(`\\b${n} agents\\b`).test(el.textContent ?? ''),
+    // textContent runs the label into the description ("Workspace6 agents · :port"): no \b before the count.
+    ([el, n]: [Element, number]) => new RegExp(`(?:^|\\D)${n} agents`).test(el.textContent ?? ''),
     [await workspaceRow.elementHandle(), expected] as const,
     { timeout: e2eTimeout(30_000) },
   );
