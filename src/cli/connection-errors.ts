@@ -1,4 +1,5 @@
 import { closestMatch } from '../core/agents/did-you-mean';
+import { socketCode } from '../core/cluster/server-connection';
 
 const SOCKET_PROBLEMS: Record<string, string> = {
   ECONNREFUSED: 'nothing listens there (connection refused); is the server running, and is the port right?',
@@ -9,15 +10,6 @@ const SOCKET_PROBLEMS: Record<string, string> = {
   EHOSTUNREACH: 'the host is unreachable',
   ENETUNREACH: 'the network is unreachable',
 };
-
-function socketCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 function httpStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;

@@ -486,9 +486,19 @@ function parseTextJson(r: CallToolResult): unknown {
   }
 }
 
+/** The socket error code (`ECONNREFUSED`…) of an error or of the errors that caused it (fetch wraps them). */
+export function socketCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export function describeError(err: unknown, url: string): string {
-  const e = err as { code?: string; cause?: { code?: string }; message?: string };
-  const code = e?.code ?? e?.cause?.code;
+  const e = err as { cause?: { code?: string }; message?: string };
+  const code = socketCode(err);
   if (code === 'ECONNREFUSED') return `connection refused: nothing listens at ${url}`;
   if (code === 'ENOTFOUND') return `host not found: ${url}`;
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset by ${url}`;
