@@ -45,10 +45,14 @@ async function openFile(page: Page, relative: string) {
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
 }
 
-/** The language of the active editor, as the status bar names it. */
+/**
+ * The language of the active editor, as the status bar names it. Waits for exactly `expected`:
+ * a substring match would take "AOP Agent", still shown for the previous editor, for "Agent".
+ */
 async function languageOfActiveEditor(page: Page, expected: string) {
   const item = page.locator('[id="status.editor.mode"]');
-  await item.filter({ hasText: expected }).waitFor({ state: 'visible', timeout: 30_000 });
+  const exact = new RegExp(`^\\s*${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  await item.filter({ hasText: exact }).waitFor({ state: 'visible', timeout: 30_000 });
   return ((await item.textContent()) ?? '').trim();
 }
 

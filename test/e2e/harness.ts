@@ -448,7 +448,13 @@ export async function runCommand(page: Page, title: string, opts: { timeoutMs?: 
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout });
   await row.click();
-  await input.waitFor({ state: 'hidden', timeout }).catch(() => undefined);
+  // The palette is gone once it is hidden or once the command put up its own quick input (whose
+  // value is not the `>title` we typed). Waiting for "hidden" alone cost a whole timeout for every
+  // command that opens a quick pick.
+  await page.waitForFunction(() => {
+    const el = document.querySelector<HTMLInputElement>('.quick-input-widget .quick-input-box input');
+    return !el || el.offsetParent === null || !el.value.startsWith('>');
+  }, undefined, { timeout }).catch(() => undefined);
 }
 
 export async function waitForNotification(page: Page, text: string | RegExp, opts: { timeoutMs?: number } = {}): Promise<string> {
