@@ -11,6 +11,8 @@ import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
 import { signIn, signOut } from './sign-in-commands';
 import { runLocalTask } from './local-task';
+import { PartialAnswer } from './progress-text';
+import type { CallStep } from '../core/tasks/progress';
 import { TASK_COMMANDS } from './task-commands';
 
 type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
@@ -74,7 +76,13 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      const report = (chars: number) => progress.report({ message: `${chars} characters received…` });
+      // the end of the partial answer as it streams in (progress-text.ts)
+      const partial = new PartialAnswer();
+      let shown: string | undefined;
+      const report = () => {
+        const message = partial.message();
+        if (message !== undefined && message !== shown) progress.report({ message: (shown = message) });
+      };
       if (cluster) {
         const c = ext.clusters.get(cluster);
         if (!c) throw new Error(`cluster ${cluster} is gone`);
@@ -84,7 +92,10 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
         try {
           const r = await c.call(tool!, { task }, {
             signal: controller.signal,
-            onprogress: (p) => report(p.progress),
+            onprogress: (p) => {
+              partial.remote(p);
+              report();
+            },
             meta: span ? tracedMeta(span) : undefined,
           });
           if (span) endRemoteCall(span, r);
@@ -98,7 +109,11 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
       const entry = server?.tools.get(tool!);
       if (!server || !entry) throw new Error(`agent ${tool} is not served (is the workspace trusted?)`);
       // an MCP task of the local server: cancellable, its result kept for "Open Task Result…" after a reload
-      return (await runLocalTask(server, entry, { task }, controller.signal, (n) => report(Math.floor(n)))).result;
+      const hooks = {
+        progress: (_total: number, delta?: string) => (partial.add(delta), report()),
+        step: (step: CallStep) => (partial.step(step), report()),
+      };
+      return (await runLocalTask(server, entry, { task }, controller.signal, hooks)).result;
     },
   );
   ext.explorer.refresh();

@@ -9,6 +9,7 @@ import type { AopServer } from '../core/server/aop-server';
 import type { ToolEntry } from '../core/server/tool-registry';
 import { startToolTask } from '../core/tasks/mcp';
 import { isActive, type TaskOwner, type TaskRecord } from '../core/tasks/store';
+import type { CallStep } from '../core/tasks/progress';
 
 export const EDITOR_OWNER: TaskOwner = { principal: 'vscode-editor' };
 
@@ -17,9 +18,9 @@ export async function runLocalTask(
   entry: ToolEntry,
   args: Record<string, unknown>,
   signal: AbortSignal,
-  progress?: (total: number, delta?: string) => void,
+  hooks: { progress?: (total: number, delta?: string) => void; step?: (step: CallStep) => void } = {},
 ): Promise<{ taskId: string; result: CallToolResult }> {
-  const { task } = startToolTask(server.tasks, entry, args, { signal, progress }, EDITOR_OWNER, undefined, async () => {});
+  const { task } = startToolTask(server.tasks, entry, args, { signal, ...hooks }, EDITOR_OWNER, undefined, async () => {});
   const record = server.tasks.get(task.taskId)!;
   const cancel = () => server.tasks.cancel(task.taskId, 'cancelled in the editor');
   if (signal.aborted) cancel();

@@ -25,6 +25,7 @@ import { AopServer } from '../../src/core/server/aop-server';
 import { InstantChatModel } from '../../src/core/models/instant';
 import { TraceStore } from '../../src/core/tracing/store';
 import { makeAgent } from '../support/agents';
+import { startFakeOpenAi, userTask, type FakeOpenAi, type FakeReply } from '../support/fake-openai';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCRIPTED = path.join(__dirname, 'fixtures', 'scripted-model');
@@ -40,6 +41,9 @@ let tmp = '';
 let workspace = '';
 let modelLog = '';
 const started = Date.now();
+/** The OpenAI-compatible model of `story-writer` (a child of `chat-lead`): what it answers is set per test. */
+let fake: FakeOpenAi | undefined;
+let reply: () => FakeReply = () => ({ text: 'A quick answer.' });
 
 
 // ---------------------------------------------------------------------------------------------
@@ -107,15 +111,28 @@ async function sendChat(page: Page, text: string): Promise<void> {
  * each kind.
  */
 async function approveUntil(page: Page, expected: string | RegExp, shotPrefix: string, timeoutMs = 60_000): Promise<string> {
+  let answer = '';
+  const done = await approveWhile(page, async () => {
+    const hit = responses(page).filter({ hasText: expected }).last();
+    if ((await hit.count()) === 0) return false;
+    const complete = await hit.evaluate((el: Element) => !el.classList.contains('chat-response-loading')).catch(() => false);
+    if (complete) answer = (await hit.innerText()) as string;
+    return complete;
+  }, shotPrefix, timeoutMs);
+  if (!done) throw new Error(`chat never answered ${expected}; last response:\n${await responses(page).last().innerText().catch(() => '')}`);
+  return answer;
+}
+
+/**
+ * Approves every tool confirmation (and the language-model consent dialog) until `done()` holds;
+ * false when it never did within the time limit.
+ */
+async function approveWhile(page: Page, done: () => Promise<boolean> | boolean, shotPrefix: string, timeoutMs = 60_000): Promise<boolean> {
   const deadline = Date.now() + e2eTimeout(timeoutMs);
   const shots = new Set<string>();
   const buttons = ['Allow in this Session', 'Allow Without Review in this Session', 'Allow', 'Continue'];
   while (Date.now() < deadline) {
-    const hit = responses(page).filter({ hasText: expected }).last();
-    if ((await hit.count()) > 0) {
-      const done = await hit.evaluate((el: Element) => !el.classList.contains('chat-response-loading')).catch(() => false);
-      if (done) return (await hit.innerText()) as string;
-    }
+    if (await done()) return true;
     for (const label of buttons) {
       const btn = page.locator('.interactive-list .monaco-button', { hasText: new RegExp(`^${label}$`) }).last();
       if (await btn.isVisible().catch(() => false)) {
@@ -125,13 +142,15 @@ async function approveUntil(page: Page, expected: string | RegExp, shotPrefix: s
           await vs!.screenshot(`${shotPrefix}-approve-${kind}`);
         }
         await btn.click().catch(() => undefined);
-        await sleep(300);
         break;
       }
     }
+    // the language-model consent dialog (first use of another extension's model by our editor provider)
+    const consent = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Allow/ }).first();
+    if (await consent.isVisible().catch(() => false)) await consent.click().catch(() => undefined);
     await sleep(250);
   }
-  throw new Error(`chat never answered ${expected}; last response:\n${await responses(page).last().innerText().catch(() => '')}`);
+  return false;
 }
 
 /** Waits until the waterfall's data-span-count reaches `min` (the panel renders asynchronously). */
@@ -200,6 +219,17 @@ before(async () => {
   const { url } = await remote.listen();
   workspace = path.join(tmp, 'workspace');
   fs.cpSync(path.join(ROOT, 'examples/agents'), path.join(workspace, 'agents'), { recursive: true });
+  // A coordinator on the editor's model (the scripted LM provider) with a local child on a model
+  // server this process holds (story-writer) and a remote child of the cluster `team`.
+  fake = await startFakeOpenAi(() => reply());
+  fs.writeFileSync(
+    path.join(workspace, 'agents', 'chat-lead.agent.md'),
+    '---\nname: chat-lead\ndescription: Delegates writing to story-writer and to a remote agent of the team cluster\nprovider: editor\nmodel: aop-scripted\ntools: [story-writer, team/remote-001]\nmax_turns: 4\nmax_retries: 0\n---\nYou lead two writers and merge their answers.\n',
+  );
+  fs.writeFileSync(
+    path.join(workspace, 'agents', 'story-writer.agent.md'),
+    `---\nname: story-writer\ndescription: Writes stories on a scripted model server the test holds\nprovider: openai\nbase_url: ${fake.url}\nmodel: fake-model\nmax_retries: 0\ntimeout: 600\n---\nYou write stories.\n`,
+  );
   vs = await startVSCode({
     folder: workspace,
     extensions: [{ vsix }, { folder: SCRIPTED }],
@@ -219,6 +249,7 @@ before(async () => {
 after(async () => {
   await vs?.stop();
   await remote?.close();
+  await fake?.close();
   if (tmp && process.env.AOP_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
   console.log(`# chat suite: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
@@ -433,4 +464,72 @@ test('the editor provider: an agent on the editor model (scripted LM provider) a
   while (modelEvents().filter((e) => e.event === 'cancelled').length <= cancelledBefore && Date.now() < until) await sleep(200);
   assert.equal(modelEvents().filter((e) => e.event === 'cancelled').length, cancelledBefore + 1, 'the model request saw the cancellation');
   await toast.waitFor({ state: 'hidden', timeout: e2eTimeout(30_000) });
+});
+
+/** An answer the test holds until it calls release(). */
+function held(chunks: string[]): { reply: FakeReply; release: () => void } {
+  let release!: () => void;
+  const holdUntil = new Promise<void>((r) => { release = r; });
+  return { reply: { chunks, holdUntil }, release };
+}
+
+async function treeRow(page: Page, text: string | RegExp, timeoutMs = 30_000) {
+  const loc = page.locator('.pane-body .monaco-list-row', { hasText: text }).first();
+  await loc.waitFor({ state: 'visible', timeout: e2eTimeout(timeoutMs) });
+  return loc;
+}
+
+test('chat → a coordinator agent → a local and a remote child at once: the explorer shows them busy, the answer arrives, one trace tree', { skip, timeout: e2eTimeout(240_000) }, async () => {
+  const page = vs!.page;
+  await page.keyboard.press('Escape');
+  await page.locator('.activitybar .action-item [aria-label^="AOP"]').first().click();
+  await treeRow(page, /story-writer\s*idle/, 60_000);
+  const story = held(['Two agents ', 'wrote this.']);
+  reply = () => story.reply;
+  const before = fake!.chatRequests.length;
+  try {
+    // chat calls chat-lead (an MCP tool of our server); its model (turn 1) asks for both children at once
+    await sendChat(page, '@scripted @@call chat-lead @@call story-writer+team__remote-001 Write about agents');
+    const asked = await approveWhile(page, () => fake!.chatRequests.length > before, 'chat-5-lead', 90_000);
+    assert.ok(asked, 'story-writer never called its model');
+    assert.equal(userTask(fake!.chatRequests[before]), 'Write about agents');
+    // While story-writer's model holds its answer: the coordinator and the child are busy, each with its running task.
+    await treeRow(page, /chat-lead\s*busy \(1\)/);
+    await treeRow(page, /story-writer\s*busy \(1\)/);
+    assert.equal(await page.locator('.pane-body .monaco-list-row', { hasText: /running\s*[\d.]+ m?s · [0-9a-f]{8}/ }).count(), 2, 'one running task per busy agent');
+    await vs!.screenshot('chat-5-children-busy');
+  } finally {
+    story.release();
+  }
+  const answer = await approveUntil(page, /Agent said: Agent said: Two agents wrote this\./, 'chat-5-answer', 90_000);
+  assert.match(answer, /remote says: Write about agents/, 'the remote child answered too');
+  await vs!.screenshot('chat-5-answer');
+  await treeRow(page, /story-writer\s*idle/);
+  await treeRow(page, /chat-lead\s*idle/);
+
+  // One trace: chat-lead's invocation, its turns, both tool calls, each child nested under its call
+  // (the remote child's spans stitched in from the other server).
+  await vs!.runCommand('AOP: Show Traces');
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'chat-lead' }).first();
+  await traceRow.waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
+  await traceRow.click();
+  await frame.locator('[data-testid=trace-head]', { hasText: 'chat-lead' }).waitFor({ timeout: e2eTimeout(30_000) });
+  const level = async (name: string) => {
+    const row = frame.locator('[data-testid=span-row]', { hasText: name }).first();
+    await row.waitFor({ timeout: e2eTimeout(30_000) });
+    return Number(await row.getAttribute('aria-level'));
+  };
+  const root = await level('aop.invoke chat-lead');
+  const turn = await level('aop.turn 1');
+  assert.ok(turn > root, 'turn 1 inside the invocation');
+  for (const [tool, child] of [['aop.tool story-writer', 'aop.invoke story-writer'], ['aop.tool team__remote-001', 'aop.remote remote-001']]) {
+    assert.equal(await level(tool), turn + 1, `${tool} under turn 1`);
+    assert.equal(await level(child), turn + 2, `${child} under ${tool}`);
+  }
+  assert.equal(await level('aop.invoke remote-001'), turn + 3, "the remote server's invocation, stitched under aop.remote");
+  await level('aop.turn 2');
+  // the children left no traces of their own: they are in this one
+  assert.equal(await frame.locator('[data-testid=trace-row][title^="story-writer "]').count(), 0);
+  await vs!.screenshot('chat-5-trace-tree');
 });

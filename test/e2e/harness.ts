@@ -457,6 +457,27 @@ export async function runCommand(page: Page, title: string, opts: { timeoutMs?: 
   }, undefined, { timeout }).catch(() => undefined);
 }
 
+/**
+ * Answers a save dialog of the web workbench (VS Code's "simple" file dialog: a quick input holding
+ * the default path) with an absolute path. Waits until the dialog shows its default (`defaultName`,
+ * e.g. the proposed file name) so the typed path is not overwritten by it.
+ */
+export async function answerSaveDialog(page: Page, file: string, defaultName: string | RegExp, opts: { timeoutMs?: number } = {}): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: e2eTimeout(opts.timeoutMs ?? 15_000) });
+  const wanted = typeof defaultName === 'string' ? defaultName : defaultName.source;
+  await page.waitForFunction(
+    ([want, isRe]: [string, boolean]) => {
+      const el = document.querySelector<HTMLInputElement>('.quick-input-widget .quick-input-box input');
+      return !!el && (isRe ? new RegExp(want).test(el.value) : el.value.includes(want));
+    },
+    [wanted, typeof defaultName !== 'string'] as const,
+    { timeout: e2eTimeout(opts.timeoutMs ?? 15_000) },
+  );
+  await input.fill(file);
+  await page.keyboard.press('Enter');
+}
+
 export async function waitForNotification(page: Page, text: string | RegExp, opts: { timeoutMs?: number } = {}): Promise<string> {
   const loc = page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message', { hasText: text }).first();
   await loc.waitFor({ state: 'visible', timeout: e2eTimeout(opts.timeoutMs ?? 15_000) });

@@ -15,6 +15,11 @@ test('agent nodes show state, last latency, model and description', () => {
   assert.match(idle.tooltip!, /editor: gpt-4o/);
   assert.equal(idle.contextValue, 'aop.agent');
   assert.equal(agentNode(a, { state: 'BUSY', inFlight: 2 }).description, 'busy (2)');
+  // running calls show under the agent: expanded, under an id VS Code has not seen collapsed
+  const running = agentNode(a, { state: 'BUSY', inFlight: 1 }, 1);
+  assert.equal(running.collapsible, 'expanded');
+  assert.notEqual(running.id, idle.id);
+  assert.equal(agentNode(a, { state: 'ACTIVE', inFlight: 0 }, 0).id, idle.id);
   const err = agentNode(a, { state: 'ERROR', inFlight: 0, lastError: 'boom' });
   assert.equal(err.icon.id, 'error');
   assert.match(err.tooltip!, /Last error: boom/);

@@ -87,24 +87,50 @@ describe('AopServer: agents as MCP tools', () => {
     await model.waitFor(() => model.chatRequests[before]?.aborted === true, 2000);
   });
 
-  test('fails twice then succeeds: three attempts with growing backoff gaps', async () => {
+  test('fails twice then succeeds: each retry waits for its growing backoff delay, not a moment less', async (t) => {
     model.setScript([{ status: 500 }, { status: 503 }, { text: 'third time lucky' }]);
     const client = await aop.connect();
     const before = model.chatRequests.length;
-    const r = await client.callTool({ name: 'flaky', arguments: { task: 'try' } });
-    assert.deepEqual(structured(r), { result: 'third time lucky', success: true, error: null });
-    const reqs = model.chatRequests.slice(before);
-    assert.equal(reqs.length, 3);
-    // The delays the executor chose (its aop.backoff spans) grow; the gaps the model server saw are
-    // at least those delays (a loaded machine only makes them longer, so no upper bound).
-    const trace = aop.server.tracing.store.get((r._meta as Record<string, string>)['aop/trace_id'])!;
-    const delays = trace.spans.filter((s) => s.name === 'aop.backoff').map((s) => Number(s.attributes['aop.backoff.delay_ms']));
-    assert.equal(delays.length, 2, `backoff spans: ${JSON.stringify(delays)}`);
+    const delays: number[] = [];
+    const off = aop.server.tracing.store.subscribe((e) => {
+      if (e.type === 'span-start' && e.span.name === 'aop.backoff') delays.push(Number(e.span.attributes['aop.backoff.delay_ms']));
+    });
+    // The clock of the backoff waits is the test's: no measured gaps (a loaded machine stretches
+    // them, and a timer set late in a long event-loop turn fires early by the wall clock), but
+    // states — the next request is not sent until the mocked clock has passed the chosen delay.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const requests = () => model.chatRequests.length - before;
+    /** Lets I/O and callbacks run (event-loop turns, not time) until `done` holds. */
+    const turnsUntil = async (done: () => boolean, what: string) => {
+      for (let i = 0; i < 100_000 && !done(); i++) await new Promise((r) => setImmediate(r));
+      assert.ok(done(), what);
+    };
+    /** Some event-loop turns in which nothing may happen (enough for a request on loopback to arrive). */
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    };
+    try {
+      const call = client.callTool({ name: 'flaky', arguments: { task: 'try' } });
+      for (const attempt of [1, 2]) {
+        await turnsUntil(() => delays.length === attempt, `backoff ${attempt} chosen`);
+        const delay = delays[attempt - 1];
+        await turns(200);
+        assert.equal(requests(), attempt, `attempt ${attempt + 1} waits for the backoff`);
+        t.mock.timers.tick(delay - 1);
+        await turns(200);
+        assert.equal(requests(), attempt, `attempt ${attempt + 1} is not sent 1 ms before its ${delay} ms delay`);
+        t.mock.timers.tick(2); // the delay is rounded in the span: 2 ms past it for sure
+        await turnsUntil(() => requests() === attempt + 1, `attempt ${attempt + 1} sent once its delay has passed`);
+      }
+      const r = await call;
+      assert.deepEqual(structured(r), { result: 'third time lucky', success: true, error: null });
+    } finally {
+      off();
+      t.mock.timers.reset();
+    }
+    assert.equal(requests(), 3);
+    // half jitter around a doubling base: the second delay is never shorter than the first
     assert.ok(delays[0] >= 10 && delays[1] >= delays[0], `backoff delays grow: ${delays.join(', ')}`);
-    const gap1 = reqs[1].startedAt - reqs[0].endedAt!;
-    const gap2 = reqs[2].startedAt - reqs[1].endedAt!;
-    assert.ok(gap1 >= delays[0] - 2, `first gap ${gap1} ms ≥ delay ${delays[0]}`);
-    assert.ok(gap2 >= delays[1] - 2, `second gap ${gap2} ms ≥ delay ${delays[1]}`);
   });
 
   test('gives up after max_retries + 1 attempts and says why', async () => {

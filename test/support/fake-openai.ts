@@ -51,6 +51,12 @@ export interface FakeReply {
    * otherwise). Streamed as OpenAI does: the id and name first, the arguments in two pieces.
    */
   toolCalls?: FakeToolCall[];
+  /**
+   * Hold the answer until this promise settles: the headers and `chunks` (partial text) go out
+   * first, then the stream waits, then it finishes (an answer held until the test releases it,
+   * so a test can look at a call while it runs). With `json` nothing is sent before.
+   */
+  holdUntil?: Promise<unknown>;
 }
 
 export interface FakeToolCall {
@@ -228,6 +234,8 @@ export async function startFakeOpenAi(script?: FakeScript): Promise<FakeOpenAi> 
 
     if (reply.json || requestBody.stream !== true) {
       if (reply.hang) return;
+      if (reply.holdUntil) await reply.holdUntil.catch(() => undefined);
+      if (isGone(res)) return;
       sendJson(res, 200, {
         id,
         object: 'chat.completion',
@@ -275,6 +283,7 @@ export async function startFakeOpenAi(script?: FakeScript): Promise<FakeOpenAi> 
       return;
     }
     if (reply.hang) return; // stall mid-stream until the client goes away
+    if (reply.holdUntil) await reply.holdUntil.catch(() => undefined);
     if (isGone(res)) return;
     chunk({}, finishReason);
     if (usage && requestBody.stream_options?.include_usage) {

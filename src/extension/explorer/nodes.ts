@@ -72,7 +72,9 @@ export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefin
   const latency = rt?.lastLatencyMs !== undefined ? ` · ${formatMs(rt.lastLatencyMs)}` : '';
   const model = agent.model ? `${agent.provider}: ${agent.model}` : agent.provider;
   return {
-    id: `agent:${agent.name}`,
+    // VS Code keeps the collapse state of an id it has seen (a leaf stays collapsed when it gets
+    // children): while calls run the node has its own id, so `expanded` shows the running tasks.
+    id: running > 0 ? `agent:${agent.name}:running` : `agent:${agent.name}`,
     kind: 'agent',
     label: agent.name,
     description: `${state.text}${latency}`,
