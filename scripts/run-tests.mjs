@@ -74,6 +74,23 @@ if (hasE2e) {
   }
 }
 
+// The e2e files install the same .vsix: build and package it once for the whole run
+// (test/e2e/project.ts packageVsix() returns $AOP_E2E_VSIX when it is set).
+let vsixDir;
+if (hasE2e && !skipAsked && !env.AOP_E2E_VSIX) {
+  vsixDir = mkdtempSync(join(tmpdir(), 'aop-e2e-vsix-'));
+  const vsix = join(vsixDir, 'aop-agents.vsix');
+  const build = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
+  const pack = build.status === 0
+    ? spawnSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '-o', vsix], { cwd: root, stdio: 'inherit' })
+    : build;
+  if (pack.status !== 0) {
+    banner(['Building or packaging the .vsix for the e2e tests failed (see above).']);
+    process.exit(1);
+  }
+  env.AOP_E2E_VSIX = vsix;
+}
+
 // Two reporters: the usual spec output on the terminal, and TAP in a file to count skips.
 const tapDir = mkdtempSync(join(tmpdir(), 'aop-run-tests-'));
 const tap = join(tapDir, 'run.tap');
@@ -88,6 +105,7 @@ const r = spawnSync(
 let status = r.status ?? 1;
 const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 rmSync(tapDir, { recursive: true, force: true });
+if (vsixDir) rmSync(vsixDir, { recursive: true, force: true });
 // Skipped tests: "ok N - name # SKIP reason" (any nesting level).
 const skipped = [...text.matchAll(/^\s*ok \d+ - (.*?) # SKIP ?(.*)$/gm)].map((m) => ({ name: m[1], reason: m[2] }));
 if (skipped.length) {

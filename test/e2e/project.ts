@@ -5,8 +5,14 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Builds the production bundle and packages the .vsix the way a release would; returns its path. */
+/**
+ * Builds the production bundle and packages the .vsix the way a release would; returns its path.
+ * scripts/run-tests.mjs packages it once per run and passes it in AOP_E2E_VSIX (every e2e file
+ * installs the same package; each used to build its own).
+ */
 export function packageVsix(out = path.join(os.tmpdir(), `aop-agents-e2e-${process.pid}.vsix`)): string {
+  const shared = process.env.AOP_E2E_VSIX;
+  if (shared && fs.existsSync(shared)) return shared;
   execFileSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
   execFileSync(
     process.execPath,
