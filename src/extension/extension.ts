@@ -12,6 +12,7 @@ import { AopHost } from '../core/host/aop-host';
 import type { Logger } from '../core/server/aop-server';
 import { TracePanel } from './trace-panel';
 import { UriHandlerSignIn } from './sign-in';
+import { AGENT_DOCUMENT_SELECTOR } from './agent-file-selector';
 
 /**
  * The one object that owns everything the extension creates; disposing it disposes all of it
@@ -120,7 +121,7 @@ export class AgentExtension implements vscode.Disposable {
    * before), then checks every agent file of the workspace.
    */
   private startLanguageClientWhenNeeded(): void {
-    const isAgentFile = (doc: vscode.TextDocument) => vscode.languages.match(AGENT_FILES, doc) > 0;
+    const isAgentFile = (doc: vscode.TextDocument) => vscode.languages.match(AGENT_DOCUMENT_SELECTOR, doc) > 0;
     let started = false;
     const start = async () => {
       if (started) return;
@@ -153,13 +154,6 @@ export class AgentExtension implements vscode.Disposable {
     this.disposables.length = 0;
   }
 }
-
-/** The files the language server checks (same globs as its client's document selector). */
-const AGENT_FILES: vscode.DocumentFilter[] = [
-  { scheme: 'file', pattern: '**/*.agent.md' },
-  { scheme: 'file', pattern: '**/.github/agents/*.agent.md' },
-  { scheme: 'file', pattern: '**/.claude/agents/*.md' },
-];
 
 let current: AgentExtension | undefined;
 
