@@ -514,12 +514,12 @@ test('chat → a coordinator agent → a local and a remote child at once: the e
   // (the remote child's spans stitched in from the other server).
   await vs!.runCommand('AOP: Show Traces');
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-  const traceRow = frame.locator('[data-testid=trace-row]', { hasText: 'chat-lead' }).first();
+  const traceRow = frame.locator('[data-testid=trace-row]:not([hidden])', { hasText: 'chat-lead' }).first();
   await traceRow.waitFor({ state: 'visible', timeout: e2eTimeout(60_000) });
   await traceRow.click();
   await frame.locator('[data-testid=trace-head]', { hasText: 'chat-lead' }).waitFor({ timeout: e2eTimeout(30_000) });
   const level = async (name: string) => {
-    const row = frame.locator('[data-testid=span-row]', { hasText: name }).first();
+    const row = frame.locator('[data-testid=span-row]:not([hidden])', { hasText: name }).first();
     await row.waitFor({ timeout: e2eTimeout(30_000) });
     return Number(await row.getAttribute('aria-level'));
   };
