@@ -332,9 +332,10 @@ test("after a window reload the trace panel comes back as it was (its serializer
   // A state worth restoring: a filter, a trace that is not the newest, a selected span.
   const filter = frame.locator('[data-testid=filter-text] input');
   await filter.fill('slow-writer');
-  const row = frame.locator('[data-testid=trace-row]:not([hidden])', { hasText: 'A story nobody reads' }).first();
-  await row.waitFor({ timeout: e2eTimeout(30_000) });
   await frame.locator('[data-testid=trace-row]:not([hidden])', { hasText: 'fan-out' }).first().waitFor({ state: 'detached', timeout: e2eTimeout(15_000) });
+  // the cancelled call (its row shows the error where others show the task)
+  const row = frame.locator('[data-testid=trace-row][data-status=error]:not([hidden])', { hasText: 'slow-writer' }).first();
+  await row.waitFor({ timeout: e2eTimeout(30_000) });
   const traceId = (await row.getAttribute('data-trace-id')) as string;
   await row.click();
   await frame.locator('[data-testid=trace-head]', { hasText: 'slow-writer' }).waitFor({ timeout: e2eTimeout(15_000) });
