@@ -12,7 +12,7 @@ import { AGENT_DEFAULTS, type AgentDefinition } from '../../src/core/agents/defi
 import { InstantChatModel } from '../../src/core/models/instant';
 import type { ChatModel, ModelResolver } from '../../src/core/models/types';
 import { AopServer } from '../../src/core/server/aop-server';
-import { NodeHttpClientTransport } from '../../src/core/cluster/http-client-transport';
+import { NodeHttpClientTransport } from '../../src/core/mcp-client';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig } from '../../src/core/cluster/config';
 import { federate } from '../../src/core/cluster/federation';

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { connectMcp } from '../core/cluster/mcp-connection';
+import { connectMcp } from '../core/mcp-client';
 import { ProgressLine } from './progress';
 import { clusterFrom, isHttpUrl } from './cluster-options';
 import { SERVED_BY_META } from '../core/cluster/cluster';

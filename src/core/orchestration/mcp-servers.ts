@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerSpec } from '../agents/definition';
-import { connectMcp } from '../cluster/mcp-connection';
+import { connectMcp } from '../mcp-client';
 import { envLookup, expandHeaders, type SecretLookup } from '../cluster/config';
 import { VERSION } from '../version';
 
