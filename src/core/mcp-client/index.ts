@@ -4,18 +4,8 @@
  * (ServerConnection), federation, `aop call` / `aop task`, agent files' `mcp_servers` and the
  * conformance client.
  */
-export {
-  connectMcp,
-  connectWithFallback,
-  defaultTransportFactory,
-  newClient,
-  type ConnectOptions,
-  type TransportChoice,
-  type TransportFactory,
-  type TransportKind,
-} from './connect';
-export { McpHttpError, describeError, socketCode } from './errors';
-export { LegacySseClientTransport, type LegacySseClientTransportOptions } from './legacy-sse';
-export { destroyPooledAgents, pooledAgent } from './pool';
-export { CLIENT_USER_AGENT, DEFAULT_MAX_RESPONSE_BYTES, NodeHttpClientTransport, type NodeHttpClientTransportOptions } from './streamable-http';
+export { connectMcp, connectWithFallback, defaultTransportFactory, newClient, type TransportChoice, type TransportFactory } from './connect';
+export { describeError, socketCode } from './errors';
+export { destroyPooledAgents } from './pool';
+export { CLIENT_USER_AGENT, NodeHttpClientTransport } from './streamable-http';
 export { SseDataQueue, SseReader, type SseEvent } from './sse';
