@@ -1,6 +1,6 @@
 import type * as http from 'node:http';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { McpHttpError, isMessage, tooLargeError } from './errors';
+import { McpHttpError, isMessage } from './errors';
 import { SseReader, type SseEvent } from './sse';
 import type { StreamHost } from './stream-host';
 
@@ -148,7 +148,3 @@ function resume(host: StreamHost, reader: SseReader, unanswered: Set<RequestId>,
   timer.unref?.();
 }
 
-/** The error for an answer past the size cap, as `host.failure` words it. */
-export function tooLargeFailure(host: StreamHost): McpHttpError {
-  return host.failure(tooLargeError());
-}

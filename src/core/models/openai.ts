@@ -151,7 +151,7 @@ export class OpenAiChatModel implements ChatModel {
     let raw = '';
 
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
       try {
         chunk = await reader.read();
       } catch (error) {

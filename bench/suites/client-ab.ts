@@ -5,7 +5,7 @@
  * removed src/core/cluster/http-client-transport.ts) and measured in the same process as the
  * new ones, in interleaved rounds. Prints per-round-median ratios new / old (< 1 is faster).
  *
- *   node --import tsx bench/client-ab.ts [BASE] [rounds] [callsPerRound]
+ *   node --import tsx bench/suites/client-ab.ts [BASE] [rounds] [callsPerRound]
  *   AB_ONLY=<regex>: only the rows whose name matches.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,13 +13,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { AopCluster } from '../src/core/cluster/cluster';
-import { parseClusterConfig } from '../src/core/cluster/config';
-import { NodeHttpClientTransport, SseDataQueue, SseReader, defaultTransportFactory, type TransportFactory } from '../src/core/mcp-client';
-import { benchAgent, startAop, startSdkServer } from './lib/fixtures';
-import { median, summary } from './lib/stats';
+import { AopCluster } from '../../src/core/cluster/cluster';
+import { parseClusterConfig } from '../../src/core/cluster/config';
+import { NodeHttpClientTransport, SseDataQueue, SseReader, defaultTransportFactory, type TransportFactory } from '../../src/core/mcp-client';
+import { benchAgent, startAop, startSdkServer } from '../lib/fixtures';
+import { median, summary } from '../lib/stats';
 
-const root = join(__dirname, '..');
+const root = join(__dirname, '../..');
 const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 const OLD = 'src/core/cluster/http-client-transport.ts';
 const base = process.argv[2] || `${git('rev-list', '-1', 'HEAD', '--', OLD)}^`;
