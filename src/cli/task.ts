@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { connectMcp, NodeHttpClientTransport } from '../core/mcp-client';
-import { printResult } from './call';
+import { printResult } from './print-result';
 import { isHttpUrl } from './cluster-options';
 import { describeConnectError } from './connection-errors';
 import { UsageError, optList, optNumber, optString, parseHeaders, type CliCommand } from './usage';
