@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Role, TaskState, type Message, type Part, type Task } from '@a2a-js/sdk';
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from '@a2a-js/sdk/server';
-import type { AopServer } from '../server/aop-server';
+import type { ServerContext } from '../server/server-context';
 import { checkHops } from '../server/federation-meta';
 import { combineObservers } from '../tracing/invocation';
 
@@ -52,7 +52,7 @@ export type RunningTasks = Map<string, { trackerId: string; contextId: string; c
  */
 export class AopAgentExecutor implements AgentExecutor {
   constructor(
-    private readonly server: AopServer,
+    private readonly server: ServerContext,
     private readonly agentName: string,
     private readonly running: RunningTasks,
   ) {}

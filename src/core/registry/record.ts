@@ -4,7 +4,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentDefinition } from '../agents/definition';
 import { TOOL_NAME_PATTERN } from '../agents/definition';
 import type { RemoteAgentInfo } from '../cluster/server-connection';
-import { INPUT_SCHEMA, OUTPUT_SCHEMA } from '../server/agent-tools';
+import { INPUT_SCHEMA, OUTPUT_SCHEMA } from '../server/agent-tool';
 
 /** Bounds on what one record may hold: every record in etcd is written by a peer we do not trust. */
 export const RECORD_LIMITS = {

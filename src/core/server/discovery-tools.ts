@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { AopServer } from './aop-server';
+import type { ServerContext } from './server-context';
 import {
   agentDetailsResult,
   agentMatches,
@@ -40,7 +40,7 @@ const DESCRIPTIONS: Record<DiscoveryToolName, string> = {
 };
 
 /** Registers the swarms-compatible discovery and queue tools on a server. */
-export function registerDiscoveryTools(server: AopServer): void {
+export function registerDiscoveryTools(server: ServerContext): void {
   const runtimeMap = (): ReadonlyMap<string, AgentRuntimeInfo> => {
     const m = new Map<string, AgentRuntimeInfo>();
     // pending / processing come from the task store (the same records get_task_status and tasks/* read)
@@ -147,7 +147,7 @@ function toWireTask(t: TaskRecord): WireTaskRecord {
 
 /** Adds the agents of federated clusters (also those past the chat tool budget) to a search result. */
 function withRemoteMatches(
-  server: AopServer,
+  server: ServerContext,
   result: ReturnType<typeof searchAgentsResult>,
   query: string,
   fields: readonly string[] | undefined,
