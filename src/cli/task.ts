@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { connectMcp } from '../core/cluster/mcp-connection';
 import { VERSION } from '../core/version';
-import { printResult } from './call';
+import { printResult } from './print-result';
 import { isHttpUrl } from './cluster-options';
 import { describeConnectError } from './connection-errors';
 import { UsageError, optList, optNumber, optString, parseHeaders, type CliCommand } from './usage';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { sessionToEvict, type ServerLimits } from './limits';
-import { NodeHttpServerTransport } from './node-http-transport';
+import { NodeHttpServerTransport } from './streamable-http/node-http-transport';
 
 export interface Session {
   transport: Transport & { handleRequest?: NodeHttpServerTransport['handleRequest']; inFlight?: number };

@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonChunks } from './node-http-transport';
-
-function jsonLength(json: JsonChunks): number {
-  return typeof json === 'string' ? Buffer.byteLength(json) : json.reduce((n, b) => n + b.length, 0);
-}
+import { jsonLength, type JsonChunks } from './json-chunks';
 
 interface LoggedStream {
   /** Formatted SSE events (with their `id:` lines), in order. */
