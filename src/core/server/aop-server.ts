@@ -9,7 +9,7 @@ import type { OAuthResource } from './oauth-resource';
 import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-registry';
 import { agentToolHandler } from './agent-tool-handler';
 import { AgentSet } from './agent-set';
-import { registerDiscoveryTools } from './discovery-tools';
+import { registerDiscoveryTools } from '../discovery/register-tools';
 import { createMcpServer } from './mcp-handlers';
 import { SessionTable } from './session-table';
 import { DEFAULT_BODY_LIMIT, HttpFront } from './http-front';

@@ -1,31 +1,22 @@
 import { z } from 'zod';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { ServerContext } from './server-context';
+import { toCallToolResult } from '../execution/tool-schema';
+import type { ServerContext } from '../server/server-context';
+import type { TaskRecord } from '../tasks/store';
+import type { MetricsSnapshot } from '../tracing/metrics';
+import { VERSION } from '../version';
+import { agentDetailsResult, agentMatches, agentsInfoResult, discoverAgentsResult, listAgentsResult, searchAgentsResult } from './agent-results';
+import { discoveryToolInputs } from './inputs';
+import { queueStatsResult, serverInfoResult } from './server-results';
+import { cancelTaskResult, resolveTask, taskStatusResult, type TaskLookup } from './task-results';
 import {
-  agentDetailsResult,
-  agentMatches,
-  agentsInfoResult,
-  cancelTaskResult,
-  discoverAgentsResult,
-  discoveryToolInputs,
-  listAgentsResult,
-  queueStatsResult,
-  resolveTask,
-  searchAgentsResult,
-  serverInfoResult,
-  taskStatusResult,
-  toCallToolResult,
   DEFAULT_SEARCH_FIELDS,
   DISCOVERY_DEFAULTS,
   type AgentDiscoveryInfo,
   type AgentRuntimeInfo,
   type DiscoveryToolName,
-  type TaskLookup,
   type TaskRecord as WireTaskRecord,
-} from './discovery';
-import type { TaskRecord } from './task-tracker';
-import { VERSION } from '../version';
-import type { MetricsSnapshot } from '../tracing/metrics';
+} from './wire-types';
 
 const DESCRIPTIONS: Record<DiscoveryToolName, string> = {
   discover_agents: 'Describe the agents of this server (all, or one by agent_name): name, description, tags, capabilities, model.',
@@ -122,7 +113,7 @@ export function registerDiscoveryTools(server: ServerContext): void {
           return { content: [{ type: 'text', text: `invalid arguments for ${name}: ${why}` }], isError: true };
         }
         const handler = handlers[name] as (a: unknown) => object;
-        return toCallToolResult(handler(parsed.data)) as CallToolResult;
+        return toCallToolResult(handler(parsed.data), undefined, 2);
       },
     });
   }
