@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectMcp } from '../core/cluster/mcp-connection';
 import { ProgressLine } from './progress';
 import { clusterFrom, isHttpUrl } from './cluster-options';
-import { SERVED_BY_META } from '../core/cluster/cluster';
+import { SERVED_BY_META } from '../core/meta-keys';
 import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
 import type { CliCommand } from './usage';
 import { startDetached } from './task';

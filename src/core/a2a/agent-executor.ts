@@ -4,11 +4,10 @@ import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestCon
 import type { ServerContext } from '../server/server-context';
 import { checkHops } from '../server/federation-meta';
 import { combineObservers } from '../tracing/invocation';
+import { TASK_ID_META } from '../meta-keys';
 
 /** Artifact id of an agent's answer (streamed chunks append to it; the final event replaces it). */
 export const RESULT_ARTIFACT = 'result';
-/** Task metadata key: the id of the call in the server's task tracker (MCP `get_task_status`). */
-export const TASK_ID_META = 'aop/task_id';
 /** How often streamed text is sent as an artifact chunk (ms): deltas in between are merged. */
 const CHUNK_EVERY_MS = 50;
 

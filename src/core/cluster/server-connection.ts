@@ -25,6 +25,7 @@ import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../agents/reserved-names
 import { LatencyWindow } from './latency';
 import { ToolScreen } from './remote-names';
 import type { HttpAuth } from './auth/http-auth';
+import { AGENT_META } from '../meta-keys';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
 export interface RemoteAgentInfo {
@@ -436,8 +437,6 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
     await c?.close().catch(() => {});
   }
 }
-
-const AGENT_META = 'aop/agent';
 
 /**
  * The cluster hands tool results back as they came; validating every content block with the SDK's

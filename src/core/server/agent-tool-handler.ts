@@ -1,4 +1,5 @@
 import { toCallToolResult } from '../execution/tool-schema';
+import { TASK_ID_META } from '../meta-keys';
 import { combineObservers } from '../tracing/invocation';
 import type { ServerContext } from './server-context';
 import type { ToolHandler } from './tool-registry';
@@ -45,6 +46,6 @@ export function agentToolHandler(server: ServerContext, name: string): ToolHandl
     const late = result.success ? undefined : scope.outOfTime();
     if (late) result = { ...result, error: late };
     server.tasks.finish(task, result.success, result.result, result.error ?? undefined);
-    return toCallToolResult(result, { 'aop/task_id': task.taskId, ...trace.resultMeta(ctx.inProcess) });
+    return toCallToolResult(result, { [TASK_ID_META]: task.taskId, ...trace.resultMeta(ctx.inProcess) });
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentDefinition } from '../agents/definition';
 import { agentToolInputSchema, agentToolOutputSchema, describeAgentTool } from '../execution/tool-schema';
+import { AGENT_META, ROUTE_META } from '../meta-keys';
 import { TASK_EXECUTION } from '../tasks/mcp';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSchema'] {
@@ -27,8 +28,8 @@ export function agentTool(agent: AgentDefinition, serverId?: string): Tool {
     execution: TASK_EXECUTION,
     _meta: {
       // The servers a tool passes through; federation uses it to never import its own tools.
-      ...(serverId ? { 'aop/route': [serverId] } : {}),
-      'aop/agent': {
+      ...(serverId ? { [ROUTE_META]: [serverId] } : {}),
+      [AGENT_META]: {
         model: agent.model ?? null,
         provider: agent.provider,
         tags: agent.tags,

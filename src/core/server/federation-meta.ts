@@ -1,9 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { toCallToolResult } from '../execution/tool-schema';
-
-/** `_meta` keys a federated call carries (paper §5.5). */
-export const HOPS_META = 'aop/hops';
-export const CHAIN_META = 'aop/chain';
+import { CHAIN_META, HOPS_META } from '../meta-keys';
 
 export interface HopInfo {
   hops: number;
