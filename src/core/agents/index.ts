@@ -1,5 +1,7 @@
 export * from './definition';
-export { parseAgentFile, agentId, type ParseAgentOptions, type ParseAgentResult } from './parse';
+export { parseAgentFile, type ParseAgentResult } from './parse';
+export { agentId } from './build-agent';
+export type { ParseAgentOptions } from './parse-context';
 export { AgentCatalog, duplicateNameDiagnostic, type AgentCatalogEvents, type AgentCatalogOptions } from './catalog';
 export { DEFAULT_AGENT_EXCLUDE, DEFAULT_AGENT_INCLUDE, sourceKindOf } from './agent-files';
 export { findProgram, splitCommandLine } from './command-line';
