@@ -21,7 +21,7 @@ import {
 const EMPTY_RUNTIME: AgentRuntimeInfo = { state: 'REGISTERED', inFlight: 0, queued: 0, completed: 0, failed: 0 };
 
 /** paused → "paused"; INIT or TERMINATED → "stopped"; REGISTERED, ACTIVE, BUSY, ERROR → "running". */
-export function queueStatusOf(rt: AgentRuntimeInfo): QueueStatus {
+function queueStatusOf(rt: AgentRuntimeInfo): QueueStatus {
   if (rt.state === 'INIT' || rt.state === 'TERMINATED') return 'stopped';
   if (rt.paused) return 'paused';
   return 'running';
@@ -40,12 +40,12 @@ function counters(rt: AgentRuntimeInfo): Omit<QueueStatsEntry, 'queue_status'> {
   };
 }
 
-export function queueStatsEntry(rt: AgentRuntimeInfo | undefined): QueueStatsEntry {
+function queueStatsEntry(rt: AgentRuntimeInfo | undefined): QueueStatsEntry {
   const r = rt ?? EMPTY_RUNTIME;
   return { ...counters(r), queue_status: queueStatusOf(r) };
 }
 
-export function serverQueueStatsEntry(rt: AgentRuntimeInfo | undefined): ServerQueueStatsEntry {
+function serverQueueStatsEntry(rt: AgentRuntimeInfo | undefined): ServerQueueStatsEntry {
   const r = rt ?? EMPTY_RUNTIME;
   return { status: queueStatusOf(r), ...counters(r) };
 }

@@ -7,7 +7,7 @@ export interface TaskLookup {
   queueEnabled?: boolean;
 }
 
-export function taskStatusInfo(task: TaskRecord): TaskStatusInfo {
+function taskStatusInfo(task: TaskRecord): TaskStatusInfo {
   return {
     task_id: task.task_id,
     status: task.status,

@@ -56,7 +56,7 @@ import type { AgentState } from '../execution/lifecycle';
 import type { TaskStatus } from '../tasks/task-owner';
 
 /** Fields search_agents knows. */
-export type SearchField = 'name' | 'description' | 'tags' | 'capabilities';
+type SearchField = 'name' | 'description' | 'tags' | 'capabilities';
 /** Fields searched when `search_fields` is absent (not when it is an empty list). */
 export const DEFAULT_SEARCH_FIELDS: readonly SearchField[] = ['name', 'description', 'tags', 'capabilities'];
 
@@ -112,7 +112,7 @@ export interface AgentToolInfo {
   traceback_enabled: boolean;
 }
 
-export interface ErrorEnvelope {
+interface ErrorEnvelope {
   success: false;
   error: string;
 }
@@ -206,7 +206,7 @@ export interface NetworkStatus {
   port: number;
 }
 
-export interface QueueConfig {
+interface QueueConfig {
   max_workers_per_agent: number;
   max_queue_size_per_agent: number;
   processing_timeout: number;

@@ -2,12 +2,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { toCallToolResult } from '../execution/tool-schema';
 import { CHAIN_META, HOPS_META } from '../meta-keys';
 
-export interface HopInfo {
+interface HopInfo {
   hops: number;
   chain: string[];
 }
 
-export function readHops(meta: Record<string, unknown> | undefined): HopInfo {
+function readHops(meta: Record<string, unknown> | undefined): HopInfo {
   const hops = typeof meta?.[HOPS_META] === 'number' ? (meta[HOPS_META] as number) : 0;
   const chain = Array.isArray(meta?.[CHAIN_META]) ? (meta[CHAIN_META] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
   return { hops, chain };

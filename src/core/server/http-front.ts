@@ -188,7 +188,7 @@ export class HttpFront {
 }
 
 /** The MCP endpoint URL of a server bound to `host` (IPv6 in brackets). */
-export function mcpUrl(host: string, port: number): string {
+function mcpUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/mcp`;
 }
 

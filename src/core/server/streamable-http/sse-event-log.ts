@@ -93,7 +93,7 @@ export class SseEventLog {
 }
 
 /** One SSE event; chunks stay chunks (a multi-MB cached tools/list is not copied). */
-export function sseFrame(id: string | undefined, json: JsonChunks): JsonChunks {
+function sseFrame(id: string | undefined, json: JsonChunks): JsonChunks {
   const head = `${id ? `id: ${id}\n` : ''}event: message\ndata: `;
   return typeof json === 'string' ? `${head}${json}\n\n` : [Buffer.from(head), ...json, Buffer.from('\n\n')];
 }
