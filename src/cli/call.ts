@@ -3,7 +3,7 @@ import { connectMcp } from '../core/mcp-client';
 import { ProgressLine } from './progress';
 import { printResult } from './print-result';
 import { clusterFrom, isHttpUrl } from './cluster-options';
-import { SERVED_BY_META } from '../core/cluster/cluster';
+import { SERVED_BY_META } from '../core/meta-keys';
 import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
 import type { CliCommand } from './usage';
 import { startDetached } from './task';

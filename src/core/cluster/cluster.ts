@@ -13,6 +13,7 @@ import type { McpOAuth, Approver } from './auth/mcp-oauth';
 import { A2aConnection } from '../a2a/client-connection';
 import { RegistryMembership, type MembershipOptions } from '../registry/membership';
 import type { RegistryViewStatus } from '../registry/watcher';
+import { ROUTE_META, SERVED_BY_META } from '../meta-keys';
 
 /** A member of a cluster: an MCP server (ServerConnection) or an A2A agent (A2aConnection). */
 export type ClusterMember = ServerConnection | A2aConnection;
@@ -51,11 +52,6 @@ export class ClusterCallError extends Error {
     this.name = 'ClusterCallError';
   }
 }
-
-/** Key of the result `_meta` entry naming the server that answered. */
-export const SERVED_BY_META = 'aop/served_by';
-/** Key of the tool `_meta` entry listing the servers a re-exported tool passes through. */
-export const ROUTE_META = 'aop/route';
 
 /**
  * AOPCluster (paper §4.2.4, §5, Alg. 3): discovers the tools of many servers in parallel, keeps a

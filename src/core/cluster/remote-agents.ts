@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
+import { RESERVED_TOOL_NAMES } from '../agents/reserved-names';
+import { AGENT_META } from '../meta-keys';
 
 /** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
 export interface RemoteAgentInfo {
@@ -15,13 +16,11 @@ export interface RemoteAgentInfo {
 }
 
 /** The per-server tools of an AOP server (discovery, queue, call_agent / call_agents), which are not cluster tools. */
-const AOP_DISCOVERY_TOOLS = new Set<string>([...DISCOVERY_TOOL_NAMES, ...QUEUE_TOOL_NAMES, 'call_agent', 'call_agents']);
 
 export function isAopDiscoveryTool(name: string): boolean {
-  return AOP_DISCOVERY_TOOLS.has(name);
+  return RESERVED_TOOL_NAMES.has(name);
 }
 
-const AGENT_META = 'aop/agent';
 
 type AgentMeta = { description?: string; tags?: string[]; capabilities?: string[]; role?: string; model_name?: string };
 
