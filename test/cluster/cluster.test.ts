@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { federate, federatedName } from '../../src/core/cluster/federation';
-import { SERVED_BY_META } from '../../src/core/cluster/cluster';
+import { SERVED_BY_META } from '../../src/core/meta-keys';
 import { makeAgent } from '../support/agents';
 import { waitUntil } from '../support/aop';
 import { closedPort, makeCluster, startHungServer, startMember, type Member } from '../support/cluster';

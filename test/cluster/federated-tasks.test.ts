@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { federate } from '../../src/core/cluster/federation';
-import { REMOTE_TASK_META } from '../../src/core/cluster/task-call';
+import { REMOTE_TASK_META } from '../../src/core/meta-keys';
 import { makeCluster, startMember } from '../support/cluster';
 import { makeAgent } from '../support/agents';
 import { startServer, waitUntil } from '../support/aop';

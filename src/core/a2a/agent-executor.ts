@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Role, TaskState, type Message, type Part, type Task } from '@a2a-js/sdk';
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from '@a2a-js/sdk/server';
-import type { AopServer } from '../server/aop-server';
+import type { ServerContext } from '../server/server-context';
 import { checkHops } from '../server/federation-meta';
 import { combineObservers } from '../tracing/invocation';
+import { TASK_ID_META } from '../meta-keys';
 
 /** Artifact id of an agent's answer (streamed chunks append to it; the final event replaces it). */
 export const RESULT_ARTIFACT = 'result';
-/** Task metadata key: the id of the call in the server's task tracker (MCP `get_task_status`). */
-export const TASK_ID_META = 'aop/task_id';
 /** How often streamed text is sent as an artifact chunk (ms): deltas in between are merged. */
 const CHUNK_EVERY_MS = 50;
 
@@ -52,7 +51,7 @@ export type RunningTasks = Map<string, { trackerId: string; contextId: string; c
  */
 export class AopAgentExecutor implements AgentExecutor {
   constructor(
-    private readonly server: AopServer,
+    private readonly server: ServerContext,
     private readonly agentName: string,
     private readonly running: RunningTasks,
   ) {}

@@ -6,15 +6,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import { toCallToolResult } from '../execution/tool-schema';
 import { LatencyWindow } from '../cluster/latency';
-import {
-  TransportFailure,
-  describeError,
-  type BreakerState,
-  type HealthStatus,
-  type RemoteAgentInfo,
-  type ServerHealth,
-} from '../cluster/server-connection';
-import { SPANS_KEY, TRACE_ID_KEY } from '../tracing/propagation';
+import { TransportFailure } from '../cluster/server-connection';
+import type { BreakerState, HealthStatus, ServerHealth } from '../cluster/server-health';
+import type { RemoteAgentInfo } from '../cluster/remote-agents';
+import { describeError } from '../mcp-client';
+import { A2A_TASK_META, PROTOCOL_META, SPANS_KEY, TRACE_ID_KEY } from '../meta-keys';
 import { A2aPeerError, DEFAULT_PEER_LIMITS, fetchAgentCard, peerFetch, type A2aPeerLimits } from './card-fetch';
 import { FINAL_STATES, StreamState, a2aResult, cardToAgentInfos } from './peer-mapping';
 
@@ -29,9 +25,6 @@ export interface A2aConnectionOptions {
   breakerResetMs: number;
   limits?: Partial<A2aPeerLimits>;
 }
-
-/** Result `_meta` key: the A2A task id of a call. */
-export const A2A_TASK_META = 'a2a/task_id';
 
 /**
  * A cluster member that is an A2A agent (A2A v1.0 over JSON-RPC, through the official SDK client):
@@ -249,7 +242,7 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
         answer = await peer.client.sendMessage(request, { signal });
         if (!('messageId' in answer)) taskId = answer.id;
       }
-      const meta: Record<string, unknown> = { 'aop/protocol': 'a2a' };
+      const meta: Record<string, unknown> = { [PROTOCOL_META]: 'a2a' };
       if (!('messageId' in answer)) {
         meta[A2A_TASK_META] = answer.id;
         const m = answer.metadata ?? {};

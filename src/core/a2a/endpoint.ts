@@ -9,7 +9,7 @@ import {
   validateVersion,
 } from '@a2a-js/sdk/server';
 import type { AgentDefinition } from '../agents/definition';
-import type { AopServer } from '../server/aop-server';
+import type { ServerContext } from '../server/server-context';
 import { BodyTooLargeError, readBody } from '../server/http-guard';
 import { AopAgentExecutor, type RunningTasks } from './agent-executor';
 import { A2A_PREFIX, AGENT_CARD_FILE, JSONRPC_BINDING, agentCard, cardJson, serverCard, type CardOptions } from './cards';
@@ -52,7 +52,7 @@ export class A2aEndpoint {
   private readonly streams = new Set<ServerResponse>();
 
   constructor(
-    private readonly server: AopServer,
+    private readonly server: ServerContext,
     private readonly options: A2aEndpointOptions,
   ) {
     this.store = options.store ?? new BoundedA2aTaskStore();

@@ -2,8 +2,9 @@ import { TaskState, type AgentCard, type Artifact, type Message, type Part, type
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { agentToolInputSchema, agentToolOutputSchema, type AgentResult } from '../execution/tool-schema';
-import type { RemoteAgentInfo } from '../cluster/server-connection';
+import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { SKILLS_ARE_AGENTS } from './cards';
+import { A2A_META, AGENT_META } from '../meta-keys';
 
 /** How an A2A peer maps onto AOP: cards → agents (discovery), answers → agent results. */
 
@@ -41,8 +42,8 @@ export function cardToAgentInfos(card: AgentCard, cardUrl: string, endpoint: str
     seen.add(name);
     const info = cardToAgentInfo({ ...card, name: skill.id, description: skill.description, skills: [] }, cardUrl, endpoint);
     info.tags = [...new Set(skill.tags.map((t) => cut(t, 64)))].filter(Boolean).slice(0, MAX_SKILLS);
-    (info.tool._meta!['aop/agent'] as Record<string, unknown>).tags = info.tags;
-    (info.tool._meta!['aop/a2a'] as Record<string, unknown>).tenant = skill.id;
+    (info.tool._meta![AGENT_META] as Record<string, unknown>).tags = info.tags;
+    (info.tool._meta![A2A_META] as Record<string, unknown>).tenant = skill.id;
     out.push({ ...info, tenant: skill.id });
   }
   return out;
@@ -63,8 +64,8 @@ function cardToAgentInfo(card: AgentCard, cardUrl: string, endpoint: string): Re
     outputSchema: OUTPUT_SCHEMA,
     annotations: { title: cut(card.name, 80), openWorldHint: true, readOnlyHint: false, destructiveHint: false },
     _meta: {
-      'aop/agent': { model: null, provider: 'a2a', tags, capabilities, role: 'worker' },
-      'aop/a2a': { card: cardUrl, endpoint, version: cut(card.version, 64), streaming: card.capabilities?.streaming === true },
+      [AGENT_META]: { model: null, provider: 'a2a', tags, capabilities, role: 'worker' },
+      [A2A_META]: { card: cardUrl, endpoint, version: cut(card.version, 64), streaming: card.capabilities?.streaming === true },
     },
   };
   return { tool, isAgent: true, description, tags, capabilities, role: 'worker' };

@@ -1,5 +1,7 @@
 export * from './definition';
-export { parseAgentFile, agentId, type ParseAgentOptions, type ParseAgentResult } from './parse';
+export { parseAgentFile, type ParseAgentResult } from './parse';
+export { agentId } from './build-agent';
+export type { ParseAgentOptions } from './parse-context';
 export { AgentCatalog, type AgentCatalogEvents, type AgentCatalogOptions } from './catalog';
 export { duplicateNameDiagnostic, resolveAgentNames, type NameResolution } from './agent-names';
 export { DEFAULT_AGENT_EXCLUDE, DEFAULT_AGENT_INCLUDE, WORKSPACE_AGENT_GLOBS, sourceKindOf } from './agent-files';

@@ -4,19 +4,16 @@ import { type ClusterConfig, type ClusterServerConfig, type SecretLookup, envLoo
 import { AgentRegistry, type RegistryEntry } from './registry';
 import { Router } from './routing';
 import { closestMatch } from '../agents/did-you-mean';
-import {
-  ServerConnection,
-  TransportFailure,
-  type RemoteAgentInfo,
-  type ServerHealth,
-  type TransportFactory,
-} from './server-connection';
-import { defaultTransportFactory } from './transports';
+import { ServerConnection, TransportFailure } from './server-connection';
+import type { RemoteAgentInfo } from './remote-agents';
+import type { ServerHealth } from './server-health';
+import { defaultTransportFactory, type TransportFactory } from '../mcp-client';
 import { serverAuth, type ClusterAuthOptions } from './auth/cluster-auth';
 import type { McpOAuth, Approver } from './auth/mcp-oauth';
 import { A2aConnection } from '../a2a/client-connection';
 import { RegistryMembership, type MembershipOptions } from '../registry/membership';
 import type { RegistryViewStatus } from '../registry/watcher';
+import { ROUTE_META, SERVED_BY_META } from '../meta-keys';
 
 /** A member of a cluster: an MCP server (ServerConnection) or an A2A agent (A2aConnection). */
 export type ClusterMember = ServerConnection | A2aConnection;
@@ -55,11 +52,6 @@ export class ClusterCallError extends Error {
     this.name = 'ClusterCallError';
   }
 }
-
-/** Key of the result `_meta` entry naming the server that answered. */
-export const SERVED_BY_META = 'aop/served_by';
-/** Key of the tool `_meta` entry listing the servers a re-exported tool passes through. */
-export const ROUTE_META = 'aop/route';
 
 /**
  * AOPCluster (paper §4.2.4, §5, Alg. 3): discovers the tools of many servers in parallel, keeps a

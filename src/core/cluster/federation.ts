@@ -4,7 +4,8 @@ import type { AopServer } from '../server/aop-server';
 import { nextHop, refusal } from '../server/federation-meta';
 import type { ToolCallContext } from '../server/tool-registry';
 import { TASK_EXECUTION } from '../tasks/mcp';
-import { ROUTE_META, type AopCluster } from './cluster';
+import type { AopCluster } from './cluster';
+import { REMOTE_META, ROUTE_META } from '../meta-keys';
 import type { AgentRegistry, RegistryEntry } from './registry';
 import { cleanRemoteText, sanitizeToolPart, shortHash } from './remote-names';
 
@@ -140,7 +141,7 @@ function exportedTool(name: string, entry: RegistryEntry, selfId: string): Tool 
     _meta: {
       ...entry.tool._meta,
       [ROUTE_META]: [...route, selfId],
-      'aop/remote': { tool: entry.name, servers },
+      [REMOTE_META]: { tool: entry.name, servers },
     },
   };
 }

@@ -1,9 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-
-/** `_meta` key of a result that ran as a task on the next server: that hop's own task id. */
-export const REMOTE_TASK_META = 'aop/remote_task';
+import { REMOTE_TASK_META } from '../meta-keys';
 
 export interface TaskCallOptions {
   /** The whole call may take this long (ms). */

@@ -57,12 +57,22 @@ export function describeAgentTool(agent: AgentDefinition): AgentToolDescriptor {
   };
 }
 
-/** The result as MCP content: structured plus the same JSON as text, isError on failure. */
-export function toCallToolResult(result: AgentResult, meta?: Record<string, unknown>) {
+/**
+ * The one way a tool's answer becomes an MCP CallToolResult: the value as structured content plus
+ * the same JSON as text, and `isError: true` when the value reports `success: false` (MCP: a tool
+ * that failed says so in its result, so clients and models that only read the flag see it too).
+ * Agent tools answer {result, success, error}; the discovery tools answer the swarms envelopes
+ * {success, …} with the text indented by 2, as the reference's FastMCP sends it.
+ */
+export function toCallToolResult(
+  value: object,
+  meta?: Record<string, unknown>,
+  indent?: number,
+): { content: [{ type: 'text'; text: string }]; structuredContent: Record<string, unknown>; isError: boolean; _meta?: Record<string, unknown> } {
   return {
-    content: [{ type: 'text' as const, text: JSON.stringify(result) }],
-    structuredContent: result as unknown as Record<string, unknown>,
-    isError: !result.success,
+    content: [{ type: 'text', text: JSON.stringify(value, null, indent) }],
+    structuredContent: value as Record<string, unknown>,
+    isError: (value as { success?: unknown }).success === false,
     ...(meta ? { _meta: meta } : {}),
   };
 }

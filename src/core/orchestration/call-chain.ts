@@ -1,14 +1,5 @@
 import type { AgentDefinition } from '../agents/definition';
-
-/**
- * `_meta` keys an agent-to-agent call carries, next to the federation hop chain (`aop/hops`,
- * `aop/chain`): the agents the call passed through (depth and cycle guards), the root request's
- * id, and what is left of its tool-call budget and wall time. Read from untrusted peers: bounded.
- */
-export const AGENT_CHAIN_META = 'aop/agent_chain';
-export const ROOT_META = 'aop/root';
-export const BUDGET_META = 'aop/tool_budget';
-export const TIME_LEFT_META = 'aop/time_left_ms';
+import { AGENT_CHAIN_META, BUDGET_META, ROOT_META, TIME_LEFT_META } from '../meta-keys';
 
 export const ORCHESTRATION_DEFAULTS = {
   /** Agents deep below the root call (root = 0). */

@@ -1,9 +1,9 @@
 import type { AopCluster } from '../cluster/cluster';
-import type { AopServer } from '../server/aop-server';
+import type { ServerContext } from '../server/server-context';
 import type { OrchestrationHost } from './host';
 
 /** An AopServer as the host of orchestration (until the host object owns it). */
-export function serverHost(server: AopServer, clusters: ReadonlyMap<string, AopCluster>): OrchestrationHost {
+export function serverHost(server: ServerContext, clusters: ReadonlyMap<string, AopCluster>): OrchestrationHost {
   return {
     get id() {
       return server.id;

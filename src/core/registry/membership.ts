@@ -1,5 +1,5 @@
 import type { Etcd3 } from 'etcd3';
-import type { AopCluster } from '../cluster/cluster';
+import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { openEtcd, type EtcdCredentials, etcdCredentialsFromEnv } from './etcd';
 import { recordInfos } from './record';
 import { parseRegistryUrl, type RegistryTarget } from './url';
@@ -8,6 +8,13 @@ import { RegistryWatcher, type RegistryMember, type RegistryViewStatus } from '.
 export interface MembershipOptions {
   credentials?: EtcdCredentials;
   log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** What membership feeds: the cluster's announced members and its `membership` event. */
+export interface MembershipTarget {
+  upsertAnnounced(id: string, server: { url: string; name: string }, infos: RemoteAgentInfo[]): void;
+  removeAnnounced(id: string): void;
+  emit(event: 'membership', status: RegistryViewStatus): boolean;
 }
 
 /**
@@ -23,7 +30,7 @@ export class RegistryMembership {
   private openError?: string;
 
   constructor(
-    private readonly cluster: AopCluster,
+    private readonly cluster: MembershipTarget,
     url: string,
     private readonly opts: MembershipOptions = {},
   ) {

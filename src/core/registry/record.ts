@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentDefinition } from '../agents/definition';
 import { TOOL_NAME_PATTERN } from '../agents/definition';
-import type { RemoteAgentInfo } from '../cluster/server-connection';
-import { INPUT_SCHEMA, OUTPUT_SCHEMA } from '../server/agent-tools';
+import type { RemoteAgentInfo } from '../cluster/remote-agents';
+import { INPUT_SCHEMA, OUTPUT_SCHEMA } from '../server/agent-tool';
+import { AGENT_META, ROUTE_META } from '../meta-keys';
 
 /** Bounds on what one record may hold: every record in etcd is written by a peer we do not trust. */
 export const RECORD_LIMITS = {
@@ -108,8 +109,8 @@ export function recordInfos(record: ServerRecord): RemoteAgentInfo[] {
       inputSchema: INPUT_SCHEMA,
       outputSchema: OUTPUT_SCHEMA as Tool['outputSchema'],
       _meta: {
-        'aop/route': [record.id],
-        'aop/agent': { model: a.model ?? null, tags: a.tags, capabilities: a.capabilities, role: a.role },
+        [ROUTE_META]: [record.id],
+        [AGENT_META]: { model: a.model ?? null, tags: a.tags, capabilities: a.capabilities, role: a.role },
       },
     };
     return { tool, isAgent: true, description: a.description, tags: a.tags, capabilities: a.capabilities, role: a.role, model: a.model ?? undefined };

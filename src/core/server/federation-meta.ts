@@ -1,16 +1,13 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { toCallToolResult } from '../execution/tool-schema';
+import { CHAIN_META, HOPS_META } from '../meta-keys';
 
-/** `_meta` keys a federated call carries (paper §5.5). */
-export const HOPS_META = 'aop/hops';
-export const CHAIN_META = 'aop/chain';
-
-export interface HopInfo {
+interface HopInfo {
   hops: number;
   chain: string[];
 }
 
-export function readHops(meta: Record<string, unknown> | undefined): HopInfo {
+function readHops(meta: Record<string, unknown> | undefined): HopInfo {
   const hops = typeof meta?.[HOPS_META] === 'number' ? (meta[HOPS_META] as number) : 0;
   const chain = Array.isArray(meta?.[CHAIN_META]) ? (meta[CHAIN_META] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
   return { hops, chain };

@@ -1,5 +1,5 @@
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { preserialized } from './node-http-transport';
+import { preserialized } from './streamable-http/json-chunks';
 
 /**
  * Pages of the cached tools/list array. With no page size every tool comes in one answer (clients

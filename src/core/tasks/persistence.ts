@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { TaskOwner, TaskStatus } from './store';
+import type { TaskOwner, TaskStatus } from './task-owner';
 
 /** One task as written to disk: `<dir>/<taskId>.json`. */
 export interface StoredTask {

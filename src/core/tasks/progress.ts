@@ -1,12 +1,11 @@
+import { STEP_META } from '../meta-keys';
+
 /** Where a call is: the attempt (retries), the tool-loop turn, the tool being called. */
 export interface CallStep {
   attempt?: number;
   turn?: number;
   tool?: string;
 }
-
-/** `_meta` key of a progress notification carrying the current step. */
-export const STEP_META = 'aop/step';
 
 export interface ProgressParams {
   progress: number;

@@ -2,15 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import { TaskFiles, type StoredTask } from './persistence';
+import type { TaskOwner, TaskStatus } from './task-owner';
 
-/** Swarms-style status (get_task_status); the MCP status is derived from it (see `mcpStatus`). */
-export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
-
-/** Who may see a task: the MCP session that created it, and the authenticated principal (token) if any. */
-export interface TaskOwner {
-  session?: string;
-  principal?: string;
-}
+export type { TaskOwner, TaskStatus } from './task-owner';
 
 export interface TaskRecord {
   taskId: string;

@@ -2,9 +2,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolCallContext } from '../server/tool-registry';
 import type { ServerTracing } from './invocation';
 import { endRemoteCall } from './invocation';
-import { SPANS_KEY, TRACE_ID_KEY, encodeSpans, extractTraceContext, injectTraceContext } from './propagation';
-
-/** Result `_meta` key the cluster sets: which replica answered (see cluster.ts SERVED_BY_META). */
+import { SPANS_KEY, TRACE_ID_KEY } from '../meta-keys';
+import { encodeSpans, extractTraceContext, injectTraceContext } from './propagation';
 
 /**
  * A `FederationHooks.wrapCall` that traces re-exported calls: an `aop.remote <tool>` CLIENT span

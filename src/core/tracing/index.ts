@@ -2,11 +2,8 @@
 export * from './types';
 export { newSpanId, newTraceId, isSpanId, isTraceId } from './ids';
 export { AopSpan, AopTracer, AopTracerProvider, LocalTrace, contextWithSpan, truncate } from './tracer';
+export { SPANS_KEY, TRACEPARENT_KEY, TRACESTATE_KEY, TRACE_ID_KEY } from '../meta-keys';
 export {
-  SPANS_KEY,
-  TRACEPARENT_KEY,
-  TRACESTATE_KEY,
-  TRACE_ID_KEY,
   DEFAULT_MAX_SPANS_BYTES,
   absorbRemoteSpans,
   decodeSpans,

@@ -8,8 +8,6 @@ import {
   DEFAULT_MAX_SPANS_BYTES,
   DEFAULT_REMOTE_SPAN_LIMITS,
   type RemoteSpanLimits,
-  SPANS_KEY,
-  TRACE_ID_KEY,
   absorbRemoteSpans,
   encodeSpans,
   extractTraceContext,
@@ -18,6 +16,7 @@ import {
 import { TraceStore } from './store';
 import { AopSpan, AopTracer, truncate } from './tracer';
 import { nowMs } from './types';
+import { SERVED_BY_META, SPANS_KEY, TRACE_ID_KEY } from '../meta-keys';
 
 /** Characters of the task and of the answer kept on the root span. */
 export const IO_ATTRIBUTE_CHARS = 512;
@@ -309,7 +308,7 @@ export function endRemoteCall(
 ): void {
   if (result) {
     absorbRemoteSpans(result, span, limits);
-    annotateServedBy(span, result._meta?.['aop/served_by']);
+    annotateServedBy(span, result._meta?.[SERVED_BY_META]);
   }
   if (error !== undefined) span.fail(error);
   else if (result?.isError) {

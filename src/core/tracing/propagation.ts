@@ -3,16 +3,9 @@ import { isSpanId, isTraceId } from './ids';
 import { AopSpan } from './tracer';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKindName, SpanRecord, SpanStatusName } from './types';
 import { estimateBytes } from './span-size';
+import { SPANS_KEY, TRACEPARENT_KEY, TRACESTATE_KEY } from '../meta-keys';
 
 export { estimateBytes };
-
-/** `_meta` keys. */
-export const TRACEPARENT_KEY = 'traceparent';
-export const TRACESTATE_KEY = 'tracestate';
-/** Result `_meta` key with the spans the server recorded for a traced call. */
-export const SPANS_KEY = 'aop/spans';
-/** Result `_meta` key with the server's trace id (always present on agent calls). */
-export const TRACE_ID_KEY = 'aop/trace_id';
 
 /** Default bound of `_meta["aop/spans"]` (approximate JSON bytes). */
 export const DEFAULT_MAX_SPANS_BYTES = 64 * 1024;

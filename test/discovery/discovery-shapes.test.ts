@@ -2,29 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { AGENT_DEFAULTS, type AgentDefinition } from '../../src/core/agents/definition';
+import { toCallToolResult } from '../../src/core/execution/tool-schema';
 import {
   agentDetailsResult,
   agentDiscoveryInfo,
   agentsInfoResult,
-  agentToolFailure,
-  agentToolInput,
-  agentToolSuccess,
-  cancelTaskResult,
   discoverAgentsResult,
-  discoveryToolInputs,
-  formatLocalTimestamp,
-  isCancellable,
   listAgentsResult,
-  queueStatsResult,
   searchAgentsResult,
-  serverInfoResult,
   shortSystemPrompt,
-  taskStatusResult,
-  toCallToolResult,
-  type AgentRuntimeInfo,
-  type TaskLookup,
-  type TaskRecord,
-} from '../../src/core/server/discovery';
+} from '../../src/core/discovery/agent-results';
+import { discoveryToolInputs } from '../../src/core/discovery/inputs';
+import { formatLocalTimestamp, queueStatsResult, serverInfoResult } from '../../src/core/discovery/server-results';
+import { cancelTaskResult, taskStatusResult, type TaskLookup } from '../../src/core/discovery/task-results';
+import type { AgentRuntimeInfo, TaskRecord } from '../../src/core/discovery/wire-types';
 
 function agent(over: Partial<AgentDefinition> & { name: string }): AgentDefinition {
   return {
@@ -430,10 +421,6 @@ describe('get_task_status / cancel_task', () => {
     );
   });
   it('cancel envelope', () => {
-    assert.equal(isCancellable('pending'), true);
-    assert.equal(isCancellable('processing'), true);
-    assert.equal(isCancellable('completed'), false);
-    assert.equal(isCancellable('cancelled'), false);
     assert.deepEqual(cancelTaskResult('t2', true), { success: true, message: "Task 't2' cancelled" });
     assert.deepEqual(cancelTaskResult('t1', false), {
       success: false,
@@ -442,19 +429,24 @@ describe('get_task_status / cancel_task', () => {
   });
 });
 
-describe('agent tool results and wrapping', () => {
-  it('result envelopes', () => {
-    assert.deepEqual(agentToolSuccess('hi'), { result: 'hi', success: true, error: null });
-    assert.deepEqual(agentToolSuccess('hi', 'abc'), { result: 'hi', success: true, error: null, task_id: 'abc' });
-    assert.deepEqual(agentToolFailure('No task provided'), { result: '', success: false, error: 'No task provided' });
-  });
+describe('tool results', () => {
   it('wraps a dict as structured content plus indented JSON text', () => {
     const value = listAgentsResult([coder]);
-    const wrapped = toCallToolResult(value);
+    const wrapped = toCallToolResult(value, undefined, 2);
     assert.equal(wrapped.isError, false);
     assert.equal(wrapped.structuredContent, value);
     assert.deepEqual(JSON.parse(wrapped.content[0]!.text), value);
     assert.ok(wrapped.content[0]!.text.includes('\n  "success": true'));
+  });
+  it('a failed envelope or agent result is an MCP tool error (isError: true)', () => {
+    const notFound = toCallToolResult(discoverAgentsResult([coder], 'ghost'), undefined, 2);
+    assert.equal(notFound.isError, true);
+    assert.match(notFound.content[0]!.text, /Agent 'ghost' not found/);
+    const failed = toCallToolResult({ result: '', success: false, error: 'boom' }, { 'aop/task_id': 't1' });
+    assert.equal(failed.isError, true);
+    assert.equal(failed.content[0]!.text, '{"result":"","success":false,"error":"boom"}');
+    assert.deepEqual(failed._meta, { 'aop/task_id': 't1' });
+    assert.equal(toCallToolResult({ result: 'ok', success: true, error: null })._meta, undefined);
   });
 });
 
@@ -498,9 +490,5 @@ describe('input schemas', () => {
     assert.deepEqual(search.required, ['query']);
     const status = z.toJSONSchema(discoveryToolInputs.get_task_status, { io: 'input' }) as { required?: string[] };
     assert.deepEqual(status.required, ['task_id']);
-  });
-  it('agent tool input: every field optional', () => {
-    assert.ok(agentToolInput.safeParse({}).success);
-    assert.ok(agentToolInput.safeParse({ task: 't', imgs: ['a'], correct_answer: 'c', max_retries: 1 }).success);
   });
 });

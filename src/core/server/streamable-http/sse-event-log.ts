@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonChunks } from './node-http-transport';
-
-function jsonLength(json: JsonChunks): number {
-  return typeof json === 'string' ? Buffer.byteLength(json) : json.reduce((n, b) => n + b.length, 0);
-}
+import { jsonLength, type JsonChunks } from './json-chunks';
 
 interface LoggedStream {
   /** Formatted SSE events (with their `id:` lines), in order. */
@@ -97,7 +93,7 @@ export class SseEventLog {
 }
 
 /** One SSE event; chunks stay chunks (a multi-MB cached tools/list is not copied). */
-export function sseFrame(id: string | undefined, json: JsonChunks): JsonChunks {
+function sseFrame(id: string | undefined, json: JsonChunks): JsonChunks {
   const head = `${id ? `id: ${id}\n` : ''}event: message\ndata: `;
   return typeof json === 'string' ? `${head}${json}\n\n` : [Buffer.from(head), ...json, Buffer.from('\n\n')];
 }

@@ -1,31 +1,22 @@
 import { z } from 'zod';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { AopServer } from './aop-server';
+import { toCallToolResult } from '../execution/tool-schema';
+import type { ServerContext } from '../server/server-context';
+import type { TaskRecord } from '../tasks/store';
+import type { MetricsSnapshot } from '../tracing/metrics';
+import { VERSION } from '../version';
+import { agentDetailsResult, agentMatches, agentsInfoResult, discoverAgentsResult, listAgentsResult, searchAgentsResult } from './agent-results';
+import { discoveryToolInputs } from './inputs';
+import { queueStatsResult, serverInfoResult } from './server-results';
+import { cancelTaskResult, resolveTask, taskStatusResult, type TaskLookup } from './task-results';
 import {
-  agentDetailsResult,
-  agentMatches,
-  agentsInfoResult,
-  cancelTaskResult,
-  discoverAgentsResult,
-  discoveryToolInputs,
-  listAgentsResult,
-  queueStatsResult,
-  resolveTask,
-  searchAgentsResult,
-  serverInfoResult,
-  taskStatusResult,
-  toCallToolResult,
   DEFAULT_SEARCH_FIELDS,
   DISCOVERY_DEFAULTS,
   type AgentDiscoveryInfo,
   type AgentRuntimeInfo,
   type DiscoveryToolName,
-  type TaskLookup,
   type TaskRecord as WireTaskRecord,
-} from './discovery';
-import type { TaskRecord } from './task-tracker';
-import { VERSION } from '../version';
-import type { MetricsSnapshot } from '../tracing/metrics';
+} from './wire-types';
 
 const DESCRIPTIONS: Record<DiscoveryToolName, string> = {
   discover_agents: 'Describe the agents of this server (all, or one by agent_name): name, description, tags, capabilities, model.',
@@ -40,7 +31,7 @@ const DESCRIPTIONS: Record<DiscoveryToolName, string> = {
 };
 
 /** Registers the swarms-compatible discovery and queue tools on a server. */
-export function registerDiscoveryTools(server: AopServer): void {
+export function registerDiscoveryTools(server: ServerContext): void {
   const runtimeMap = (): ReadonlyMap<string, AgentRuntimeInfo> => {
     const m = new Map<string, AgentRuntimeInfo>();
     // pending / processing come from the task store (the same records get_task_status and tasks/* read)
@@ -122,7 +113,7 @@ export function registerDiscoveryTools(server: AopServer): void {
           return { content: [{ type: 'text', text: `invalid arguments for ${name}: ${why}` }], isError: true };
         }
         const handler = handlers[name] as (a: unknown) => object;
-        return toCallToolResult(handler(parsed.data)) as CallToolResult;
+        return toCallToolResult(handler(parsed.data), undefined, 2);
       },
     });
   }
@@ -147,7 +138,7 @@ function toWireTask(t: TaskRecord): WireTaskRecord {
 
 /** Adds the agents of federated clusters (also those past the chat tool budget) to a search result. */
 function withRemoteMatches(
-  server: AopServer,
+  server: ServerContext,
   result: ReturnType<typeof searchAgentsResult>,
   query: string,
   fields: readonly string[] | undefined,

@@ -1,0 +1,66 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  SUPPORTED_PROTOCOL_VERSIONS,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type MessageExtraInfo,
+} from '@modelcontextprotocol/sdk/types.js';
+
+export function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** What the Accept header allows (missing = anything, as HTTP says). */
+export function acceptOf(headers: IncomingHttpHeaders): { json: boolean; sse: boolean } {
+  const a = headers.accept;
+  if (a === undefined || a === '') return { json: true, sse: true };
+  const any = a.includes('*/*');
+  return {
+    json: any || a.includes('application/json') || a.includes('application/*'),
+    sse: any || a.includes('text/event-stream') || a.includes('text/*'),
+  };
+}
+
+/**
+ * What a message is, by the SDK's own schemas: a message the SDK's Protocol would not recognise
+ * (e.g. a request whose `params` is null or an array, or a non-numeric progress token) would get
+ * no answer at all and leave its HTTP response open, so it is refused up front with 400.
+ */
+export function messageKind(m: unknown): 'request' | 'notification' | 'response' | undefined {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return undefined;
+  const o = m as Record<string, unknown>;
+  if (o.jsonrpc !== '2.0') return undefined;
+  const hasId = typeof o.id === 'string' || typeof o.id === 'number';
+  if (typeof o.method === 'string') {
+    if (hasId) return isJSONRPCRequest(m) ? 'request' : undefined;
+    return o.id === undefined && isJSONRPCNotification(m) ? 'notification' : undefined;
+  }
+  if (hasId && ('result' in o || 'error' in o)) return isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m) ? 'response' : undefined;
+  return undefined;
+}
+
+export function requestInfo(req: IncomingMessage): MessageExtraInfo['requestInfo'] {
+  let url: URL | undefined;
+  return {
+    headers: req.headers,
+    get url() {
+      return (url ??= new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`));
+    },
+  };
+}
+
+export function unsupportedVersionMessage(v: string): string {
+  return `Bad Request: Unsupported protocol version: ${v} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
+}
+
+export function badVersion(res: ServerResponse, v: string): void {
+  httpError(res, 400, -32000, unsupportedVersionMessage(v));
+}
+
+export function httpError(res: ServerResponse, status: number, code: number, message: string): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
