@@ -537,6 +537,5 @@ test('chat → a coordinator agent → a local and a remote child at once: the e
   // the picture: story-writer's own spans folded, so both calls of turn 1 show
   await frame.locator('[data-testid=span-row]:not([hidden])', { hasText: 'aop.invoke story-writer' }).first().locator('.twisty').click();
   await frame.locator('[data-testid=span-row][aria-expanded=false]:not([hidden])', { hasText: 'aop.invoke story-writer' }).waitFor({ timeout: e2eTimeout(15_000) });
-  await vs!.runCommand('View: Close Panel');
   await vs!.screenshot('chat-5-trace-tree');
 });
