@@ -5,6 +5,7 @@ import type { AgentDefinition } from '../agents/definition';
 import { TOOL_NAME_PATTERN } from '../agents/definition';
 import type { RemoteAgentInfo } from '../cluster/server-connection';
 import { INPUT_SCHEMA, OUTPUT_SCHEMA } from '../server/agent-tools';
+import { plainServerRecord } from './record-check';
 
 /** Bounds on what one record may hold: every record in etcd is written by a peer we do not trust. */
 export const RECORD_LIMITS = {
@@ -58,6 +59,9 @@ export function parseServerRecord(raw: Buffer | string): { record: ServerRecord 
   } catch {
     return { error: 'record is not JSON' };
   }
+  // the common case without zod (record-check.ts); anything unusual goes to the schema below
+  const plain = plainServerRecord(json);
+  if (plain) return { record: plain };
   const parsed = serverRecordSchema.safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
