@@ -86,6 +86,9 @@ const overrides = {
     onDidOpenTextDocument: event(),
     createFileSystemWatcher: () => ({ onDidCreate: event(), onDidChange: event(), onDidDelete: event(), dispose() {} }),
     findFiles: async () => [],
+    // no document open at start-up (a stub here would be truthy and start the language client,
+    // which the extension loads only when the first agent file opens)
+    textDocuments: [],
   },
   window: {
     createOutputChannel: () => log,
