@@ -3,7 +3,7 @@
  * `trace-html.ts`, its data `trace-feed.ts`, its messages `src/shared/trace-protocol.ts`.
  */
 import * as vscode from 'vscode';
-import type { AgentExtension } from './extension';
+import type { EditorContext } from './editor-context';
 import { TraceFeed, type TraceUpdate } from './trace-feed';
 import { traceHtml, newNonce } from './trace-html';
 import { toOtlp } from '../core/tracing/otlp';
@@ -37,7 +37,7 @@ export class TracePanel implements vscode.Disposable {
   private pendingFilter?: TraceFilter;
 
   /** Opens the panel (or reveals the open one); with an agent, filters its list to that agent. */
-  static show(ext: AgentExtension, options: ShowTracesOptions = {}): TracePanel {
+  static show(ext: EditorContext, options: ShowTracesOptions = {}): TracePanel {
     const filter = options.agent ? { agent: options.agent } : undefined;
     const open = TracePanel.current;
     if (open) {
@@ -50,7 +50,7 @@ export class TracePanel implements vscode.Disposable {
   }
 
   /** Registers the serializer that brings the panel back after a reload (`onWebviewPanel:aop.traces`). */
-  static registerSerializer(ext: AgentExtension): vscode.Disposable {
+  static registerSerializer(ext: EditorContext): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
         // The webview re-sends its state with `ready`; the saved one is only checked here.
@@ -67,7 +67,7 @@ export class TracePanel implements vscode.Disposable {
     return TracePanel.current;
   }
 
-  private static options(ext: AgentExtension): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  private static options(ext: EditorContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     return {
       enableScripts: true,
       enableCommandUris: false,
@@ -77,7 +77,7 @@ export class TracePanel implements vscode.Disposable {
   }
 
   private constructor(
-    private readonly ext: AgentExtension,
+    private readonly ext: EditorContext,
     readonly panel: vscode.WebviewPanel,
     initialFilter: TraceFilter | undefined,
   ) {
@@ -296,7 +296,7 @@ export async function exportOtlp(traces: readonly TraceRecord[], defaultName: st
 }
 
 /** `aop.exportTraces` (optional agent): every stored trace, or that agent's, to one OTLP/JSON file. */
-export async function exportTraces(ext: AgentExtension, agent?: string): Promise<vscode.Uri | undefined> {
+export async function exportTraces(ext: EditorContext, agent?: string): Promise<vscode.Uri | undefined> {
   const traces = ext.traces.query(agent ? { agent } : {});
   if (traces.length === 0) {
     void vscode.window.showInformationMessage(agent ? `No traces of ${agent} yet.` : 'No traces yet: invoke an agent first.');
