@@ -5,6 +5,8 @@
  * (each command is its own bundle, dist/cli-<command>.js, loaded when it runs). Import nothing
  * heavy here: this module is part of every `aop` start-up.
  */
+// Not through src/core/index.ts, which would bring the whole core into dist/cli.js.
+// eslint-disable-next-line no-restricted-imports
 import { defaultTracesDir } from '../core/tracing/paths';
 import { LIMIT_OPTIONS } from './serve-limits';
 import type { CliCommandSpec, CliOption } from './usage';

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliCommand, CliCommandSpec } from './usage';
+// Not through src/core/index.ts: the CLI's entry must stay small (each command loads its own
+// bundle); the barrel would bring the whole core into dist/cli.js. See esbuild.mjs.
+// eslint-disable-next-line no-restricted-imports
 import { VERSION } from '../core/version';
 import { CALL_SPEC, DISCOVER_SPEC, LOGIN_SPEC, LOGOUT_SPEC, SERVE_SPEC, TASK_SPEC, TRACES_SPEC, VALIDATE_SPEC } from './command-specs';
 import { isUsageError } from './usage';

@@ -8,8 +8,27 @@
  * the schema decides, with its error message.
  */
 import { TOOL_NAME_PATTERN } from '../agents/definition';
-// record.ts imports this module too: RECORD_LIMITS is only read inside the functions below.
-import { RECORD_LIMITS, type AgentRecord, type ServerRecord } from './record';
+import { RECORD_LIMITS } from './record-limits';
+
+/** What the schema's output is for these records (record.ts returns it as its `ServerRecord`, so the compiler checks they agree). */
+export interface PlainAgentRecord {
+  name: string;
+  description: string;
+  tags: string[];
+  capabilities: string[];
+  version?: string;
+  role?: string;
+  model?: string | null;
+}
+export interface PlainServerRecord {
+  id: string;
+  url: string;
+  name: string;
+  agents: PlainAgentRecord[];
+  startedAt: number;
+  load: number;
+  version?: string;
+}
 
 const ID = /^[a-zA-Z0-9._@:-]{1,128}$/;
 /** http(s) URL of printable ASCII only: nothing the URL parser or zod would trim, strip or re-encode. */
@@ -29,7 +48,7 @@ function stringList(v: unknown): string[] | undefined {
   return v.slice() as string[];
 }
 
-function agent(v: unknown): AgentRecord | undefined {
+function agent(v: unknown): PlainAgentRecord | undefined {
   if (!isObject(v)) return undefined;
   const { name, description, version, role, model } = v;
   if (typeof name !== 'string' || !TOOL_NAME_PATTERN.test(name)) return undefined;
@@ -40,7 +59,7 @@ function agent(v: unknown): AgentRecord | undefined {
   if (version !== undefined && !shortString(version)) return undefined;
   if (role !== undefined && !shortString(role)) return undefined;
   if (model !== undefined && model !== null && !shortString(model)) return undefined;
-  const out: AgentRecord = { name, description: description ?? '', tags, capabilities };
+  const out: PlainAgentRecord = { name, description: description ?? '', tags, capabilities };
   if (version !== undefined) out.version = version;
   if (role !== undefined) out.role = role;
   if (model !== undefined) out.model = model;
@@ -48,7 +67,7 @@ function agent(v: unknown): AgentRecord | undefined {
 }
 
 /** The record when it is plainly valid; undefined when the zod schema has to decide. */
-export function plainServerRecord(json: unknown): ServerRecord | undefined {
+export function plainServerRecord(json: unknown): PlainServerRecord | undefined {
   if (!isObject(json)) return undefined;
   const { id, url, name, agents, startedAt, load, version } = json;
   if (typeof id !== 'string' || !ID.test(id)) return undefined;
@@ -58,13 +77,13 @@ export function plainServerRecord(json: unknown): ServerRecord | undefined {
   if (!nonNegativeInt(startedAt)) return undefined;
   if (load !== undefined && !nonNegativeInt(load, 1e9)) return undefined;
   if (version !== undefined && !shortString(version)) return undefined;
-  const out: AgentRecord[] = new Array(agents.length);
+  const out: PlainAgentRecord[] = new Array(agents.length);
   for (let i = 0; i < agents.length; i++) {
     const a = agent(agents[i]);
     if (!a) return undefined;
     out[i] = a;
   }
-  const record: ServerRecord = { id, url, name, agents: out, startedAt, load: load ?? 0 };
+  const record: PlainServerRecord = { id, url, name, agents: out, startedAt, load: load ?? 0 };
   if (version !== undefined) record.version = version;
   return record;
 }

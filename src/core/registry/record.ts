@@ -6,15 +6,9 @@ import { TOOL_NAME_PATTERN } from '../agents/definition';
 import type { RemoteAgentInfo } from '../cluster/server-connection';
 import { INPUT_SCHEMA, OUTPUT_SCHEMA } from '../server/agent-tools';
 import { plainServerRecord } from './record-check';
+import { RECORD_LIMITS } from './record-limits';
 
-/** Bounds on what one record may hold: every record in etcd is written by a peer we do not trust. */
-export const RECORD_LIMITS = {
-  bytes: 256 * 1024,
-  agents: 1000,
-  text: 1024,
-  short: 128,
-  list: 32,
-} as const;
+export { RECORD_LIMITS } from './record-limits';
 
 const short = z.string().max(RECORD_LIMITS.short);
 const list = z.array(z.string().min(1).max(RECORD_LIMITS.short)).max(RECORD_LIMITS.list);
