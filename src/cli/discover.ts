@@ -1,4 +1,4 @@
-import type { ServerHealth } from '../core/cluster/server-connection';
+import type { ServerHealth } from '../core/cluster/server-health';
 import type { RegistryViewStatus } from '../core/registry/watcher';
 import { clusterFrom } from './cluster-options';
 import type { CliCommand } from './usage';
