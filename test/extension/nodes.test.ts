@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentNode, remoteAgentNode, serverNode, stateLabel, workspaceChildren, formatMs } from '../../src/extension/explorer/nodes';
+import { agentNode, remoteAgentNode, serverNode, stateLabel, workspaceChildren } from '../../src/extension/explorer/nodes';
 import { agentTemplate, validateAgentName } from '../../src/extension/agent-template';
 import { parseAgentFile } from '../../src/core/agents/parse';
 import { AgentRegistry } from '../../src/core/cluster/registry';
@@ -19,7 +19,8 @@ test('agent nodes show state, last latency, model and description', () => {
   assert.equal(err.icon.id, 'error');
   assert.match(err.tooltip!, /Last error: boom/);
   assert.equal(stateLabel(undefined).text, 'idle');
-  assert.equal(formatMs(0.5), '0.50 ms');
+  // the tree prints times with the shared formatter (src/shared/format.ts), as the Traces view does
+  assert.equal(agentNode(a, { state: 'ACTIVE', inFlight: 0, lastLatencyMs: 0.5 }).description, 'idle · 500 µs');
 });
 
 test('workspace children: untrusted and failed states explain themselves; problems link to the line', () => {

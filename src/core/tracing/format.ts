@@ -1,17 +1,5 @@
+import { formatDuration, formatTimestamp } from '../../shared/format';
 import type { SpanRecord, TraceRecord } from './types';
-
-export function formatDuration(ms: number): string {
-  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
-  if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.floor(ms / 60_000)} min ${((ms % 60_000) / 1000).toFixed(0)} s`;
-}
-
-function localTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
 
 const DETAIL_KEYS = [
   'gen_ai.response.model',
@@ -63,7 +51,7 @@ export function formatTrace(t: TraceRecord, serverName?: (id: string) => string)
   for (const list of byParent.values()) list.sort((a, b) => a.startMs - b.startMs);
   const showServer = t.servers.length > 1;
   const header =
-    `${localTime(t.startMs)}  ${t.agent ?? t.root.name}  ${t.status === 'error' ? 'ERROR' : t.status}  ` +
+    `${formatTimestamp(t.startMs)}  ${t.agent ?? t.root.name}  ${t.status === 'error' ? 'ERROR' : t.status}  ` +
     `${formatDuration(t.durationMs)}  trace ${t.traceId}${serverName ? `  server ${serverName(t.root.server)}` : ''}`;
   const lines = [header];
   const task = t.root.attributes['aop.input.task'];
