@@ -13,10 +13,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CHROMIUM, CHROMIUM_ARGS, e2eSkipReason, e2eTimeout, loadPlaywright, type Browser, type Page } from './harness';
+import { CHROMIUM, CHROMIUM_ARGS, e2eSkipReason, e2eTimeout, loadPlaywright, screenshot, type Browser, type Page } from './harness';
 import { traceHtml } from '../../src/extension/trace-html';
 import { PROTOCOL_VERSION, type HostMessageOf } from '../../src/shared/trace-protocol';
 import { invocationList, traceId } from '../webview/fixtures';
+import { THEMES, themeCss } from '../webview/themes';
 
 const skip = e2eSkipReason();
 const DIST = resolve(__dirname, '../../dist');
@@ -97,6 +98,8 @@ before(async () => {
       scriptUri: dist('webview.js'),
       styleUri: dist('webview.css'),
       codiconUri: dist('codicons/codicon.css'),
+      bodyClass: THEMES.dark.bodyClass,
+      inlineStyle: themeCss('dark'),
       preludeScripts: [`window.__FIXTURE__ = ${JSON.stringify(F)};`, HOST],
     }),
   );
@@ -140,6 +143,7 @@ test('list, waterfall and details render the restored selection; a task span wit
     assert.equal(await task.getAttribute('data-task-id'), KEPT);
     await page.locator('[data-testid=action-open-result]').click();
     await page.locator('.toast', { hasText: `opened ${KEPT}` }).waitFor({ timeout: e2eTimeout(10_000) });
+    await screenshot(page, 'traces-open-result');
     const sent = await posted(page);
     assert.deepEqual(
       sent.filter((m) => m.type === 'openTaskResult').map((m) => m.taskId),
