@@ -14,7 +14,7 @@ const TEXT_PREVIEW = 600;
 const VALUE_PREVIEW = 300;
 const EVENT_ATTRS_PREVIEW = 400;
 /** While the selected span's task runs, its status is asked again this often. */
-export const TASK_POLL_MS = 1000;
+const TASK_POLL_MS = 1000;
 
 export type TaskInfo = Omit<HostMessageOf<'taskInfo'>, 'type' | 'requestId'>;
 
@@ -232,6 +232,6 @@ export class DetailsView {
   }
 }
 
-export function truncateText(s: string, max: number): { text: string; cut: boolean } {
+function truncateText(s: string, max: number): { text: string; cut: boolean } {
   return s.length > max ? { text: `${s.slice(0, max)}…`, cut: true } : { text: s, cut: false };
 }

@@ -6,7 +6,7 @@ import { statusIcon, statusLabel } from './span-look';
 import type { TracesState } from './state';
 import { VirtualList } from './virtual-list';
 
-export const TRACE_ROW_HEIGHT = 40;
+const TRACE_ROW_HEIGHT = 40;
 /** Typing in the filter box waits this long before asking the host. */
 const TYPE_DELAY_MS = 150;
 

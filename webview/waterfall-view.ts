@@ -10,7 +10,7 @@ import type { TracesState } from './state';
 import { VirtualList } from './virtual-list';
 import { WaterfallLayout, axisTicks, pctOf, visibleRows, type WaterfallRow } from './waterfall-layout';
 
-export const SPAN_ROW_HEIGHT = 22;
+const SPAN_ROW_HEIGHT = 22;
 const AXIS_HEIGHT = 24;
 /** Event marks drawn on a bar, at most. */
 const MAX_MARKS = 6;

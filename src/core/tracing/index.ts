@@ -31,6 +31,6 @@ export {
 export { OtlpExporter, msToUnixNano, otlpTracesUrl, sendOtlp, toOtlp, writeOtlpFile, type OtlpTraceRequest } from './otlp';
 export { formatTrace } from './format';
 /** Durations and timestamps: one formatter for the CLI, the explorer and the Traces view. */
-export { formatDuration, formatTimestamp } from '../../shared/format';
+export { formatDuration } from '../../shared/format';
 export { defaultTracesDir } from './paths';
 export { traceFederatedCalls } from './federation';
