@@ -4,6 +4,7 @@
  */
 import { formatClock, formatDuration, formatOffset } from '../src/shared/format';
 import { TASK_ID_ATTRIBUTE } from '../src/shared/span';
+import { truncate } from '../src/shared/text';
 import type { HostMessageOf, Span } from '../src/shared/trace-protocol';
 import { h } from './dom';
 import { attrString, statusIcon, statusLabel } from './span-look';
@@ -233,5 +234,5 @@ export class DetailsView {
 }
 
 function truncateText(s: string, max: number): { text: string; cut: boolean } {
-  return s.length > max ? { text: `${s.slice(0, max)}…`, cut: true } : { text: s, cut: false };
+  return { text: truncate(s, max), cut: s.length > max };
 }

@@ -1,7 +1,8 @@
-/** The one duration/timestamp formatter (src/shared/format.ts): the Traces view, the explorer and `aop traces` print through it. */
+/** The one duration/timestamp formatter (src/shared/format.ts) and text cutting (src/shared/text.ts): the Traces view, the explorer and `aop traces` print through them. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatClock, formatDuration, formatOffset, formatTimestamp } from '../../src/shared/format';
+import { oneLine, truncate } from '../../src/shared/text';
 import { formatDuration as fromTracing } from '../../src/core/tracing';
 import { agentNode } from '../../src/extension/explorer/nodes';
 import { makeAgent } from '../support/agents';
@@ -62,4 +63,15 @@ test('timestamps: local clock with ms today, with the date otherwise; a full sta
   assert.equal(formatTimestamp(d), '2026-11-25 14:03:07.123');
   assert.equal(formatTimestamp(Number.NaN), '—');
   assert.equal(formatClock(Number.NaN), '—');
+});
+
+test('text is cut to at most max characters with the ellipsis, never through a surrogate pair', () => {
+  assert.equal(truncate('abcdef', 6), 'abcdef');
+  assert.equal(truncate('abcdefg', 6), 'abcde…');
+  assert.equal(truncate('abcdefg', 6).length, 6);
+  assert.equal(truncate('ab😀cd', 4), 'ab…', 'the emoji is dropped whole, not halved');
+  assert.equal(truncate('abc', 1), '…');
+  assert.equal(truncate('abc', 0), '');
+  assert.equal(oneLine('  a\n\n b\tc  ', 10), 'a b c');
+  assert.equal(oneLine('one two three', 8), 'one two…');
 });

@@ -1,4 +1,5 @@
 import { formatDuration, formatTimestamp } from '../../shared/format';
+import { oneLine } from '../../shared/text';
 import type { SpanRecord, TraceRecord } from './types';
 
 const DETAIL_KEYS = [
@@ -31,11 +32,6 @@ function spanLine(s: SpanRecord, showServer: boolean): string {
   const details = DETAIL_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => `${SHORT[k]}=${oneLine(String(s.attributes[k]), 60)}`);
   const server = showServer ? `  @${s.server}` : '';
   return `${s.name}  ${dur}${status}${details.length ? `  (${details.join(', ')})` : ''}${server}`;
-}
-
-function oneLine(s: string, max: number): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
 /** A trace as an indented span tree with durations and status. */
