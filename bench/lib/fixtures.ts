@@ -11,11 +11,11 @@ import { z } from 'zod';
 import { AGENT_DEFAULTS, type AgentDefinition } from '../../src/core/agents/definition';
 import { InstantChatModel } from '../../src/core/models/instant';
 import type { ChatModel, ModelResolver } from '../../src/core/models/types';
-import { AopServer } from '../../src/core/server/aop-server';
+import type { AopServer } from '../../src/core/server/aop-server';
+import { AopHost } from '../../src/core/host/aop-host';
 import { NodeHttpClientTransport } from '../../src/core/cluster/http-client-transport';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig } from '../../src/core/cluster/config';
-import { federate } from '../../src/core/cluster/federation';
 
 export interface Closeable {
   close(): Promise<void>;
@@ -166,10 +166,12 @@ export async function startAop(
   agents: AgentDefinition[],
   model: ChatModel | ModelResolver = new InstantChatModel(),
 ): Promise<{ server: AopServer; url: string } & Closeable> {
-  const server = new AopServer({ port: 0, models: typeof model === 'function' ? model : () => model });
-  server.setAgents(agents);
-  const { url } = await server.listen();
-  return { server, url, close: () => server.close() };
+  const host = new AopHost(
+    { roots: [], agents, watch: false, server: { port: 0 } },
+    { models: typeof model === 'function' ? model : () => model },
+  );
+  const server = await host.start();
+  return { server, url: server.url!, close: () => host.close() };
 }
 
 export async function sdkClient(url: string): Promise<Client> {
@@ -228,23 +230,23 @@ export async function clusterClient(urls: string[], over: Record<string, unknown
 
 /**
  * One federation hop: server B (no agents of its own) re-exports server A's agents through an
- * AopCluster (`federate()`); a call to B's `bench__<agent>` goes client → B → A.
+ * AopCluster; a call to B's `bench__<agent>` goes client → B → A.
  */
 export async function startFederatedPair(
   agents: AgentDefinition[],
 ): Promise<{ a: { server: AopServer; url: string }; b: { server: AopServer; url: string } } & Closeable> {
   const a = await startAop(agents);
-  const b = await startAop([]);
-  const upstream = new AopCluster(parseClusterConfig({ name: 'bench', servers: [a.url] }), { selfId: b.server.id });
-  await upstream.discover();
-  const stop = federate(b.server, upstream);
+  // B is a host like `aop serve --cluster`: federated calls are traced, as users run them.
+  const host = new AopHost(
+    { roots: [], watch: false, server: { port: 0 }, clusters: [{ config: parseClusterConfig({ name: 'bench', servers: [a.url] }) }] },
+    { models: () => new InstantChatModel() },
+  );
+  const server = await host.start();
   return {
     a,
-    b,
+    b: { server, url: server.url! },
     async close() {
-      stop();
-      await upstream.close();
-      await b.close();
+      await host.close();
       await a.close();
     },
   };

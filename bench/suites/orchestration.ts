@@ -13,7 +13,7 @@
 import type { ToolCallContext } from '../../src/core/server/tool-registry';
 import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
 import { InstantChatModel } from '../../src/core/models/instant';
-import { AopServer } from '../../src/core/server/aop-server';
+import { AopHost } from '../../src/core/host/aop-host';
 import { benchAgent, nodeClient } from '../lib/fixtures';
 import { printResultAndExit } from '../lib/child-main';
 import { median } from '../lib/stats';
@@ -45,12 +45,17 @@ async function delegation(samples: number, k: number): Promise<Record<string, nu
     ['coord-k', new DelegatingModel(k)],
     ['coord-0', new DelegatingModel(0)],
   ]);
-  const server = new AopServer({ port: 0, models: (a) => models.get(a.name) ?? instant, orchestration: { toolBudget: 1_000_000 } });
-  server.setAgents([
-    benchAgent('child'),
-    benchAgent('coord-k', { tools: ['child'], maxConcurrency: 1024 }),
-    benchAgent('coord-0', { tools: ['child'], maxConcurrency: 1024 }),
-  ]);
+  const host = new AopHost(
+    {
+      roots: [],
+      watch: false,
+      listen: 'none',
+      agents: [benchAgent('child'), benchAgent('coord-k', { tools: ['child'], maxConcurrency: 1024 }), benchAgent('coord-0', { tools: ['child'], maxConcurrency: 1024 })],
+      server: { orchestration: { toolBudget: 1_000_000 } },
+    },
+    { models: (a) => models.get(a.name) ?? instant },
+  );
+  const server = await host.start();
   const ctx = (): ToolCallContext => ({ signal: new AbortController().signal });
   const call = (name: string) => server.tools.get(name)!.handler({ task: 'go' }, ctx());
   const time = async (name: string) => {
@@ -70,16 +75,18 @@ async function delegation(samples: number, k: number): Promise<Record<string, nu
     none.push(await time('coord-0'));
     withK.push(await time('coord-k'));
   }
-  await server.close();
+  await host.close();
   const d = median(direct);
   const perCall = (median(withK) - median(none)) / k;
   return { directMs: d, coordNoneMs: median(none), coordKMs: median(withK), k, perDelegationMs: perCall, addedMs: perCall - d };
 }
 
 async function fanOut(children: number, modelMs: number, rounds: number): Promise<Record<string, number>> {
-  const server = new AopServer({ port: 0, models: () => new SlowModel(modelMs) });
-  server.setAgents([benchAgent('slow', { maxConcurrency: children, queueLimit: children })]);
-  const { url } = await server.listen();
+  const host = new AopHost(
+    { roots: [], watch: false, agents: [benchAgent('slow', { maxConcurrency: children, queueLimit: children })], server: { port: 0 } },
+    { models: () => new SlowModel(modelMs) },
+  );
+  const url = (await host.start()).url!;
   const client = await nodeClient(url);
   const calls = Array.from({ length: children }, (_, i) => ({ agent: 'slow', task: `t${i}` }));
   const walls: number[] = [];
@@ -93,7 +100,7 @@ async function fanOut(children: number, modelMs: number, rounds: number): Promis
     failures += results.filter((x) => !x.success).length;
   }
   await client.close();
-  await server.close();
+  await host.close();
   const wall = median(walls);
   return { children, modelMs, wallMs: wall, ratio: wall / modelMs, failures };
 }

@@ -1,19 +1,14 @@
 import { resolve } from 'node:path';
-import { AgentCatalog } from '../core/agents/catalog';
 import { formatDiagnostic } from '../core/agents/definition';
-import { createModelResolver } from '../core/models/resolver';
-import { AopServer } from '../core/server/aop-server';
-import { bindCatalog } from '../core/server/catalog-binding';
-import { AopCluster } from '../core/cluster/cluster';
 import { loadClusterFile } from '../core/cluster/config';
-import { federate } from '../core/cluster/federation';
+import { AopHost } from '../core/host/aop-host';
+import type { HostCluster } from '../core/host/host-settings';
 import { existingPaths, optList, optNumber, optPort, optString } from './usage';
 import { cliAuth } from './login';
 import { oauthResourceFrom } from './serve-auth';
 import { TraceStore } from '../core/tracing/store';
 import { defaultTracesDir } from '../core/tracing/paths';
 import { recordServerRun } from '../core/tracing/server-index';
-import { traceFederatedCalls } from '../core/tracing/federation';
 import type { CliCommand } from './usage';
 import { LIMIT_OPTIONS, readServeLimits } from './serve-limits';
 import { ChildRegistry } from '../core/models/child-registry';
@@ -51,12 +46,6 @@ export const serveCommand: CliCommand = {
     // In stdio mode stdout carries the protocol: everything human goes to stderr.
     const say = (line: string) => process.stderr.write(line + '\n');
     const registry = registryPlan(values, { stdio, host: optString(values, 'host') ?? '127.0.0.1' });
-    const catalog = new AgentCatalog({ roots, defaultProvider: 'openai' });
-    await catalog.load();
-    catalog.on('diagnostics', (_file: string, diags: import('../core/agents/definition').AgentDiagnostic[]) => {
-      for (const d of diags) say(formatDiagnostic(d));
-    });
-    for (const diags of catalog.diagnostics().values()) for (const d of diags) say(formatDiagnostic(d));
     const oauth = oauthResourceFrom(values);
     const token = oauth ? undefined : optString(values, 'token') ?? process.env.AOP_TOKEN;
     const caps = readServeLimits(values);
@@ -70,71 +59,72 @@ export const serveCommand: CliCommand = {
       onError: (err) => say(`[warn] cannot record traces: ${err instanceof Error ? err.message : String(err)}`),
     });
     process.once('exit', () => traceStore.flushSync());
-    const server = new AopServer({
-      traceStore,
-      otlpEndpoint:
-        optString(values, 'otlp-endpoint') ??
-        (process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined),
-      name: optString(values, 'name') ?? 'aop',
-      host: optString(values, 'host') ?? '127.0.0.1',
-      port,
-      maxHops: optNumber(values, 'max-hops'),
-      toolsPageSize: optNumber(values, 'tools-page-size'),
-      token: token || undefined,
-      oauth,
-      allowedHosts: optList(values, 'allowed-host'),
-      allowedOrigins: optList(values, 'allowed-origin'),
-      models: createModelResolver({ env: process.env, maxCommandOutputBytes: caps.maxCommandOutputBytes }),
-      limits: caps.limits,
-      maxBodyBytes: caps.maxBodyBytes,
-      maxSessions: caps.maxSessions,
-      captureTraceContent: caps.captureTraceContent,
-      logger: (level, message) => {
-        if (level !== 'debug') say(`[${level}] ${message}`);
-      },
-    });
-    bindCatalog(server, catalog);
-    const clusters: AopCluster[] = [];
-    let announcement: Awaited<ReturnType<typeof announce>> | undefined;
+    const clusters: HostCluster[] = [];
     for (const file of optList(values, 'cluster')) {
-      const cluster = new AopCluster(await loadClusterFile(file), {
-        selfId: server.id,
-        auth: cliAuth(),
-        registry: { log: (level, message) => say(`[${level}] ${message}`) },
-      });
-      federate(server, cluster, { wrapCall: traceFederatedCalls(server.tracing) });
-      server.clusters.set(cluster.name, cluster);
-      cluster.startAutoRefresh();
-      clusters.push(cluster);
-      cluster.on('health', (h) => {
-        if (h.status === 'down') say(`[warn] cluster ${cluster.name}: ${h.url} is down: ${h.lastError ?? 'unknown error'}`);
-      });
+      clusters.push({ config: await loadClusterFile(file), options: { auth: cliAuth(), registry: { log: (level, message) => say(`[${level}] ${message}`) } } });
     }
-    if (values['no-watch'] !== true) catalog.watch();
+    const host = new AopHost(
+      {
+        roots,
+        defaultProvider: 'openai',
+        watch: values['no-watch'] !== true,
+        listen: stdio ? 'stdio' : 'http',
+        models: { env: process.env, maxCommandOutputBytes: caps.maxCommandOutputBytes },
+        server: {
+          otlpEndpoint:
+            optString(values, 'otlp-endpoint') ??
+            (process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined),
+          name: optString(values, 'name') ?? 'aop',
+          host: optString(values, 'host') ?? '127.0.0.1',
+          port,
+          maxHops: optNumber(values, 'max-hops'),
+          toolsPageSize: optNumber(values, 'tools-page-size'),
+          token: token || undefined,
+          oauth,
+          allowedHosts: optList(values, 'allowed-host'),
+          allowedOrigins: optList(values, 'allowed-origin'),
+          limits: caps.limits,
+          maxBodyBytes: caps.maxBodyBytes,
+          maxSessions: caps.maxSessions,
+          captureTraceContent: caps.captureTraceContent,
+        },
+        clusters,
+      },
+      {
+        traceStore,
+        logger: (level, message) => {
+          if (level !== 'debug') say(`[${level}] ${message}`);
+        },
+      },
+    );
+    host.on('diagnostics', (_file, diags) => {
+      for (const d of diags) say(formatDiagnostic(d));
+    });
+    host.on('cluster', (cluster, change, h) => {
+      if (change === 'health' && h?.status === 'down') say(`[warn] cluster ${cluster.name}: ${h.url} is down: ${h.lastError ?? 'unknown error'}`);
+    });
+    let announcement: Awaited<ReturnType<typeof announce>> | undefined;
     const shutdown = async () => {
-      catalog.dispose();
       await announcement?.close();
-      await Promise.allSettled(clusters.map((c) => c.close()));
-      await server.close();
+      await host.close();
       process.exit(0);
     };
     process.once('SIGINT', () => void shutdown());
     process.once('SIGTERM', () => void shutdown());
+    const server = await host.start();
+    for (const d of host.diagnostics()) say(formatDiagnostic(d));
     if (stdio) {
-      await server.serveStdio();
       say(`aop: serving ${server.agents().length} agents on stdio`);
       return 0;
     }
-    const { url } = await server.listen();
+    const url = server.url!;
     try {
       recordServerRun(tracesDir, { id: server.tracing.tracer.server, name: server.name, url, roots, pid: process.pid, startedAt: Date.now() });
     } catch (err) {
       say(`[warn] cannot note this server in ${tracesDir}: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (registry) announcement = await announce(server, registry, url, say);
-    // Discover after listening, so clusters that include this server (loops) can reach it.
-    await Promise.all(clusters.map((c) => c.discover().catch(() => undefined)));
-    for (const c of clusters) {
+    for (const c of host.clusters()) {
       const n = c.registry?.size ?? 0;
       say(`aop: cluster ${c.name}: ${n} remote tools re-exported as ${c.alias}__<tool> (${c.health().filter((h) => h.status === 'up').length}/${c.servers.length} servers up)`);
     }

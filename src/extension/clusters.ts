@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import * as vscode from 'vscode';
-import { AopCluster } from '../core/cluster/cluster';
-import { envLookup, parseClusterConfig, type ClusterConfigInput } from '../core/cluster/config';
-import { federate } from '../core/cluster/federation';
-import { traceFederatedCalls } from '../core/tracing/federation';
-import type { AopServer } from '../core/server/aop-server';
+import type { AopCluster } from '../core/cluster/cluster';
+import { envLookup, parseClusterConfig, type ClusterConfigInput, type SecretLookup } from '../core/cluster/config';
+import type { AopHost } from '../core/host/aop-host';
+import type { HostCluster } from '../core/host/host-settings';
 import { readSettings } from './settings';
 import type { ClusterAuthOptions } from '../core/cluster/auth/cluster-auth';
 import type { Approver } from '../core/cluster/auth/mcp-oauth';
@@ -19,89 +18,73 @@ export interface ClusterProblem {
 }
 
 /**
- * The clusters of the `aop.clusters` setting: one AopCluster each, tokens from SecretStorage
- * (never settings or logs), federated into the local server within the chat tool budget.
+ * The clusters of the `aop.clusters` setting: one AopCluster each in the window's host, tokens from
+ * SecretStorage (never settings or logs), federated into the local server within the chat tool budget.
  */
 export class ClusterManager extends EventEmitter<{ changed: [] }> implements vscode.Disposable {
-  private clusters: AopCluster[] = [];
-  private unfederate: Array<() => void> = [];
   problems: ClusterProblem[] = [];
   /** MCP authorization: sign-ins in SecretStorage; a server that needs one shows "Sign in" in the explorer. */
   private readonly auth: ClusterAuthOptions;
+  private readonly changed = () => this.emit('changed');
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly log: vscode.LogOutputChannel,
+    private readonly host: AopHost,
   ) {
     super();
     this.auth = { store: new SecretStorageCredentialStore(secrets), signInHint: () => 'use "Sign in" on this server in the AOP explorer' };
+    host.on('cluster', this.changed);
+    host.on('clusters', this.changed);
   }
 
   all(): AopCluster[] {
-    return this.clusters;
+    return this.host.clusters();
   }
 
   get(name: string): AopCluster | undefined {
-    return this.clusters.find((c) => c.name === name);
+    return this.host.cluster(name);
   }
 
-  /** Rebuilds every cluster from the settings (after a change) and federates them into `server`. */
-  async reload(server: AopServer | undefined): Promise<void> {
-    await this.closeAll();
+  /** Rebuilds every cluster from the settings and SecretStorage; the host federates them into its server. */
+  async reload(): Promise<void> {
     const settings = readSettings();
-    const secrets = new Map<string, string>();
+    const specs: HostCluster[] = [];
     const problems: ClusterProblem[] = [];
+    const tokens = new Map<string, string>();
+    const lookup: SecretLookup = (kind, key) => (kind === 'secret' ? tokens.get(key) : env(kind, key));
+    const env = envLookup();
     for (const raw of settings.clusters) {
       const name = (raw as { name?: string }).name ?? '(unnamed)';
       try {
         const config = parseClusterConfig({ cache_ttl_s: settings.cacheTtlSeconds, ...raw }, `aop.clusters "${name}"`);
         const token = await this.secrets.get(clusterSecretKey(config.name));
-        if (token) secrets.set(config.name, token);
+        if (token) tokens.set(config.name, token);
         const servers = config.servers.map((s) =>
           token && !Object.keys(s.headers ?? {}).some((h) => h.toLowerCase() === 'authorization')
             ? { ...s, headers: { ...s.headers, Authorization: `Bearer \${secret:${config.name}}` } }
             : s,
         );
-        const env = envLookup();
         // Servers found in the registry get the cluster's token too.
         const headers =
           config.registry && token && !Object.keys(config.headers ?? {}).some((h) => h.toLowerCase() === 'authorization')
             ? { ...config.headers, Authorization: `Bearer \${secret:${config.name}}` }
             : config.headers;
-        const cluster = new AopCluster(
-          { ...config, servers, headers },
-          {
-            selfId: server?.id,
+        specs.push({
+          config: { ...config, servers, headers },
+          options: {
             auth: this.auth,
-            lookup: (kind, key) => (kind === 'secret' ? secrets.get(key) : env(kind, key)),
+            lookup,
             registry: { log: (level, message) => (level === 'warn' ? this.log.warn(message) : this.log.info(message)) },
           },
-        );
-        cluster.on('membership', () => this.emit('changed'));
-        cluster.on('health', () => this.emit('changed'));
-        cluster.on('registry', () => this.emit('changed'));
-        cluster.startAutoRefresh();
-        this.clusters.push(cluster);
+        });
       } catch (err) {
         problems.push({ name, error: err instanceof Error ? err.message : String(err) });
         this.log.error(`cluster ${name}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     this.problems = problems;
-    if (server) this.federateInto(server, settings.maxRemoteTools);
-    this.emit('changed');
-    await Promise.all(this.clusters.map((c) => c.discover().catch(() => undefined)));
-  }
-
-  private federateInto(server: AopServer, maxRemoteTools: number): void {
-    // The chat budget is shared by all clusters, in settings order.
-    let budget = maxRemoteTools;
-    for (const cluster of this.clusters) {
-      const share = { remaining: () => budget, take: (n: number) => (budget -= n) };
-      this.unfederate.push(federate(server, cluster, { budget: share, wrapCall: traceFederatedCalls(server.tracing) }));
-      server.clusters.set(cluster.name, cluster);
-      this.unfederate.push(() => server.clusters.delete(cluster.name));
-    }
+    await this.host.setClusters(specs, settings.maxRemoteTools);
   }
 
   async addCluster(config: ClusterConfigInput): Promise<void> {
@@ -135,15 +118,8 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
     await this.secrets.store(clusterSecretKey(name), token);
   }
 
-  private async closeAll(): Promise<void> {
-    for (const u of this.unfederate) u();
-    this.unfederate = [];
-    const old = this.clusters;
-    this.clusters = [];
-    await Promise.allSettled(old.map((c) => c.close()));
-  }
-
   dispose(): void {
-    void this.closeAll();
+    this.host.off('cluster', this.changed);
+    this.host.off('clusters', this.changed);
   }
 }

@@ -7,7 +7,6 @@ import { agentTemplate, validateAgentName } from './agent-template';
 import { registryInputProblem } from './explorer/registry-node';
 import { parseRegistryUrl } from '../core/registry/url';
 import { pickAgent } from './pick-agent';
-import { endRemoteCall, tracedMeta } from '../core/tracing/invocation';
 import { TracePanel, exportTraces } from './trace-panel';
 import { signIn, signOut } from './sign-in-commands';
 import { runLocalTask } from './local-task';
@@ -76,23 +75,9 @@ async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown
       token.onCancellationRequested(() => controller.abort());
       const report = (chars: number) => progress.report({ message: `${chars} characters received…` });
       if (cluster) {
-        const c = ext.clusters.get(cluster);
-        if (!c) throw new Error(`cluster ${cluster} is gone`);
+        if (!ext.clusters.get(cluster)) throw new Error(`cluster ${cluster} is gone`);
         // Traced like a federated call: the remote server's spans are stitched under this one.
-        const tracing = ext.local.aop?.tracing;
-        const span = tracing?.startRemoteCall(tool!, { server: `cluster ${cluster}` });
-        try {
-          const r = await c.call(tool!, { task }, {
-            signal: controller.signal,
-            onprogress: (p) => report(p.progress),
-            meta: span ? tracedMeta(span) : undefined,
-          });
-          if (span) endRemoteCall(span, r);
-          return r;
-        } catch (err) {
-          if (span) endRemoteCall(span, undefined, err);
-          throw err;
-        }
+        return ext.host.invoke({ cluster, agent: tool! }, { task }, { signal: controller.signal, onProgress: (n) => report(n) });
       }
       const server = await ext.local.ensureStarted();
       const entry = server?.tools.get(tool!);

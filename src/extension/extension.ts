@@ -8,8 +8,11 @@ import { ResultDocuments } from './result-documents';
 import { AopStatusBar } from './status-bar';
 import { Metrics } from '../core/tracing/metrics';
 import { TraceStore } from '../core/tracing/store';
+import { AopHost } from '../core/host/aop-host';
+import type { Logger } from '../core/server/aop-server';
 import { TracePanel } from './trace-panel';
 import { UriHandlerSignIn } from './sign-in';
+import { AGENT_DOCUMENT_SELECTOR } from './agent-file-selector';
 
 /**
  * The one object that owns everything the extension creates; disposing it disposes all of it
@@ -17,6 +20,8 @@ import { UriHandlerSignIn } from './sign-in';
  */
 export class AgentExtension implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
+  /** The window's AOP host (src/core/host): agents, server, clusters, traces. */
+  readonly host: AopHost;
   readonly local: LocalServer;
   readonly clusters: ClusterManager;
   readonly explorer: AgentExplorer;
@@ -41,8 +46,10 @@ export class AgentExtension implements vscode.Disposable {
       onError: (err) => this.log.warn(`trace store: ${err instanceof Error ? err.message : String(err)}`),
     });
     this.own({ dispose: () => void this.traces.flush() });
-    this.local = this.own(new LocalServer(this.log, this.traces, this.metrics));
-    this.clusters = this.own(new ClusterManager(context.secrets, this.log));
+    const logger: Logger = (level, message) => this.log[level === 'warn' ? 'warn' : level](message);
+    this.host = new AopHost({ roots: [] }, { traceStore: this.traces, metrics: this.metrics, logger });
+    this.local = this.own(new LocalServer(this.log, this.host));
+    this.clusters = this.own(new ClusterManager(context.secrets, this.log, this.host));
     this.signIn = this.own(new UriHandlerSignIn(vscode, context.extension.id));
     this.explorer = this.own(new AgentExplorer(this.local, this.clusters));
     this.mcp = this.own(new AopMcpProvider(this.local));
@@ -92,16 +99,10 @@ export class AgentExtension implements vscode.Disposable {
       }),
     );
 
-    // Busy/idle flips of agents show in the tree while calls run; one more refresh after the last
-    // call ends, or the status bar keeps saying "1 running" (seen in the chat e2e test).
-    let wasBusy = false;
-    const poll = setInterval(() => {
-      const server = this.local.aop;
-      const busy = !!server && server.agents().some((a) => server.executor.runtime(a.name).inFlight > 0);
-      if (busy || wasBusy) changed();
-      wasBusy = busy;
-    }, 500);
-    this.own({ dispose: () => clearInterval(poll) });
+    // Busy/idle flips of agents show in the tree and the status bar as they happen (the explorer
+    // coalesces bursts into one redraw).
+    this.host.on('busy', changed);
+    this.own({ dispose: () => this.host.off('busy', changed) });
 
     // Activation returns at once; the server, the clusters and the language server start behind it
     // (chat's resolveMcpServerDefinition and every command wait for the server when they need it).
@@ -120,7 +121,7 @@ export class AgentExtension implements vscode.Disposable {
    * before), then checks every agent file of the workspace.
    */
   private startLanguageClientWhenNeeded(): void {
-    const isAgentFile = (doc: vscode.TextDocument) => vscode.languages.match(AGENT_FILES, doc) > 0;
+    const isAgentFile = (doc: vscode.TextDocument) => vscode.languages.match(AGENT_DOCUMENT_SELECTOR, doc) > 0;
     let started = false;
     const start = async () => {
       if (started) return;
@@ -139,7 +140,7 @@ export class AgentExtension implements vscode.Disposable {
 
   /** Rebuilds the clusters from the settings and federates them into the local server. */
   async reloadClusters(): Promise<void> {
-    await this.clusters.reload(this.local.aop);
+    await this.clusters.reload();
   }
 
   dispose(): void {
@@ -153,13 +154,6 @@ export class AgentExtension implements vscode.Disposable {
     this.disposables.length = 0;
   }
 }
-
-/** The files the language server checks (same globs as its client's document selector). */
-const AGENT_FILES: vscode.DocumentFilter[] = [
-  { scheme: 'file', pattern: '**/*.agent.md' },
-  { scheme: 'file', pattern: '**/.github/agents/*.agent.md' },
-  { scheme: 'file', pattern: '**/.claude/agents/*.md' },
-];
 
 let current: AgentExtension | undefined;
 

@@ -19,20 +19,11 @@ import * as vscode from 'vscode';
 import {
   LanguageClient,
   TransportKind,
-  type DocumentSelector,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-
-/** Same sources as the catalog: our agents anywhere, VS Code custom agents, Claude Code subagents. */
-export const AGENT_DOCUMENT_SELECTOR: DocumentSelector = [
-  { scheme: 'file', pattern: '**/*.agent.md' },
-  { scheme: 'file', pattern: '**/.github/agents/*.agent.md' },
-  { scheme: 'file', pattern: '**/.claude/agents/*.md' },
-];
-
-/** Files whose creation, change and deletion the server hears about (duplicate names across files). */
-export const AGENT_FILE_WATCH_GLOBS = ['**/*.agent.md', '**/.claude/agents/*.md'];
+import { WORKSPACE_AGENT_GLOBS } from '../core/agents';
+import { AGENT_DOCUMENT_SELECTOR } from './agent-file-selector';
 
 export interface KnownModelLike {
   id: string;
@@ -47,7 +38,7 @@ export function startLanguageClient(context: vscode.ExtensionContext, outputChan
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const watchers = AGENT_FILE_WATCH_GLOBS.map((glob) => vscode.workspace.createFileSystemWatcher(glob));
+  const watchers = WORKSPACE_AGENT_GLOBS.map((glob) => vscode.workspace.createFileSystemWatcher(glob));
   context.subscriptions.push(...watchers);
   const clientOptions: LanguageClientOptions = {
     documentSelector: AGENT_DOCUMENT_SELECTOR,

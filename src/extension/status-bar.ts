@@ -13,8 +13,8 @@ export class AopStatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const n = this.local.aop?.agents().length ?? 0;
-    const busy = this.local.aop?.agents().reduce((sum, a) => sum + this.local.aop!.executor.runtime(a.name).inFlight, 0) ?? 0;
+    const n = this.local.host.agents().length;
+    const busy = this.local.host.inFlight();
     switch (this.local.state) {
       case 'running':
         this.item.text = `$(${busy ? 'loading~spin' : 'hubot'}) ${n} agent${n === 1 ? '' : 's'}${busy ? ` · ${busy} running` : ''}`;

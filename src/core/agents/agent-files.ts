@@ -5,6 +5,8 @@ import type { AgentSourceKind } from './definition';
 
 /** Our own agents anywhere, VS Code custom agents and Claude Code subagents at the workspace root. */
 export const DEFAULT_AGENT_INCLUDE: readonly string[] = ['**/*.agent.md', '.github/agents/*.agent.md', '.claude/agents/*.md'];
+/** The same files as globs matching anywhere in a workspace (editor document selectors, file watchers). */
+export const WORKSPACE_AGENT_GLOBS: readonly string[] = DEFAULT_AGENT_INCLUDE.map((g) => (g.startsWith('**/') ? g : `**/${g}`));
 export const DEFAULT_AGENT_EXCLUDE: readonly string[] = ['**/node_modules/**', '**/.git/**'];
 
 /** The file format, decided by where the file lives. */

@@ -7,26 +7,11 @@ import type { AgentDefinition, AgentDiagnostic, ProviderKind } from './definitio
 import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf } from './agent-files';
 import { DirectoryWatcher } from './directory-watcher';
 import { parseAgentFile, type ParseAgentResult } from './parse';
-import type { SourceRange } from './source-text';
+import { resolveAgentNames } from './agent-names';
 
 
 /** Agent files read (synchronously) between two yields to the event loop. */
 const YIELD_EVERY_READS = 64;
-
-/**
- * The finding for a file whose agent name is taken (by `owner`, the first file by path, or by the host
- * when undefined). Shared with the language server so both report the same thing.
- */
-export function duplicateNameDiagnostic(file: string, name: string, nameRange: SourceRange | undefined, owner?: string): AgentDiagnostic {
-  const where = owner ? `in ${owner}` : 'by the host';
-  return {
-    file,
-    ...(nameRange ?? { line: 1, column: 1, endLine: 1, endColumn: 1 }),
-    severity: 'error',
-    message: `the name \`${name}\` is already used ${where}; this agent is skipped`,
-    code: 'duplicate-name',
-  };
-}
 
 export interface AgentCatalogOptions {
   /** Folders to scan and single agent files. */
@@ -314,20 +299,14 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   private commit(always = false): void {
     if (this.disposed) return;
     const next = new Map<string, AgentDefinition>(this.programmatic);
-    const owners = new Map<string, string>();
     const diagnostics = new Map<string, AgentDiagnostic[]>();
+    const parsed = new Map([...this.files].map(([file, loaded]) => [file, loaded.result]));
+    const { winners, duplicates } = resolveAgentNames(parsed, new Set(this.programmatic.keys()));
+    for (const [name, { agent }] of winners) next.set(name, agent);
     for (const file of [...this.files.keys()].sort()) {
       const { result } = this.files.get(file)!;
-      const list = [...result.diagnostics];
-      diagnostics.set(file, list);
-      const agent = result.agent;
-      if (!agent) continue;
-      if (next.has(agent.name)) {
-        list.push(duplicateNameDiagnostic(file, agent.name, result.nameRange, owners.get(agent.name)));
-        continue;
-      }
-      next.set(agent.name, agent);
-      owners.set(agent.name, file);
+      const duplicate = duplicates.get(file);
+      diagnostics.set(file, duplicate ? [...result.diagnostics, duplicate] : [...result.diagnostics]);
     }
 
     for (const [file, list] of diagnostics) {

@@ -53,6 +53,9 @@ export interface ExecutorOptions {
   maxBackoffMs?: number;
 }
 
+/** Called when an agent's in-flight count changes (the host turns it into `busy` events). */
+export type InFlightListener = (agent: string, inFlight: number) => void;
+
 export class CancelledError extends Error {
   constructor(message = 'the call was cancelled') {
     super(message);
@@ -68,6 +71,9 @@ export class AgentExecutor {
   private readonly retryPolicies = new Map<number, RetryPolicy>();
   /** Which call a failed attempt's error belongs to, so the shared policy's onRetry reaches its observer. */
   private readonly failedAttempts = new WeakMap<object, InvocationObserver>();
+
+  /** One listener, set by the host; no event objects on the hot path. */
+  onInFlight?: InFlightListener;
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -211,6 +217,7 @@ export class AgentExecutor {
   ): Promise<AgentResult> {
     const started = performance.now();
     rt.started();
+    this.onInFlight?.(agent.name, rt.inFlight);
     let lastError: unknown;
     let attempt = 0;
     try {
@@ -238,6 +245,7 @@ export class AgentExecutor {
         signal,
       );
       rt.finished(true, performance.now() - started);
+      this.onInFlight?.(agent.name, rt.inFlight);
       return { result: text, success: true, error: null };
     } catch (caught) {
       const err = caught instanceof NoRetry ? caught.cause : caught;
@@ -248,6 +256,7 @@ export class AgentExecutor {
           : errorMessage(lastError ?? err);
       const why = retriesNote(message, attempt, signal);
       rt.finished(false, performance.now() - started, why);
+      this.onInFlight?.(agent.name, rt.inFlight);
       return failure(why);
     }
   }

@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 
 /** One `aop serve` run that recorded traces into a folder (a line of `servers.jsonl`). */
@@ -15,13 +15,28 @@ export interface ServerRun {
 
 export const SERVERS_FILE = 'servers.jsonl';
 const MAX_LINES_READ = 10_000;
+/** Past this size the file is cut to its newest runs filling half of it (one `aop serve` per line, ~200 bytes). */
+export const MAX_SERVERS_FILE_BYTES = 1024 * 1024;
 
-/** Notes a server run next to its traces, so `aop traces` can name servers and filter by folder. */
+/**
+ * Notes a server run next to its traces, so `aop traces` can name servers and filter by folder.
+ * The file stays bounded: once it passes MAX_SERVERS_FILE_BYTES the oldest runs are dropped.
+ */
 export function recordServerRun(dir: string, run: ServerRun): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, SERVERS_FILE);
   appendFileSync(file, JSON.stringify(run) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
+  if (statSync(file).size > MAX_SERVERS_FILE_BYTES) {
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+    let keep = lines.length;
+    for (let bytes = 0; keep > 0 && bytes + Buffer.byteLength(lines[keep - 1]) + 1 <= MAX_SERVERS_FILE_BYTES / 2; keep--) {
+      bytes += Buffer.byteLength(lines[keep - 1]) + 1;
+    }
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, lines.slice(keep).join('\n') + '\n', { mode: 0o600 });
+    renameSync(tmp, file);
+  }
 }
 
 /** Every run noted in `dir`, newest last; unreadable or malformed lines are skipped. */

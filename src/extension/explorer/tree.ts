@@ -76,15 +76,15 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
   }
 
   private workspaceView() {
-    const server = this.local.aop;
+    const host = this.local.host;
     const diags = this.local.diagnostics().filter((d) => d.severity === 'error');
     return {
       trusted: vscode.workspace.isTrusted,
       serverState: this.local.state,
       serverError: this.local.error,
-      agents: (server?.agents() ?? []).map((agent) => ({
+      agents: host.agents().map((agent) => ({
         agent,
-        runtime: server!.executor.runtime(agent.name),
+        runtime: host.runtime(agent.name),
         running: this.runningTasks(agent.name).length,
       })),
       problems: diags.map((d) => ({ file: d.file, line: d.line, message: d.message })),

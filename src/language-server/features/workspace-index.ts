@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf } from '../../core/agents/agent-files';
-import { duplicateNameDiagnostic } from '../../core/agents/catalog';
+import { resolveAgentNames } from '../../core/agents/agent-names';
 import type { AgentDiagnostic, AgentSourceKind, ProviderKind } from '../../core/agents/definition';
 import { parseAgentFile, type ParseAgentResult } from '../../core/agents/parse';
 import { toolEntryDiagnostics } from '../../core/agents/tool-entries';
@@ -105,17 +105,8 @@ export class AgentWorkspaceIndex {
 
   /** The `duplicate-name` finding per file, for every file but the first (by path) of each name. */
   duplicates(): Map<string, AgentDiagnostic> {
-    const owners = new Map<string, string>();
-    const found = new Map<string, AgentDiagnostic>();
-    for (const file of [...this.files.keys()].sort()) {
-      const { result, tracked } = this.files.get(file)!;
-      const agent = result.agent;
-      if (!tracked || !agent) continue;
-      const owner = owners.get(agent.name);
-      if (owner !== undefined) found.set(file, duplicateNameDiagnostic(file, agent.name, result.nameRange, owner));
-      else owners.set(agent.name, file);
-    }
-    return found;
+    const tracked = new Map([...this.files].filter(([, entry]) => entry.tracked).map(([file, entry]) => [file, entry.result]));
+    return resolveAgentNames(tracked).duplicates;
   }
 
   /** `unknown-tool` findings of one file: `tools:` entries that name no agent of the workspace. */
