@@ -244,8 +244,6 @@ export const REPLY_TYPE = {
   openTaskResult: 'ack',
 } as const satisfies Record<WebviewMessageType, HostMessageType>;
 export type ReplyOf<T extends WebviewMessageType> = HostMessageOf<(typeof REPLY_TYPE)[T]>;
-/** A webview request without its id (the sender adds it). */
-export type WebviewRequest = WebviewMessage extends infer M ? (M extends { requestId: string } ? Omit<M, 'requestId'> : never) : never;
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string };
 
