@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentExtension } from './extension';
+import type { EditorContext } from './editor-context';
 import type { NodeView } from './explorer/nodes';
 import { agentTemplate, validateAgentName } from './agent-template';
 import { registryInputProblem } from './explorer/registry-node';
@@ -12,7 +12,7 @@ import { signIn, signOut } from './sign-in-commands';
 import { runLocalTask } from './local-task';
 import { TASK_COMMANDS } from './task-commands';
 
-type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
+type Handler = (ext: EditorContext, ...args: unknown[]) => unknown;
 
 /** Every command of the extension, as a table (id → handler). */
 export const COMMANDS: Record<string, Handler> = {
@@ -33,7 +33,7 @@ export const COMMANDS: Record<string, Handler> = {
   ...TASK_COMMANDS,
 };
 
-export function registerCommands(ext: AgentExtension): vscode.Disposable[] {
+export function registerCommands(ext: EditorContext): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
@@ -55,7 +55,7 @@ function toolOf(arg: unknown): { tool?: string; cluster?: string } {
 }
 
 /** Invoke Agent…: pick, ask for the task, run with a cancellable progress, show the answer in the agent's result document. */
-async function invokeAgent(ext: AgentExtension, arg?: unknown, taskArg?: unknown): Promise<CallToolResult | undefined> {
+async function invokeAgent(ext: EditorContext, arg?: unknown, taskArg?: unknown): Promise<CallToolResult | undefined> {
   let { tool, cluster } = toolOf(arg);
   if (!tool) {
     const pick = await pickAgent(ext);
@@ -105,7 +105,7 @@ function contentText(r: CallToolResult): string {
 }
 
 /** Create Agent…: scaffolds a valid agent file and opens it. */
-async function createAgent(ext: AgentExtension): Promise<vscode.Uri | undefined> {
+async function createAgent(ext: EditorContext): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('open a folder first: agents live in workspace files');
   const taken = ext.local.aop?.agents().map((a) => a.name) ?? [];
@@ -137,7 +137,7 @@ async function createAgent(ext: AgentExtension): Promise<vscode.Uri | undefined>
   return uri;
 }
 
-async function addCluster(ext: AgentExtension, nameArg?: unknown, urlsArg?: unknown): Promise<void> {
+async function addCluster(ext: EditorContext, nameArg?: unknown, urlsArg?: unknown): Promise<void> {
   const name =
     typeof nameArg === 'string'
       ? nameArg
@@ -195,7 +195,7 @@ async function addCluster(ext: AgentExtension, nameArg?: unknown, urlsArg?: unkn
   void vscode.window.showInformationMessage(`Cluster ${name} added. Use "AOP: Set Cluster Token…" if its servers need a token.`);
 }
 
-async function pickCluster(ext: AgentExtension, arg: unknown, title: string): Promise<string | undefined> {
+async function pickCluster(ext: EditorContext, arg: unknown, title: string): Promise<string | undefined> {
   const fromNode = toolOf(arg).cluster ?? (typeof arg === 'string' ? arg : undefined);
   if (fromNode) return fromNode;
   const names = ext.clusters.all().map((c) => c.name);
@@ -206,12 +206,12 @@ async function pickCluster(ext: AgentExtension, arg: unknown, title: string): Pr
   return vscode.window.showQuickPick(names, { title });
 }
 
-async function removeCluster(ext: AgentExtension, arg?: unknown): Promise<void> {
+async function removeCluster(ext: EditorContext, arg?: unknown): Promise<void> {
   const name = await pickCluster(ext, arg, 'Remove Cluster');
   if (name) await ext.clusters.removeCluster(name);
 }
 
-async function setClusterToken(ext: AgentExtension, arg?: unknown, tokenArg?: unknown): Promise<void> {
+async function setClusterToken(ext: EditorContext, arg?: unknown, tokenArg?: unknown): Promise<void> {
   const name = await pickCluster(ext, arg, 'Set Cluster Token');
   if (!name) return;
   const token =
@@ -223,19 +223,19 @@ async function setClusterToken(ext: AgentExtension, arg?: unknown, tokenArg?: un
   await ext.reloadClusters();
 }
 
-async function refresh(ext: AgentExtension): Promise<void> {
+async function refresh(ext: EditorContext): Promise<void> {
   await Promise.all(ext.clusters.all().map((c) => c.refresh().catch(() => undefined)));
   ext.explorer.refresh();
 }
 
-async function restartServer(ext: AgentExtension): Promise<void> {
+async function restartServer(ext: EditorContext): Promise<void> {
   await ext.local.restart();
   ext.mcp.serverChanged();
   await ext.reloadClusters();
   void vscode.window.showInformationMessage(`AOP local server restarted at ${ext.local.url ?? '(not running)'}`);
 }
 
-async function copyServerUrl(ext: AgentExtension): Promise<string | undefined> {
+async function copyServerUrl(ext: EditorContext): Promise<string | undefined> {
   const server = await ext.local.ensureStarted();
   if (!server?.url) throw new Error('the local server is not running');
   await vscode.env.clipboard.writeText(server.url);
@@ -243,14 +243,14 @@ async function copyServerUrl(ext: AgentExtension): Promise<string | undefined> {
   return server.url;
 }
 
-async function openDefinition(ext: AgentExtension, arg?: unknown): Promise<void> {
+async function openDefinition(ext: EditorContext, arg?: unknown): Promise<void> {
   const node = arg as NodeView | undefined;
   const file = node?.data?.file ?? (typeof arg === 'string' ? ext.local.aop?.agent(arg)?.source.file : undefined);
   if (!file) throw new Error('no agent file to open');
   await vscode.window.showTextDocument(vscode.Uri.file(file));
 }
 
-async function copyToolName(_ext: AgentExtension, arg?: unknown): Promise<void> {
+async function copyToolName(_ext: EditorContext, arg?: unknown): Promise<void> {
   const { tool } = toolOf(arg);
   if (!tool) return;
   await vscode.env.clipboard.writeText(tool);

@@ -13,12 +13,13 @@ import type { Logger } from '../core/server/aop-server';
 import { TracePanel } from './trace-panel';
 import { UriHandlerSignIn } from './sign-in';
 import { AGENT_DOCUMENT_SELECTOR } from './agent-file-selector';
+import type { EditorContext } from './editor-context';
 
 /**
  * The one object that owns everything the extension creates; disposing it disposes all of it
  * (rust-analyzer's Ctx pattern). VS Code glue only — the logic lives in src/core.
  */
-export class AgentExtension implements vscode.Disposable {
+export class AgentExtension implements EditorContext, vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   /** The window's AOP host (src/core/host): agents, server, clusters, traces. */
   readonly host: AopHost;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { readinessOf } from '../core/agents/readiness';
-import type { AgentExtension } from './extension';
+import type { EditorContext } from './editor-context';
 import { formatDuration } from '../shared/format';
 import { orderPicks, type PickEntry } from './agent-picks';
 import { readSettings } from './settings';
@@ -11,7 +11,7 @@ export interface AgentPick extends vscode.QuickPickItem {
 }
 
 /** The Invoke Agent quick pick over local and remote agents, runnable ones first (see `orderPicks`). */
-export async function pickAgent(ext: AgentExtension): Promise<AgentPick | undefined> {
+export async function pickAgent(ext: EditorContext): Promise<AgentPick | undefined> {
   const server = await ext.local.ensureStarted().catch(() => undefined);
   const local = server?.agents() ?? [];
   const models = await Promise.resolve(vscode.lm.selectChatModels()).catch(() => []);

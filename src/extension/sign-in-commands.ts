@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AgentExtension } from './extension';
+import type { EditorContext } from './editor-context';
 import type { NodeView } from './explorer/nodes';
 
 function serverOf(arg: unknown): { cluster: string; server: string } {
@@ -11,7 +11,7 @@ function serverOf(arg: unknown): { cluster: string; server: string } {
 }
 
 /** "Sign in" on a server node: the browser opens, the redirect comes back through the URI handler. */
-export async function signIn(ext: AgentExtension, arg?: unknown): Promise<void> {
+export async function signIn(ext: EditorContext, arg?: unknown): Promise<void> {
   const { cluster, server } = serverOf(arg);
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `AOP: signing in to ${server} — approve in your browser`, cancellable: false },
@@ -23,7 +23,7 @@ export async function signIn(ext: AgentExtension, arg?: unknown): Promise<void> 
 }
 
 /** "Sign out": forgets the server's tokens (SecretStorage). */
-export async function signOut(ext: AgentExtension, arg?: unknown): Promise<void> {
+export async function signOut(ext: EditorContext, arg?: unknown): Promise<void> {
   const { cluster, server } = serverOf(arg);
   await ext.clusters.signOut(cluster, server);
   void vscode.window.showInformationMessage(`AOP: signed out of ${server}`);

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import type { AgentExtension } from './extension';
+import type { EditorContext } from './editor-context';
 import type { NodeView } from './explorer/nodes';
 import { editorTasks } from './local-task';
 import { keptResultMarkdown } from './task-result';
 
-type Handler = (ext: AgentExtension, ...args: unknown[]) => unknown;
+type Handler = (ext: EditorContext, ...args: unknown[]) => unknown;
 
 function taskIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -12,7 +12,7 @@ function taskIdOf(arg: unknown): string | undefined {
 }
 
 /** Cancel Task: a running task of the local server (explorer item or id). */
-async function cancelTask(ext: AgentExtension, arg?: unknown): Promise<boolean> {
+async function cancelTask(ext: EditorContext, arg?: unknown): Promise<boolean> {
   const id = taskIdOf(arg);
   const server = ext.local.aop;
   if (!id || !server) return false;
@@ -23,7 +23,7 @@ async function cancelTask(ext: AgentExtension, arg?: unknown): Promise<boolean> 
 }
 
 /** Open Task Result…: a finished palette invocation, kept in the trace directory (also after a reload). */
-async function openTaskResult(ext: AgentExtension, arg?: unknown): Promise<vscode.TextDocument | undefined> {
+async function openTaskResult(ext: EditorContext, arg?: unknown): Promise<vscode.TextDocument | undefined> {
   const server = ext.local.aop ?? (await ext.local.ensureStarted());
   if (!server) throw new Error('the local server is not running (is the workspace trusted?)');
   let id = taskIdOf(arg);

@@ -3,8 +3,8 @@
  * `trace-html.ts`, its data `trace-feed.ts`, its answers to the webview `trace-messages.ts`
  * (the protocol: `src/shared/trace-protocol.ts`). This file is the `vscode` side only.
  *
- * It depends on `TracePanelContext` (what it reads of the extension), not on the extension class:
- * `TracePanelContext` fits it, and nothing here imports `extension.ts`.
+ * It depends on `TracePanelContext` (the little it reads of the extension), not on the extension
+ * class: `EditorContext` (and so `AgentExtension`) fits it, and nothing here imports `extension.ts`.
  */
 import * as vscode from 'vscode';
 import type { AopServer } from '../core/server/aop-server';
@@ -16,7 +16,7 @@ import { TraceFeed } from './trace-feed';
 import { traceHtml, newNonce } from './trace-html';
 import { TraceMessages, type TracePanelPort } from './trace-messages';
 
-/** What the panel uses of the extension (`TracePanelContext` is one). */
+/** What the panel uses of the extension (`EditorContext` is one). */
 export interface TracePanelContext {
   readonly context: { readonly extensionUri: vscode.Uri };
   readonly traces: TraceStore;
