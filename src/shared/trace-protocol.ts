@@ -37,7 +37,6 @@ export function isAttributes(v: unknown): v is Record<string, AttributeValue> {
   return true;
 }
 
-export const AttributeValueSchema = z.custom<AttributeValue>(isAttributeValue, { error: 'expected a string, number, boolean or an array of them' });
 export const AttributesSchema = z.custom<Record<string, AttributeValue>>(isAttributes, {
   error: 'expected attributes: an object of strings, numbers, booleans or arrays of them',
 });
@@ -230,7 +229,6 @@ export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 export type HostMessageType = HostMessage['type'];
 export type WebviewMessageType = WebviewMessage['type'];
 export type HostMessageOf<T extends HostMessageType> = Extract<HostMessage, { type: T }>;
-export type WebviewMessageOf<T extends WebviewMessageType> = Extract<WebviewMessage, { type: T }>;
 /** The reply the host sends to each request (or `error`). */
 export const REPLY_TYPE = {
   ready: 'init',
