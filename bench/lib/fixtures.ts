@@ -13,7 +13,7 @@ import { InstantChatModel } from '../../src/core/models/instant';
 import type { ChatModel, ModelResolver } from '../../src/core/models/types';
 import type { AopServer } from '../../src/core/server/aop-server';
 import { AopHost } from '../../src/core/host/aop-host';
-import { NodeHttpClientTransport } from '../../src/core/cluster/http-client-transport';
+import { NodeHttpClientTransport } from '../../src/core/mcp-client';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig } from '../../src/core/cluster/config';
 

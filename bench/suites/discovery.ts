@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig } from '../../src/core/cluster/config';
-import { destroyPooledAgents } from '../../src/core/cluster/http-client-transport';
+import { destroyPooledAgents } from '../../src/core/mcp-client';
 import { AgentRegistry } from '../../src/core/cluster/registry';
 import { median, summary } from '../lib/stats';
 

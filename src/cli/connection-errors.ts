@@ -1,5 +1,5 @@
 import { closestMatch } from '../core/agents/did-you-mean';
-import { socketCode } from '../core/cluster/server-connection';
+import { socketCode } from '../core/mcp-client';
 
 const SOCKET_PROBLEMS: Record<string, string> = {
   ECONNREFUSED: 'nothing listens there (connection refused); is the server running, and is the port right?',

@@ -1,4 +1,4 @@
-import type { ServerHealth } from '../core/cluster/server-connection';
+import type { ServerHealth } from '../core/cluster/server-health';
 import { formatDuration } from '../shared/format';
 import type { RegistryViewStatus } from '../core/registry/watcher';
 import { clusterFrom } from './cluster-options';

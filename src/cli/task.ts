@@ -1,9 +1,7 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { connectMcp } from '../core/cluster/mcp-connection';
-import { VERSION } from '../core/version';
-import { printResult } from './call';
+import { connectMcp, NodeHttpClientTransport } from '../core/mcp-client';
+import { printResult } from './print-result';
 import { isHttpUrl } from './cluster-options';
 import { describeConnectError } from './connection-errors';
 import { UsageError, optList, optNumber, optString, parseHeaders, type CliCommand } from './usage';
@@ -24,15 +22,10 @@ async function open(url: string, values: Record<string, unknown>): Promise<Clien
   const headers = headersFrom(values);
   const session = optString(values, 'session');
   if (!isHttpUrl(url)) throw new UsageError(`"${url}" is not a server URL; expected e.g. http://127.0.0.1:8000/mcp`);
-  if (!session) {
-    return connectMcp(url, { headers, timeoutMs: 15_000 }).catch((err: unknown) => {
-      throw new Error(describeConnectError(url, err));
-    });
-  }
-  const client = new Client({ name: 'aop-client', version: VERSION }, { capabilities: {} });
-  // with a session id the SDK client skips initialize and goes on in that session
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, sessionId: session }));
-  return client;
+  // with a session id the client skips initialize, goes on in that session and leaves it open
+  return connectMcp(url, { headers, timeoutMs: 15_000, ...(session ? { sessionId: session, keepSession: true } : {}) }).catch((err: unknown) => {
+    throw new Error(describeConnectError(url, err));
+  });
 }
 
 function describe(t: Task): string {
@@ -48,7 +41,8 @@ export async function startDetached(
   headers: Record<string, string>,
   ttlSeconds: number | undefined,
 ): Promise<number> {
-  const client = await connectMcp(url, { headers, timeoutMs: 15_000 }).catch((err: unknown) => {
+  // no DELETE on close: the session (and a task bound to it) stays for `aop task … --session`
+  const client = await connectMcp(url, { headers, timeoutMs: 15_000, keepSession: true }).catch((err: unknown) => {
     throw new Error(describeConnectError(url, err));
   });
   try {
@@ -62,7 +56,7 @@ export async function startDetached(
     );
     const id = created.task.taskId;
     process.stdout.write(`${id}\n`);
-    const session = (client.transport as StreamableHTTPClientTransport | undefined)?.sessionId;
+    const session = (client.transport as NodeHttpClientTransport | undefined)?.sessionId;
     const sessionHint = headers.Authorization || !session ? '' : ` --session ${session}`;
     process.stderr.write(
       `task ${id} is ${created.task.status} (kept ${Math.round((created.task.ttl ?? 0) / 1000)} s); ` +
@@ -70,7 +64,6 @@ export async function startDetached(
     );
     return 0;
   } finally {
-    // no DELETE: the session (and a task bound to it) stays for `aop task … --session`
     await client.close().catch(() => {});
   }
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { isAbortError } from '../../src/core/models/abort';
-import { OpenAiChatModel, SseParser } from '../../src/core/models/openai';
+import { OpenAiChatModel } from '../../src/core/models/openai';
 import { ModelError, type ChatRequest } from '../../src/core/models/types';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 
@@ -313,19 +313,6 @@ describe('OpenAiChatModel without a server', { timeout: 30_000 }, () => {
     });
     assert.equal((await model.complete(req())).text, 'injected');
     assert.equal((seen?.headers as Record<string, string>)['x-extra'], '1');
-  });
-});
-
-describe('SseParser', { timeout: 30_000 }, () => {
-  it('handles CRLF, comments, multi-line data and events split across chunks', () => {
-    const parser = new SseParser();
-    const events = [
-      ...parser.push(': keep-alive\r\n\r\ndata: {"a"'),
-      ...parser.push(':1}\r'),
-      ...parser.push('\n\r\ndata: line1\ndata: line2\n\nevent: x\ndata:[DONE]'),
-      ...parser.end(),
-    ];
-    assert.deepEqual(events, ['{"a":1}', 'line1\nline2', '[DONE]']);
   });
 });
 

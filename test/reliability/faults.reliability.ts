@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { ServerHealth } from '../../src/core/cluster/server-connection';
+import type { ServerHealth } from '../../src/core/cluster/server-health';
 import { startMember, startHungServer, makeCluster, type Member } from '../support/cluster';
 import { waitUntil } from '../support/aop';
 

@@ -12,7 +12,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { NodeHttpClientTransport, SseParser } from '../../src/core/cluster/http-client-transport';
+import { NodeHttpClientTransport } from '../../src/core/mcp-client';
 import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
 import { AopServer } from '../../src/core/server/aop-server';
 import { makeAgent } from '../support/agents';
@@ -402,19 +402,5 @@ describe('NodeHttpClientTransport: failures', () => {
     await assert.rejects(call);
     await assert.rejects(client.callTool({ name: 'echo', arguments: { task: 'again' } }), /not reachable|lost/);
     await client.close();
-  });
-});
-
-describe('SseParser', () => {
-  test('events split anywhere, CRLF and CR line ends, comments, multi-line data', () => {
-    const got: Array<[string, string]> = [];
-    const p = new SseParser((e, d) => got.push([e, d]));
-    const text = ': hi\r\nevent: message\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata: x\rdata: y\r\rid: 5\ndata:\n\n';
-    for (const ch of text) p.push(ch);
-    assert.deepEqual(got, [
-      ['message', '{"a":\n1}'],
-      ['message', 'x\ny'],
-      ['message', ''],
-    ]);
   });
 });

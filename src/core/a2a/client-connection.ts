@@ -6,14 +6,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import { toCallToolResult } from '../execution/tool-schema';
 import { LatencyWindow } from '../cluster/latency';
-import {
-  TransportFailure,
-  describeError,
-  type BreakerState,
-  type HealthStatus,
-  type RemoteAgentInfo,
-  type ServerHealth,
-} from '../cluster/server-connection';
+import { TransportFailure } from '../cluster/server-connection';
+import type { BreakerState, HealthStatus, ServerHealth } from '../cluster/server-health';
+import type { RemoteAgentInfo } from '../cluster/remote-agents';
+import { describeError } from '../mcp-client';
 import { SPANS_KEY, TRACE_ID_KEY } from '../tracing/propagation';
 import { A2aPeerError, DEFAULT_PEER_LIMITS, fetchAgentCard, peerFetch, type A2aPeerLimits } from './card-fetch';
 import { FINAL_STATES, StreamState, a2aResult, cardToAgentInfos } from './peer-mapping';

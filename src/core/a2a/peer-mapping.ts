@@ -2,7 +2,7 @@ import { TaskState, type AgentCard, type Artifact, type Message, type Part, type
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { agentToolInputSchema, agentToolOutputSchema, type AgentResult } from '../execution/tool-schema';
-import type { RemoteAgentInfo } from '../cluster/server-connection';
+import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { SKILLS_ARE_AGENTS } from './cards';
 
 /** How an A2A peer maps onto AOP: cards → agents (discovery), answers → agent results. */

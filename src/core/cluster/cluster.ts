@@ -4,14 +4,10 @@ import { type ClusterConfig, type ClusterServerConfig, type SecretLookup, envLoo
 import { AgentRegistry, type RegistryEntry } from './registry';
 import { Router } from './routing';
 import { closestMatch } from '../agents/did-you-mean';
-import {
-  ServerConnection,
-  TransportFailure,
-  type RemoteAgentInfo,
-  type ServerHealth,
-  type TransportFactory,
-} from './server-connection';
-import { defaultTransportFactory } from './transports';
+import { ServerConnection, TransportFailure } from './server-connection';
+import type { RemoteAgentInfo } from './remote-agents';
+import type { ServerHealth } from './server-health';
+import { defaultTransportFactory, type TransportFactory } from '../mcp-client';
 import { serverAuth, type ClusterAuthOptions } from './auth/cluster-auth';
 import type { McpOAuth, Approver } from './auth/mcp-oauth';
 import { A2aConnection } from '../a2a/client-connection';

@@ -1,5 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { RemoteAgentInfo } from './server-connection';
+import type { RemoteAgentInfo } from './remote-agents';
 
 /** One server offering a tool. */
 export interface Replica {

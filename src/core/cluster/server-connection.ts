@@ -1,77 +1,13 @@
 import { callToolAsTask } from './task-call';
-import { EventEmitter } from 'node:events';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CallToolResultSchema,
-  ListToolsResultSchema,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
-import {
-  BrokenCircuitError,
-  CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleWhen,
-} from 'cockatiel';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ListToolsResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { BrokenCircuitError } from 'cockatiel';
 import { z } from 'zod';
-import { VERSION } from '../version';
-import { DISCOVERY_TOOL_NAMES, QUEUE_TOOL_NAMES } from '../server/discovery';
-import { LatencyWindow } from './latency';
+import { connectWithFallback, describeError, newClient, type TransportChoice, type TransportFactory } from '../mcp-client';
 import { ToolScreen } from './remote-names';
+import { remoteAgentInfos, type RemoteAgentInfo } from './remote-agents';
+import { ServerHealthTracker, isProtocolAnswer } from './server-health';
 import type { HttpAuth } from './auth/http-auth';
-
-/** Discovery info of one agent as AOP servers give it (`discover_agents`), or derived from tools/list. */
-export interface RemoteAgentInfo {
-  tool: Tool;
-  /** True when the server is an AOP server and this tool is one of its agents. */
-  isAgent: boolean;
-  description: string;
-  tags: string[];
-  capabilities: string[];
-  role?: string;
-  model?: string;
-}
-
-export type HealthStatus = 'unknown' | 'up' | 'degraded' | 'down';
-export type BreakerState = 'closed' | 'open' | 'half-open';
-
-export interface ServerHealth {
-  id: string;
-  url: string;
-  name: string;
-  status: HealthStatus;
-  /** Median of the recent call and discovery latencies, ms. */
-  latencyP50Ms?: number;
-  latencyEwmaMs?: number;
-  lastError?: string;
-  lastErrorAt?: number;
-  breaker: BreakerState;
-  agentCount: number;
-  inFlight: number;
-  isAop: boolean;
-  /** Protocol of the member (absent: MCP). */
-  protocol?: 'mcp' | 'a2a';
-  checkedAt?: number;
-  /** What was refused from this server at the last discovery (odd names, tools past the caps). */
-  warnings?: string[];
-  /** The server wants a sign-in (MCP authorization) that has not happened or expired. */
-  needsSignIn?: boolean;
-}
-
-/** How a connection builds its transport; the default is the SDK's Streamable HTTP client. */
-export type TransportFactory = (
-  url: URL,
-  headers: Record<string, string>,
-  kind: 'streamable-http' | 'sse',
-  auth?: HttpAuth,
-  limits?: { maxResponseBytes?: number },
-) => Promise<Transport> | Transport;
 
 export interface ServerConnectionOptions {
   id: string;
@@ -79,7 +15,7 @@ export interface ServerConnectionOptions {
   name: string;
   /** Resolved headers, or a function that resolves them (may throw: the server is reported down). */
   headers: () => Record<string, string>;
-  transport: 'auto' | 'streamable-http' | 'sse';
+  transport: TransportChoice;
   createTransport: TransportFactory;
   breakerFailures: number;
   breakerResetMs: number;
@@ -102,148 +38,18 @@ export class TransportFailure extends Error {
   }
 }
 
-/** The per-server tools of an AOP server (discovery, queue, call_agent / call_agents), which are not cluster tools. */
-const AOP_DISCOVERY_TOOLS = new Set<string>([...DISCOVERY_TOOL_NAMES, ...QUEUE_TOOL_NAMES, 'call_agent', 'call_agents']);
-
-export function isAopDiscoveryTool(name: string): boolean {
-  return AOP_DISCOVERY_TOOLS.has(name);
-}
-
 /**
- * One JSON Schema validator for every Client, created on first use. Each SDK `Client` otherwise
- * builds its own Ajv instance in its constructor (~0.5–1 ms of meta-schema compilation): 10 of
- * them per cold discovery of 10 servers, on the critical path (bench/NOTES.md, discovery).
+ * One pooled MCP session to one server (through the shared MCP client, src/core/mcp-client):
+ * connects lazily, reconnects after a drop, runs calls through the circuit breaker and reports
+ * their outcome to the health side (ServerHealthTracker).
  */
-let sharedAjv: AjvJsonSchemaValidator | undefined;
-const sharedValidator: jsonSchemaValidator = {
-  getValidator: (schema) => (sharedAjv ??= new AjvJsonSchemaValidator()).getValidator(schema),
-};
-
-/**
- * One pooled MCP session to one server: connects lazily, reconnects after a drop, guards calls
- * with a circuit breaker (cockatiel) and keeps the health figures of that server.
- */
-export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; toolsChanged: [] }> {
-  readonly id: string;
-  readonly url: string;
-  readonly name: string;
+export class ServerConnection extends ServerHealthTracker {
   private client?: Client;
   private connecting?: Promise<Client>;
-  private readonly breaker: CircuitBreakerPolicy;
-  private readonly latency = new LatencyWindow();
-  private inFlight = 0;
-  private status: HealthStatus = 'unknown';
-  private lastError?: string;
-  private lastErrorAt?: number;
-  private checkedAt?: number;
-  private agentCount = 0;
-  private isAop = false;
   private closed = false;
-  private openedAt = 0;
-  private warnings: string[] = [];
 
   constructor(private readonly opts: ServerConnectionOptions) {
-    super();
-    this.id = opts.id;
-    this.url = opts.url;
-    this.name = opts.name;
-    // JSON-RPC errors the server sent on purpose are answers: they do not count against it.
-    this.breaker = circuitBreaker(handleWhen((e) => !isProtocolAnswer(e)), {
-      halfOpenAfter: opts.breakerResetMs,
-      breaker: new ConsecutiveBreaker(opts.breakerFailures),
-    });
-    this.breaker.onStateChange((state) => {
-      if (state === CircuitState.Open) this.openedAt = Date.now();
-      this.emitHealth();
-    });
-  }
-
-  get breakerState(): BreakerState {
-    switch (this.breaker.state) {
-      case CircuitState.Open:
-      case CircuitState.Isolated:
-        return 'open';
-      case CircuitState.HalfOpen:
-        return 'half-open';
-      default:
-        return 'closed';
-    }
-  }
-
-  /**
-   * True when the breaker would refuse a call right now. An open breaker whose reset time has
-   * passed lets a trial call through (cockatiel half-opens on the next call, not by itself), so
-   * the server is routed normally again; otherwise it would stay last in the order and never heal.
-   */
-  get unavailable(): boolean {
-    if (this.breaker.state === CircuitState.Isolated) return true;
-    return this.breaker.state === CircuitState.Open && Date.now() - this.openedAt < this.opts.breakerResetMs;
-  }
-
-  get inFlightCount(): number {
-    return this.inFlight;
-  }
-
-  get latencyEwmaMs(): number | undefined {
-    return this.latency.ewma;
-  }
-
-  health(): ServerHealth {
-    const breaker = this.breakerState;
-    let status = this.status;
-    if (breaker === 'open') status = 'down';
-    else if (breaker === 'half-open' && status === 'up') status = 'degraded';
-    return {
-      id: this.id,
-      url: this.url,
-      name: this.name,
-      status,
-      latencyP50Ms: this.latency.p50,
-      latencyEwmaMs: this.latency.ewma,
-      lastError: this.lastError,
-      lastErrorAt: this.lastErrorAt,
-      breaker,
-      agentCount: this.agentCount,
-      inFlight: this.inFlight,
-      isAop: this.isAop,
-      checkedAt: this.checkedAt,
-      ...(this.warnings.length ? { warnings: [...this.warnings] } : {}),
-      ...(this.opts.auth?.needsSignIn ? { needsSignIn: true } : {}),
-    };
-  }
-
-  /** Adds a warning to this server's health (e.g. the cluster's total tool cap cut its tools). */
-  warn(message: string): void {
-    if (!this.warnings.includes(message)) this.warnings.push(message);
-    this.emitHealth();
-  }
-
-  /** Forgets the last failure (after the user fixed its cause, e.g. signed in). */
-  forgetFailure(): void {
-    this.lastError = undefined;
-    this.lastErrorAt = undefined;
-  }
-
-  private emitHealth(): void {
-    this.emit('health', this.health());
-  }
-
-  private markUp(latencyMs: number): void {
-    this.latency.add(latencyMs);
-    this.checkedAt = Date.now();
-    const recentFailure = this.lastErrorAt !== undefined && Date.now() - this.lastErrorAt < 30_000;
-    const next: HealthStatus = recentFailure ? 'degraded' : 'up';
-    const changed = next !== this.status;
-    this.status = next;
-    if (changed) this.emitHealth();
-  }
-
-  private markDown(error: string): void {
-    this.lastError = error;
-    this.lastErrorAt = Date.now();
-    this.checkedAt = Date.now();
-    this.status = 'down';
-    this.emitHealth();
+    super(opts.id, opts.url, opts.name, opts, opts.auth);
   }
 
   /** The pooled session, connecting (or reconnecting) when needed. */
@@ -258,33 +64,25 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
 
   private async connect(timeoutMs: number, signal?: AbortSignal): Promise<Client> {
     const headers = this.opts.headers();
-    const kinds: Array<'streamable-http' | 'sse'> =
-      this.opts.transport === 'auto' ? ['streamable-http', 'sse'] : [this.opts.transport];
-    let lastErr: unknown;
-    for (const kind of kinds) {
-      const client = new Client({ name: 'aop-cluster', version: VERSION }, { capabilities: {}, jsonSchemaValidator: sharedValidator });
-      client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-        this.emit('toolsChanged');
-      });
-      const transport = await this.opts.createTransport(new URL(this.url), headers, kind, this.opts.auth, { maxResponseBytes: this.opts.maxResponseBytes });
-      try {
-        await client.connect(transport, { timeout: timeoutMs, signal });
-      } catch (err) {
-        lastErr = err;
-        await client.close().catch(() => {});
-        // Only a 4xx on initialize hints at an old SSE-only server; anything else is final.
-        if ((err as Error)?.name === 'OAuthSetupError' || (err as Error)?.name === 'SignInRequiredError') break;
-        if (!/\b(400|404|405)\b/.test(String((err as Error)?.message))) break;
-        continue;
-      }
-      client.onclose = () => {
-        if (this.client === client) this.client = undefined;
-      };
-      client.onerror = () => {};
-      this.client = client;
-      return client;
-    }
-    throw lastErr;
+    const url = new URL(this.url);
+    const client = await connectWithFallback(
+      () => {
+        const c = newClient('aop-cluster');
+        c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+          this.emit('toolsChanged');
+        });
+        return c;
+      },
+      (kind) => this.opts.createTransport(url, headers, kind, this.opts.auth, { maxResponseBytes: this.opts.maxResponseBytes }),
+      this.opts.transport,
+      { timeoutMs, signal },
+    );
+    client.onclose = () => {
+      if (this.client === client) this.client = undefined;
+    };
+    client.onerror = () => {};
+    this.client = client;
+    return client;
   }
 
   /** Drops the session (after a transport failure) so the next use reconnects. */
@@ -316,30 +114,10 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
           screen.add(page.tools);
           cursor = page.nextCursor;
         } while (cursor && !screen.full);
-        const tools = screen.tools;
         this.warnings = screen.warnings();
-        this.isAop = tools.some((t) => t.name === 'discover_agents');
-        // Our servers put each agent's metadata in its tool's _meta["aop/agent"]: one round trip
-        // less. Other AOP servers (the swarms reference) are asked discover_agents.
-        const rich = !this.isAop
-          ? undefined
-          : tools.some((t) => t._meta?.[AGENT_META])
-            ? agentMetaFromTools(tools)
-            : await this.discoverAgents(client, timeoutMs, signal);
-        return tools
-          .filter((t) => !(this.isAop && isAopDiscoveryTool(t.name)))
-          .map((tool): RemoteAgentInfo => {
-            const r = rich?.get(tool.name);
-            return {
-              tool,
-              isAgent: this.isAop && r !== undefined,
-              description: r?.description ?? tool.description ?? '',
-              tags: r?.tags ?? [],
-              capabilities: r?.capabilities ?? [],
-              role: r?.role,
-              model: r?.model_name,
-            };
-          });
+        const { infos, isAop } = await remoteAgentInfos(screen.tools, client, { timeoutMs, signal });
+        this.isAop = isAop;
+        return infos;
       })();
       const infos = await raceTimeout(work, timeoutMs, `${this.name} did not answer discovery within ${timeoutMs} ms`);
       this.agentCount = infos.length;
@@ -351,27 +129,6 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
       this.markDown(signal.aborted ? `${this.name} did not answer discovery within ${timeoutMs} ms` : describeError(err, this.url));
       return undefined;
     }
-  }
-
-  private async discoverAgents(
-    client: Client,
-    timeoutMs: number,
-    signal: AbortSignal,
-  ): Promise<Map<string, { description?: string; tags?: string[]; capabilities?: string[]; role?: string; model_name?: string }>> {
-    const out = new Map<string, { description?: string; tags?: string[]; capabilities?: string[]; role?: string; model_name?: string }>();
-    try {
-      const r = (await client.callTool({ name: 'discover_agents', arguments: {} }, CallToolResultSchema, {
-        timeout: timeoutMs,
-        signal,
-      })) as CallToolResult;
-      const s = (r.structuredContent ?? parseTextJson(r)) as
-        | { agents?: Array<{ tool_name?: string; description?: string; tags?: string[]; capabilities?: string[]; role?: string; model_name?: string }> }
-        | undefined;
-      for (const a of s?.agents ?? []) if (a.tool_name) out.set(a.tool_name, a);
-    } catch {
-      // An AOP server whose discover_agents fails still has its tools/list.
-    }
-    return out;
   }
 
   /**
@@ -437,8 +194,6 @@ export class ServerConnection extends EventEmitter<{ health: [ServerHealth]; too
   }
 }
 
-const AGENT_META = 'aop/agent';
-
 /**
  * The cluster hands tool results back as they came; validating every content block with the SDK's
  * CallToolResultSchema on each call cost ~5% of a call's CPU (bench/NOTES.md). An object is all
@@ -451,61 +206,6 @@ const PASS_THROUGH_RESULT = z.looseObject({
   isError: z.boolean().optional(),
   structuredContent: z.record(z.string(), z.unknown()).optional(),
 });
-
-type AgentMeta = { description?: string; tags?: string[]; capabilities?: string[]; role?: string; model_name?: string };
-
-function agentMetaFromTools(tools: Tool[]): Map<string, AgentMeta> {
-  const out = new Map<string, AgentMeta>();
-  for (const t of tools) {
-    const m = t._meta?.[AGENT_META] as { model?: string | null; tags?: string[]; capabilities?: string[]; role?: string } | undefined;
-    if (!m) continue;
-    out.set(t.name, {
-      description: t.description,
-      tags: Array.isArray(m.tags) ? m.tags : [],
-      capabilities: Array.isArray(m.capabilities) ? m.capabilities : [],
-      role: m.role,
-      model_name: m.model ?? undefined,
-    });
-  }
-  return out;
-}
-
-/** A JSON-RPC error the server sent on purpose (bad params, unknown tool): an answer, not a failure. */
-function isProtocolAnswer(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'number' && code >= -32603 && code <= -32600 && !/timed out|Connection closed/i.test(String((err as Error).message));
-}
-
-function parseTextJson(r: CallToolResult): unknown {
-  const first = r.content?.[0];
-  if (first?.type !== 'text') return undefined;
-  try {
-    return JSON.parse(first.text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The socket error code (`ECONNREFUSED`…) of an error or of the errors that caused it (fetch wraps them). */
-export function socketCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-export function describeError(err: unknown, url: string): string {
-  const e = err as { cause?: { code?: string }; message?: string };
-  const code = socketCode(err);
-  if (code === 'ECONNREFUSED') return `connection refused: nothing listens at ${url}`;
-  if (code === 'ENOTFOUND') return `host not found: ${url}`;
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset by ${url}`;
-  const message = e?.message ?? String(err);
-  if (/fetch failed/.test(message) && e?.cause && (e.cause as Error).message) return `${(e.cause as Error).message} (${url})`;
-  return message;
-}
 
 export async function raceTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

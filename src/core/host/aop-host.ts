@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AgentCatalog } from '../agents/catalog';
 import type { AgentDefinition, AgentDiagnostic } from '../agents/definition';
 import type { AopCluster } from '../cluster/cluster';
-import type { ServerHealth } from '../cluster/server-connection';
+import type { ServerHealth } from '../cluster/server-health';
 import type { AgentRuntime } from '../execution/lifecycle';
 import { createModelResolver } from '../models/resolver';
 import type { ModelResolver } from '../models/types';

@@ -1,5 +1,5 @@
 import { AopCluster } from '../cluster/cluster';
-import type { ServerHealth } from '../cluster/server-connection';
+import type { ServerHealth } from '../cluster/server-health';
 import { federate } from '../cluster/federation';
 import type { AopServer } from '../server/aop-server';
 import { traceFederatedCalls } from '../tracing/federation';

@@ -5,6 +5,7 @@ import { abortError, throwIfAborted } from './abort';
 import type { ChatModel, ChatRequest, ChatResponse, ChatUsage } from './types';
 import { ModelError } from './types';
 import { openAiHistory, openAiTools, ToolCallAccumulator } from './openai-tools';
+import { SseDataQueue } from '../mcp-client/sse';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -29,6 +30,8 @@ export interface OpenAiChatModelOptions {
 
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 const EXCERPT_CHARS = 300;
+/** Most characters of one streamed event (one chunk of the answer is far smaller). */
+const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 
 /** A chat model behind any OpenAI-compatible `/chat/completions` endpoint (OpenAI, Ollama, llama.cpp, vLLM…). */
 export class OpenAiChatModel implements ChatModel {
@@ -136,7 +139,7 @@ export class OpenAiChatModel implements ChatModel {
     request: ChatRequest,
   ): Promise<ChatResponse> {
     const decoder = new TextDecoder();
-    const parser = new SseParser();
+    const parser = new SseDataQueue(MAX_EVENT_CHARS);
     const acc: Accumulator = { text: '', model, chunks: 0, done: false, calls: new ToolCallAccumulator() };
     // Servers that ignore `stream: true` answer with one JSON body; without a telling
     // content type, sniff the first characters.
@@ -148,7 +151,7 @@ export class OpenAiChatModel implements ChatModel {
     let raw = '';
 
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
       try {
         chunk = await reader.read();
       } catch (error) {
@@ -185,7 +188,8 @@ export class OpenAiChatModel implements ChatModel {
     return { text: acc.text, model: acc.model, usage: acc.usage, finishReason: acc.finishReason, ...(toolCalls.length ? { toolCalls } : {}) };
   }
 
-  private feed(events: string[], acc: Accumulator, request: ChatRequest): void {
+  private feed(events: string[] | undefined, acc: Accumulator, request: ChatRequest): void {
+    if (!events) throw this.malformed(`the model server sent a stream event larger than ${MAX_EVENT_CHARS} characters`, false);
     for (const data of events) {
       if (acc.done) return;
       const trimmed = data.trim();
@@ -311,49 +315,6 @@ interface Accumulator {
   chunks: number;
   done: boolean;
   calls: ToolCallAccumulator;
-}
-
-/** Incremental server-sent-events parser: returns the `data` of each complete event. */
-export class SseParser {
-  private buffer = '';
-  private data: string[] = [];
-
-  push(text: string): string[] {
-    this.buffer += text;
-    const events: string[] = [];
-    for (;;) {
-      const match = /\r\n|\r|\n/.exec(this.buffer);
-      if (!match) break;
-      // A lone trailing '\r' may be the first half of '\r\n'; wait for more.
-      if (match[0] === '\r' && match.index === this.buffer.length - 1) break;
-      const line = this.buffer.slice(0, match.index);
-      this.buffer = this.buffer.slice(match.index + match[0].length);
-      this.line(line, events);
-    }
-    return events;
-  }
-
-  end(): string[] {
-    const events: string[] = [];
-    if (this.buffer) this.line(this.buffer, events);
-    this.buffer = '';
-    this.line('', events);
-    return events;
-  }
-
-  private line(line: string, events: string[]): void {
-    if (line === '') {
-      if (this.data.length > 0) events.push(this.data.join('\n'));
-      this.data = [];
-      return;
-    }
-    if (line.startsWith(':')) return; // comment / keep-alive
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
-  }
 }
 
 const IMAGE_TYPES: Record<string, string> = {

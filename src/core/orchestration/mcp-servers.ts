@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerSpec } from '../agents/definition';
-import { connectMcp } from '../cluster/mcp-connection';
+import { connectMcp } from '../mcp-client';
 import { envLookup, expandHeaders, type SecretLookup } from '../cluster/config';
 import { VERSION } from '../version';
 
@@ -52,7 +52,9 @@ async function connect(
   try {
     if ('url' in spec) {
       const headers = expandHeaders(spec.headers, opts.lookup ?? envLookup());
-      return await connectMcp(spec.url, { headers, timeoutMs, signal: opts.signal, clientName: 'aop-agent' });
+      // `type: sse` is the old HTTP+SSE transport; `http` / `streamable-http` only Streamable HTTP; none: try both
+      const transport = spec.type === 'sse' ? 'sse' : spec.type ? 'streamable-http' : 'auto';
+      return await connectMcp(spec.url, { headers, timeoutMs, signal: opts.signal, clientName: 'aop-agent', transport });
     }
     const { StdioClientTransport, getDefaultEnvironment } = await import('@modelcontextprotocol/sdk/client/stdio.js');
     const transport = new StdioClientTransport({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentDefinition } from '../agents/definition';
 import { TOOL_NAME_PATTERN } from '../agents/definition';
-import type { RemoteAgentInfo } from '../cluster/server-connection';
+import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { INPUT_SCHEMA, OUTPUT_SCHEMA } from '../server/agent-tools';
 
 /** Bounds on what one record may hold: every record in etcd is written by a peer we do not trust. */

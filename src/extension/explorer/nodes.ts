@@ -4,7 +4,7 @@
  */
 import type { AgentDefinition } from '../../core/agents/definition';
 import type { AgentState } from '../../core/execution/lifecycle';
-import type { ServerHealth } from '../../core/cluster/server-connection';
+import type { ServerHealth } from '../../core/cluster/server-health';
 import type { RegistryEntry } from '../../core/cluster/registry';
 import { formatClock, formatDuration } from '../../shared/format';
 
