@@ -1,4 +1,5 @@
 import type { ServerHealth } from '../core/cluster/server-health';
+import { formatDuration } from '../shared/format';
 import type { RegistryViewStatus } from '../core/registry/watcher';
 import { clusterFrom } from './cluster-options';
 import type { CliCommand } from './usage';
@@ -74,7 +75,7 @@ function serverRow(h: ServerHealth): string[] {
   return [
     h.url,
     h.status,
-    h.latencyP50Ms === undefined ? '-' : `${h.latencyP50Ms.toFixed(1)} ms`,
+    h.latencyP50Ms === undefined ? '-' : formatDuration(h.latencyP50Ms),
     String(h.agentCount),
     h.breaker,
     // The SERVER column already names the URL: leave it out of the error, so the reason is never cut off.

@@ -26,6 +26,8 @@ export {
   type ServerTracingOptions,
 } from './invocation';
 export { OtlpExporter, msToUnixNano, otlpTracesUrl, sendOtlp, toOtlp, writeOtlpFile, type OtlpTraceRequest } from './otlp';
-export { formatDuration, formatTrace } from './format';
+export { formatTrace } from './format';
+/** Durations and timestamps: one formatter for the CLI, the explorer and the Traces view. */
+export { formatDuration } from '../../shared/format';
 export { defaultTracesDir } from './paths';
 export { traceFederatedCalls } from './federation';
