@@ -1,9 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { connectMcp } from '../core/mcp-client';
+import { connectMcp, SERVED_BY_META } from '../core';
 import { ProgressLine } from './progress';
 import { printResult } from './print-result';
 import { clusterFrom, isHttpUrl } from './cluster-options';
-import { SERVED_BY_META } from '../core/meta-keys';
 import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
 import type { CliCommand } from './usage';
 import { startDetached } from './task';

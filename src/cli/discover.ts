@@ -1,6 +1,5 @@
-import type { ServerHealth } from '../core/cluster/server-health';
+import { type ServerHealth, type RegistryViewStatus } from '../core';
 import { formatDuration } from '../shared/format';
-import type { RegistryViewStatus } from '../core/registry/watcher';
 import { clusterFrom } from './cluster-options';
 import type { CliCommand } from './usage';
 import { optList, optString, parseHeaders } from './usage';

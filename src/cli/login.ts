@@ -1,9 +1,5 @@
 import { spawn } from 'node:child_process';
-import { AopCluster } from '../core/cluster/cluster';
-import { parseClusterConfig } from '../core/cluster/config';
-import { loopbackApprover } from '../core/cluster/auth/approvers';
-import type { ClusterAuthOptions } from '../core/cluster/auth/cluster-auth';
-import { FileCredentialStore, credentialKey } from '../core/cluster/auth/credential-store';
+import { AopCluster, parseClusterConfig, loopbackApprover, type ClusterAuthOptions, FileCredentialStore, credentialKey } from '../core';
 import type { CliCommand } from './usage';
 import { UsageError, optString } from './usage';
 import { LOGIN_SPEC, LOGOUT_SPEC } from './command-specs';

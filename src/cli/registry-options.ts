@@ -1,7 +1,4 @@
-import type { AopServer } from '../core/server/aop-server';
-import { parseRegistryUrl, RegistryUrlError, type RegistryTarget } from '../core/registry/url';
-import { etcdCredentialsFromEnv, etcdOptions, RegistryConfigError, type EtcdCredentials } from '../core/registry/etcd';
-import { announceServer, type ServerAnnouncement } from '../core/registry/announce-server';
+import { type AopServer, parseRegistryUrl, RegistryUrlError, type RegistryTarget, etcdCredentialsFromEnv, etcdOptions, RegistryConfigError, type EtcdCredentials, announceServer, type ServerAnnouncement } from '../core';
 import { UsageError, optNumber, optString } from './usage';
 
 export interface RegistryPlan {

@@ -1,17 +1,10 @@
 import { resolve } from 'node:path';
-import { formatDiagnostic } from '../core/agents/definition';
-import { loadClusterFile } from '../core/cluster/config';
-import { AopHost } from '../core/host/aop-host';
-import type { HostCluster } from '../core/host/host-settings';
+import { formatDiagnostic, loadClusterFile, AopHost, type HostCluster, TraceStore, defaultTracesDir, recordServerRun, ChildRegistry } from '../core';
 import { existingPaths, optList, optNumber, optPort, optString } from './usage';
 import { cliAuth } from './login';
 import { oauthResourceFrom } from './serve-auth';
-import { TraceStore } from '../core/tracing/store';
-import { defaultTracesDir } from '../core/tracing/paths';
-import { recordServerRun } from '../core/tracing/server-index';
 import type { CliCommand } from './usage';
 import { readServeLimits } from './serve-limits';
-import { ChildRegistry } from '../core/models/child-registry';
 import { announce, registryPlan } from './registry-options';
 import { SERVE_SPEC } from './command-specs';
 

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { connectMcp, NodeHttpClientTransport } from '../core/mcp-client';
+import { connectMcp, NodeHttpClientTransport } from '../core';
 import { printResult } from './print-result';
 import { isHttpUrl } from './cluster-options';
 import { describeConnectError } from './connection-errors';

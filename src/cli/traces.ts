@@ -1,10 +1,6 @@
 import { resolve } from 'node:path';
-import { defaultTracesDir } from '../core/tracing/paths';
-import { TraceStore, type TraceQuery } from '../core/tracing/store';
-import { formatTrace } from '../core/tracing/format';
-import { writeOtlpFile, sendOtlp } from '../core/tracing/otlp';
+import { defaultTracesDir, TraceStore, type TraceQuery, formatTrace, writeOtlpFile, sendOtlp, readServerRuns, runsForFolder, runsNamed, serverLabel, type ServerRun } from '../core';
 import { UsageError, optNumber, optString } from './usage';
-import { readServerRuns, runsForFolder, runsNamed, serverLabel, type ServerRun } from '../core/tracing/server-index';
 import type { CliCommand } from './usage';
 import { TRACES_SPEC } from './command-specs';
 

@@ -1,8 +1,6 @@
 import type { CliCommand } from './usage';
 import { existingPaths } from './usage';
-import { AgentCatalog } from '../core/agents/catalog';
-import { formatDiagnostic, type AgentDefinition, type AgentDiagnostic } from '../core/agents/definition';
-import { findProgram } from '../core/agents/command-line';
+import { AgentCatalog, formatDiagnostic, type AgentDefinition, type AgentDiagnostic, findProgram } from '../core';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { VALIDATE_SPEC } from './command-specs';

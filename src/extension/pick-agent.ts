@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { readinessOf } from '../core/agents/readiness';
+import { readinessOf } from '../core';
 import type { EditorContext } from './editor-context';
 import { formatDuration } from '../shared/format';
 import { orderPicks, type PickEntry } from './agent-picks';

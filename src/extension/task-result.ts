@@ -3,7 +3,7 @@
  * Traces panel's "Open result" show. No `vscode` import: unit-tested.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { TaskRecord } from '../core/tasks/store';
+import type { TaskRecord } from '../core';
 
 /** The part of the task store read here. */
 export interface TaskLookup {

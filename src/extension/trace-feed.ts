@@ -3,8 +3,7 @@
  * running (seen through `subscribe()`), summaries for the list, details for the waterfall, and
  * throttled live updates. No `vscode` import: unit-testable.
  */
-import { summarize, type TraceStore } from '../core/tracing/store';
-import type { SpanRecord, TraceEvent, TraceRecord } from '../core/tracing/types';
+import { summarize, type TraceStore, type SpanRecord, type TraceEvent, type TraceRecord } from '../core';
 import { truncate } from '../shared/text';
 import { compareTraces, matchesFilter, type Span, type TraceFilter, type TraceSummary } from '../shared/trace-protocol';
 

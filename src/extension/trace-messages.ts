@@ -5,7 +5,7 @@
  * small `TracePanelPort` (`trace-panel.ts` implements it with `vscode`), so this module has no
  * `vscode` import and is unit-tested with a fake port over a real trace store and task store.
  */
-import type { AttributeValue, SpanRecord, TraceRecord } from '../core/tracing/types';
+import type { AttributeValue, SpanRecord, TraceRecord } from '../core';
 import {
   PROTOCOL_VERSION,
   parseWebviewMessage,

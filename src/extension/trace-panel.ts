@@ -7,10 +7,7 @@
  * class: `EditorContext` (and so `AgentExtension`) fits it, and nothing here imports `extension.ts`.
  */
 import * as vscode from 'vscode';
-import type { AopServer } from '../core/server/aop-server';
-import { toOtlp } from '../core/tracing/otlp';
-import type { TraceStore } from '../core/tracing/store';
-import type { TraceRecord } from '../core/tracing/types';
+import { type AopServer, toOtlp, type TraceStore, type TraceRecord } from '../core';
 import { parseWebviewState, type HostMessage, type TraceFilter } from '../shared/trace-protocol';
 import { TraceFeed } from './trace-feed';
 import { traceHtml, newNonce } from './trace-html';

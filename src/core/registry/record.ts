@@ -42,7 +42,6 @@ export const serverRecordSchema = z.object({
 });
 
 export type ServerRecord = z.output<typeof serverRecordSchema>;
-export type AgentRecord = z.output<typeof agentRecordSchema>;
 
 /** Parses a record read from etcd; returns a one-line reason instead of throwing. */
 export function parseServerRecord(raw: Buffer | string): { record: ServerRecord } | { error: string } {

@@ -2,10 +2,7 @@
  * What the Agent Explorer shows, as plain data: no `vscode` import, so the tree logic is unit
  * tested without an editor. The tree provider turns these into TreeItems.
  */
-import type { AgentDefinition } from '../../core/agents/definition';
-import type { AgentState } from '../../core/execution/lifecycle';
-import type { ServerHealth } from '../../core/cluster/server-health';
-import type { RegistryEntry } from '../../core/cluster/registry';
+import { type AgentDefinition, type AgentState, type ServerHealth, type RegistryEntry } from '../../core';
 import { formatClock, formatDuration } from '../../shared/format';
 
 export type NodeKind = 'workspace' | 'agent' | 'task' | 'clusters' | 'cluster' | 'server' | 'remote-agent' | 'message' | 'problem';
