@@ -1,11 +1,14 @@
 // Bundles the extension, language server and CLI (node, cjs, `vscode` external) and the webview (browser).
 import { build, context } from 'esbuild';
-import { existsSync, chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { existsSync, chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 /** `--outdir=DIR` (default dist): the benchmark builds a production copy without touching dist/. */
 const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
+/** `--metafile=FILE`: what each node bundle is made of (esbuild's metafile, JSON; bench/lib/bundle-report.mjs reads it). */
+const metafile = process.argv.find((a) => a.startsWith('--metafile='))?.slice('--metafile='.length);
 
 /**
  * zod's `z.locales` namespace (40+ translations, ~255 KB minified) is re-exported by every zod
@@ -46,6 +49,21 @@ const etcd3Protos = {
 };
 
 /**
+ * A bundle of its own, loaded at run time by `require()`: `import('x')` in our code becomes
+ * `Promise.resolve().then(() => require('./file.js'))`. Marking the file external would keep a
+ * real `import()`, and Node's ESM loader then runs cjs-module-lexer over the whole CommonJS file
+ * to find its exports: ~0.2–0.4 s for a 1–2 MB bundle (profile in bench/NOTES.md, CLI cold start).
+ */
+const requireApart = (file) => ({ path: file, namespace: 'require-apart' });
+const requireApartLoader = {
+  name: 'require-apart',
+  setup(b) {
+    b.onLoad({ filter: /.*/, namespace: 'require-apart' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onResolve({ filter: /.*/, namespace: 'require-apart' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/**
  * etcd3 with gRPC and protobufjs is ~0.5 MB minified: its own bundle, dist/etcd3.js, required on
  * first use of a registry only (src/core/registry/etcd.ts imports it dynamically). The extension
  * and the CLI stay as small and quick to load as without it.
@@ -53,16 +71,84 @@ const etcd3Protos = {
 const etcd3Apart = {
   name: 'etcd3-apart',
   setup(b) {
-    b.onResolve({ filter: /^etcd3$/ }, () => ({ path: './etcd3.js', external: true }));
+    b.onResolve({ filter: /^etcd3$/ }, () => requireApart('./etcd3.js'));
+  },
+};
+
+/**
+ * The A2A SDK (@a2a-js/sdk, ~215 KB minified of the extension's bundle) is needed only when an A2A
+ * request reaches our server or a cluster has an A2A member. It is its own bundle, dist/a2a-sdk.js
+ * (src/core/a2a/sdk-bundle.ts), and every `import { X } from '@a2a-js/sdk…'` in our code resolves
+ * to a small module of getters that require dist/a2a-sdk.js on the first read of any value:
+ * esbuild reads CommonJS imports as property accesses at the point of use, so nothing changes in
+ * the sources (types are erased; only a module-level use of a value would load it at start-up —
+ * the activation bench checks that it is not loaded). The SDK code exists once, in that bundle.
+ */
+const A2A_SDK_PARTS = { '@a2a-js/sdk': 'root', '@a2a-js/sdk/client': 'client', '@a2a-js/sdk/errors': 'errors', '@a2a-js/sdk/server': 'server' };
+const A2A_SDK_ENTRY = 'src/core/a2a/sdk-bundle.ts';
+const a2aSdkApart = {
+  name: 'a2a-sdk-apart',
+  setup(b) {
+    b.onResolve({ filter: /^@a2a-js\/sdk(\/|$)/ }, (args) => {
+      if (args.importer.endsWith(A2A_SDK_ENTRY.split('/').pop()) || /[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
+      if (!(args.path in A2A_SDK_PARTS)) {
+        return { errors: [{ text: `${args.path} is not in dist/a2a-sdk.js: export it from ${A2A_SDK_ENTRY} and add it to A2A_SDK_PARTS in esbuild.mjs` }] };
+      }
+      return { path: args.path, namespace: 'a2a-sdk-lazy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'a2a-sdk-lazy' }, (args) => {
+      const names = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => k !== 'default' && k !== '__esModule');
+      return {
+        contents: [
+          'let sdk;',
+          `const load = () => (sdk ??= require('./a2a-sdk.js').${A2A_SDK_PARTS[args.path]});`,
+          "Object.defineProperty(exports, '__esModule', { value: true });",
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+    b.onResolve({ filter: /.*/, namespace: 'a2a-sdk-lazy' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/**
+ * The CLI's commands, one bundle each: src/cli/main.ts (dist/cli.js) holds only the commands'
+ * help and flags and loads `import('./x')` — src/cli/x.ts, built as dist/cli-x.js — when command x
+ * runs. `aop --help` then compiles ~20 KB instead of the whole CLI, `aop discover` only the
+ * client half. The list is read from main.ts, so a new command needs no change here.
+ * See bench/NOTES.md (CLI cold start).
+ */
+const CLI_MAIN = 'src/cli/main.ts';
+const cliCommandModules = existsSync(CLI_MAIN)
+  ? [...new Set([...readFileSync(CLI_MAIN, 'utf8').matchAll(/\bimport\('\.\/([\w-]+)'\)/g)].map((m) => m[1]))]
+  : [];
+const cliCommandsApart = {
+  name: 'cli-commands-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[\w-]+$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      if (/[\\/]src[\\/]cli[\\/]main\.ts$/.test(args.importer) && cliCommandModules.includes(args.path.slice(2))) return requireApart(`./cli-${args.path.slice(2)}.js`);
+      // the extension loads its language client when the first agent file opens (src/extension/extension.ts)
+      if (/[\\/]src[\\/]extension[\\/]extension\.ts$/.test(args.importer) && args.path === './language-client') return requireApart('./language-client.js');
+      return undefined;
+    });
   },
 };
 
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
+  // vscode-languageclient and its protocol (~0.4 MB minified): required when the first agent file opens
+  { in: 'src/extension/language-client.ts', out: 'language-client' },
   { in: 'src/language-server/server.ts', out: 'language-server' },
-  { in: 'src/cli/main.ts', out: 'cli' },
+  { in: CLI_MAIN, out: 'cli' },
+  ...cliCommandModules.map((m) => ({ in: `src/cli/${m}.ts`, out: `cli-${m}` })),
 ].filter((e) => existsSync(e.in));
+if (existsSync(A2A_SDK_ENTRY)) nodeEntries.push({ in: A2A_SDK_ENTRY, out: 'a2a-sdk' });
 if (existsSync('node_modules/etcd3/lib/index.js')) nodeEntries.push({ in: 'node_modules/etcd3/lib/index.js', out: 'etcd3' });
+
+/** The product version, for src/core/version.ts: without it every bundle inlines all of package.json (11 KB) to read one field. */
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 const common = {
   bundle: true,
@@ -81,7 +167,9 @@ const configs = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart],
+    define: { __AOP_VERSION__: JSON.stringify(version) },
+    plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart],
+    metafile: Boolean(metafile),
   },
 ];
 if (existsSync('webview/main.ts')) {
@@ -105,6 +193,7 @@ for (const f of ['rpc.proto', 'kv.proto', 'auth.proto']) copyFileSync(`node_modu
 if (watch) {
   for (const c of configs) await (await context(c)).watch();
 } else {
-  await Promise.all(configs.map((c) => build(c)));
+  const results = await Promise.all(configs.map((c) => build(c)));
+  if (metafile) writeFileSync(metafile, JSON.stringify(results[0].metafile));
   if (existsSync(`${outdir}/cli.js`)) chmodSync(`${outdir}/cli.js`, 0o755);
 }

@@ -10,6 +10,9 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import './styles.css';
 import { TracesApp } from './app';
+import type { VsCodeApi } from './host-channel';
+
+declare function acquireVsCodeApi(): VsCodeApi;
 
 const root = document.getElementById('app') ?? document.body.appendChild(document.createElement('div'));
-(window as unknown as { aopTraces?: TracesApp }).aopTraces = new TracesApp(root);
+(window as unknown as { aopTraces?: TracesApp }).aopTraces = new TracesApp(root, acquireVsCodeApi(), window);

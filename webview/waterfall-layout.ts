@@ -12,14 +12,10 @@
  * - Zero-duration spans get `minWidthPct` so they stay visible; a bar never passes 100 %.
  */
 
-export interface LayoutSpan {
-  spanId: string;
-  parentSpanId?: string;
-  startMs: number;
-  /** 0 while open. */
-  endMs: number;
-  server: string;
-}
+import type { Span } from '../src/shared/span';
+
+/** The fields of a span the layout reads (`endMs` is 0 while open). */
+export type LayoutSpan = Pick<Span, 'spanId' | 'parentSpanId' | 'startMs' | 'endMs' | 'server'>;
 
 export interface WaterfallRow {
   /** Index of the span in the input array. */

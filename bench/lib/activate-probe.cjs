@@ -2,7 +2,8 @@
  * Loads a built extension bundle in plain Node with a small fake `vscode` module (just the APIs
  * activate() touches; anything else is an inert stub) and times require() and activate().
  * Usage: node bench/lib/activate-probe.cjs BUNDLE WORKSPACE_DIR STORAGE_DIR [EXTENSION_ROOT]
- * Prints one JSON line: {requireMs, activateMs, totalMs, agents, errors}.
+ * Prints one JSON line: {requireMs, activateMs, totalMs, cpuMs (the process's CPU time up to the end
+ * of activate(), all threads), agents, errors, lazyLoaded (bundles meant to load on first use)}.
  */
 'use strict';
 const Module = require('node:module');
@@ -85,6 +86,9 @@ const overrides = {
     onDidOpenTextDocument: event(),
     createFileSystemWatcher: () => ({ onDidCreate: event(), onDidChange: event(), onDidDelete: event(), dispose() {} }),
     findFiles: async () => [],
+    // no document open at start-up (a stub here would be truthy and start the language client,
+    // which the extension loads only when the first agent file opens)
+    textDocuments: [],
   },
   window: {
     createOutputChannel: () => log,
@@ -182,8 +186,11 @@ const context = {
   const api = await ext.activate(context);
   const done = performance.now();
   const agents = api?.local?.aop?.agents?.().length ?? -1;
+  // bundles that should load only on first use (esbuild.mjs): loaded by activate() is a regression
+  const cpu = process.cpuUsage();
+  const lazyLoaded = Object.keys(require.cache).filter((k) => /[\\/](a2a-sdk|etcd3)\.js$/.test(k)).map((k) => path.basename(k));
   process.stdout.write(
-    JSON.stringify({ processStartToProbeMs: before - t0, requireMs: loaded - before, activateMs: done - loaded, totalMs: done - before, agents, errors }) + '\n',
+    JSON.stringify({ processStartToProbeMs: before - t0, requireMs: loaded - before, activateMs: done - loaded, totalMs: done - before, cpuMs: (cpu.user + cpu.system) / 1000, agents, errors, lazyLoaded }) + '\n',
   );
   await ext.deactivate?.().catch(() => {});
   process.exit(0);

@@ -28,13 +28,14 @@ export async function extensionBench(samples: number): Promise<Record<string, nu
   const total: number[] = [];
   let agents = -1;
   let errors = '';
+  const lazyLoaded = new Set<string>();
   try {
     for (let i = 0; i < samples + 1; i++) {
       const { stdout } = await run(process.execPath, [join(root, 'bench/lib/activate-probe.cjs'), bundle, join(root, 'examples'), storage, root], {
         cwd: root,
         timeout: 60_000,
       });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { requireMs: number; activateMs: number; totalMs: number; agents: number; errors: string[]; error?: string };
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { requireMs: number; activateMs: number; totalMs: number; agents: number; errors: string[]; lazyLoaded?: string[]; error?: string };
       if (r.error) throw new Error(`activation probe failed: ${r.error}`);
       if (i === 0) continue; // first run warms the OS file cache
       req.push(r.requireMs);
@@ -42,6 +43,7 @@ export async function extensionBench(samples: number): Promise<Record<string, nu
       total.push(r.totalMs);
       agents = r.agents;
       if (r.errors.length) errors = r.errors.join('; ');
+      for (const f of r.lazyLoaded ?? []) lazyLoaded.add(f);
     }
   } finally {
     rmSync(storage, { recursive: true, force: true });
@@ -49,7 +51,7 @@ export async function extensionBench(samples: number): Promise<Record<string, nu
   const rq = summary(req);
   const ac = summary(act);
   const to = summary(total);
-  return { bytes, requireP50: rq.p50, requireP99: rq.p99, activateP50: ac.p50, activateP99: ac.p99, totalP50: to.p50, totalP99: to.p99, agents, errors, samples };
+  return { bytes, requireP50: rq.p50, requireP99: rq.p99, activateP50: ac.p50, activateP99: ac.p99, totalP50: to.p50, totalP99: to.p99, agents, errors, samples, lazyLoaded: [...lazyLoaded].join(', ') };
 }
 
 if (require.main === module) {

@@ -6,13 +6,16 @@
  *    LeaseKeepAlive messages/s, from etcd's own /metrics over a 10 s window
  * Prints one JSON line.
  */
+import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startEtcd } from '../../test/support/etcd';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig } from '../../src/core/cluster/config';
 import { RegistryAnnouncer } from '../../src/core/registry/announcer';
 import { openEtcd } from '../../src/core/registry/etcd';
-import type { ServerRecord } from '../../src/core/registry/record';
+import { benchRecord } from '../lib/registry-announcers';
 import { parseRegistryUrl } from '../../src/core/registry/url';
 import { summary } from '../lib/stats';
 
@@ -20,14 +23,7 @@ const SERVERS = Number(process.argv[2] ?? 1000);
 const SAMPLES = Number(process.argv[3] ?? 30);
 const TTL = 10;
 
-const record = (id: string, agents: string[]): ServerRecord => ({
-  id,
-  url: `http://10.0.${Math.floor(Number(id.replace(/\D/g, '') || 0) / 250)}.${Number(id.replace(/\D/g, '') || 0) % 250}:8000/mcp`,
-  name: 'aop',
-  agents: agents.map((name) => ({ name, description: `agent ${name}`, tags: ['bench'], capabilities: [], version: '1' })),
-  startedAt: Date.now(),
-  load: 0,
-});
+const record = benchRecord;
 
 async function metric(endpoint: string, names: RegExp): Promise<number> {
   const text = await (await fetch(`${endpoint}/metrics`)).text();
@@ -68,26 +64,28 @@ async function main(): Promise<void> {
   await Promise.all(announcers.map((a) => a.close()));
   await watching.close();
 
-  // 2. cold view of SERVERS registrations (each under its own lease, kept alive)
+  // 2. cold view of SERVERS registrations (each under its own lease, kept alive by another process:
+  //    bench/lib/registry-announcers.ts; their keep-alives do not share this event loop)
   const coldUrl = etcd.url('/cold');
-  const coldTarget = parseRegistryUrl(coldUrl);
-  const many: RegistryAnnouncer[] = [];
-  for (let i = 0; i < SERVERS; i += 50) {
-    const batch = Array.from({ length: Math.min(50, SERVERS - i) }, (_, k) => {
-      const id = `s${i + k}`;
-      return new RegistryAnnouncer({ client, target: coldTarget, id, ttlSeconds: TTL, record: () => record(id, [`a${(i + k) % 20}`, `b${(i + k) % 7}`]) });
-    });
-    many.push(...batch);
-    await Promise.all(batch.map((a) => a.start()));
-  }
-  const registered = many.filter((a) => a.isRegistered).length;
+  const coldAnnouncers = fork(joinPath(__dirname, '..', 'lib', 'registry-announcers.ts'), [coldUrl, String(SERVERS), String(TTL)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { registered } = await new Promise<{ registered: number }>((resolve, reject) => {
+    coldAnnouncers.once('message', (m) => resolve(m as { registered: number }));
+    coldAnnouncers.once('exit', (code) => reject(new Error(`registry-announcers exited with ${code}`)));
+  });
   const cold: number[] = [];
+  const coldCpu: number[] = [];
   let seen = 0;
   for (let i = 0; i < Math.max(5, Math.floor(SAMPLES / 3)); i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const c = cluster(coldUrl);
     await c.discover();
     cold.push(performance.now() - t0);
+    const cpu = process.cpuUsage(c0);
+    coldCpu.push((cpu.user + cpu.system) / 1000);
     seen = c.servers.length;
     await c.close();
   }
@@ -107,12 +105,15 @@ async function main(): Promise<void> {
   const k1 = await metric(endpoint, keepalives);
   const u1 = await metric(endpoint, puts);
 
-  await Promise.all(many.map((a) => a.close(5000)));
+  const gone = new Promise((r) => coldAnnouncers.once('exit', r));
+  coldAnnouncers.send('close');
+  await gone;
   client.close();
   new Etcd3({ hosts: etcd.endpoints() }).close();
   await etcd.stop();
   const j = summary(join);
   const c = summary(cold);
+  const cc = summary(coldCpu);
   console.log(
     JSON.stringify({
       servers: SERVERS,
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
       coldP50: c.p50,
       coldP99: c.p99,
       coldSamples: c.n,
+      coldCpuP50: cc.p50,
+      loadAvg: loadavg()[0],
       proposalsPerSec: (p1 - p0) / secs,
       putsPerSec: (u1 - u0) / secs,
       keepAlivesPerSec: (k1 - k0) / secs,

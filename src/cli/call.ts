@@ -1,30 +1,18 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { connectMcp } from '../core/mcp-client';
+import { connectMcp, SERVED_BY_META } from '../core';
 import { ProgressLine } from './progress';
 import { printResult } from './print-result';
 import { clusterFrom, isHttpUrl } from './cluster-options';
-import { SERVED_BY_META } from '../core/meta-keys';
 import { UsageError, optList, optNumber, optString, parseHeaders } from './usage';
 import type { CliCommand } from './usage';
 import { startDetached } from './task';
 import { describeConnectError, unknownToolMessage } from './connection-errors';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CALL_SPEC } from './command-specs';
 
 export const callCommand: CliCommand = {
-  summary: 'Call one agent (tool) on an AOP or MCP server and print its answer',
-  usage: 'aop call <url> <tool> --task "…" [--token T] [--json] [--timeout SECONDS] [--detach [--ttl SECONDS]]\n       aop call --cluster FILE <tool> --task "…"',
-  options: {
-    cluster: { type: 'string', short: 'c', description: 'Route the call through a cluster file (failover among replicas)' },
-    task: { type: 'string', short: 't', description: 'The task for the agent (required for agents)' },
-    args: { type: 'string', description: 'Tool arguments as JSON, for tools that are not agents' },
-    token: { type: 'string', description: 'Bearer token (default: $AOP_TOKEN)' },
-    header: { type: 'string', short: 'H', multiple: true, description: 'Extra HTTP header "Name: value" (repeatable)' },
-    json: { type: 'boolean', description: 'Print the whole tool result as JSON' },
-    timeout: { type: 'string', description: 'Give up after this many seconds (default 600)' },
-    detach: { type: 'boolean', description: 'Start the call as an MCP task, print its id and return (see "aop task")' },
-    ttl: { type: 'string', description: 'With --detach: keep the result this many seconds (the server may clamp it)' },
-  },
+  ...CALL_SPEC,
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const clusterFile = optString(values, 'cluster');
     const [url, tool] = clusterFile ? [undefined, positionals[0]] : positionals;

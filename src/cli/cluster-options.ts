@@ -1,5 +1,4 @@
-import { AopCluster } from '../core/cluster/cluster';
-import { loadClusterFile, parseClusterConfig, type ClusterConfig } from '../core/cluster/config';
+import { AopCluster, loadClusterFile, parseClusterConfig, type ClusterConfig } from '../core';
 import { UsageError } from './usage';
 import { cliAuth } from './login';
 

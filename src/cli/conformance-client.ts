@@ -8,10 +8,7 @@
  * tools/list), then call each tool once with arguments made from its input schema, through the
  * cluster's routing/breaker/failover path. Exit code 0 when every call got an answer.
  */
-import { AopCluster } from '../core/cluster/cluster';
-import { parseClusterConfig } from '../core/cluster/config';
-import { headlessApprover } from '../core/cluster/auth/approvers';
-import { MemoryCredentialStore } from '../core/cluster/auth/credential-store';
+import { AopCluster, parseClusterConfig, headlessApprover, MemoryCredentialStore } from '../core';
 
 /** The Client ID Metadata Document URL the suite's `auth/basic-cimd` scenario expects. */
 const CONFORMANCE_CIMD_URL = 'https://conformance-test.local/client-metadata.json';

@@ -1,5 +1,4 @@
-import { closestMatch } from '../core/agents/did-you-mean';
-import { socketCode } from '../core/mcp-client';
+import { closestMatch, socketCode } from '../core';
 
 const SOCKET_PROBLEMS: Record<string, string> = {
   ECONNREFUSED: 'nothing listens there (connection refused); is the server running, and is the port right?',

@@ -1,19 +1,12 @@
-import type { ServerHealth } from '../core/cluster/server-health';
-import type { RegistryViewStatus } from '../core/registry/watcher';
+import { type ServerHealth, type RegistryViewStatus } from '../core';
+import { formatDuration } from '../shared/format';
 import { clusterFrom } from './cluster-options';
 import type { CliCommand } from './usage';
 import { optList, optString, parseHeaders } from './usage';
+import { DISCOVER_SPEC } from './command-specs';
 
 export const discoverCommand: CliCommand = {
-  summary: 'Discover the agents of AOP servers (URLs or a cluster file): health, latency, agents',
-  usage: 'aop discover [url…] [--cluster FILE] [--token T] [--search Q] [--json]',
-  options: {
-    cluster: { type: 'string', short: 'c', description: 'Cluster file (JSON; see README "Clusters")' },
-    token: { type: 'string', description: 'Bearer token for URLs given on the command line (default: $AOP_TOKEN)' },
-    header: { type: 'string', short: 'H', multiple: true, description: 'Extra HTTP header "Name: value"' },
-    search: { type: 'string', short: 's', description: 'Only agents matching this query' },
-    json: { type: 'boolean', description: 'Print JSON' },
-  },
+  ...DISCOVER_SPEC,
   async run(values, positionals) {
     const headers = parseHeaders(optList(values, 'header'));
     const token = optString(values, 'token') ?? process.env.AOP_TOKEN;
@@ -81,7 +74,7 @@ function serverRow(h: ServerHealth): string[] {
   return [
     h.url,
     h.status,
-    h.latencyP50Ms === undefined ? '-' : `${h.latencyP50Ms.toFixed(1)} ms`,
+    h.latencyP50Ms === undefined ? '-' : formatDuration(h.latencyP50Ms),
     String(h.agentCount),
     h.breaker,
     // The SERVER column already names the URL: leave it out of the error, so the reason is never cut off.

@@ -1,11 +1,8 @@
 import { spawn } from 'node:child_process';
-import { AopCluster } from '../core/cluster/cluster';
-import { parseClusterConfig } from '../core/cluster/config';
-import { loopbackApprover } from '../core/cluster/auth/approvers';
-import type { ClusterAuthOptions } from '../core/cluster/auth/cluster-auth';
-import { FileCredentialStore, credentialKey } from '../core/cluster/auth/credential-store';
+import { AopCluster, parseClusterConfig, loopbackApprover, type ClusterAuthOptions, FileCredentialStore, credentialKey } from '../core';
 import type { CliCommand } from './usage';
 import { UsageError, optString } from './usage';
+import { LOGIN_SPEC, LOGOUT_SPEC } from './command-specs';
 
 /** How the CLI's clusters sign in: saved sign-ins from the credentials file, new ones with `aop login`. */
 export function cliAuth(store = new FileCredentialStore()): ClusterAuthOptions {
@@ -38,15 +35,7 @@ function openBrowser(url: URL): void {
 }
 
 export const loginCommand: CliCommand = {
-  summary: 'Sign in to an MCP server that needs authorization (OAuth, in your browser)',
-  usage: 'aop login <url> [--client-id ID] [--client-secret-env VAR] [--scope S] [--no-browser]',
-  options: {
-    'client-id': { type: 'string', description: 'Pre-registered OAuth client id (default: register dynamically)' },
-    'client-secret-env': { type: 'string', description: 'Environment variable holding the client secret of --client-id' },
-    'client-metadata-url': { type: 'string', description: 'https URL of this client\'s Client ID Metadata Document' },
-    scope: { type: 'string', description: 'Scope to ask for when the server names none' },
-    'no-browser': { type: 'boolean', description: 'Only print the sign-in URL' },
-  },
+  ...LOGIN_SPEC,
   async run(values, positionals) {
     const url = checkUrl(positionals[0]);
     const secretEnv = optString(values, 'client-secret-env');
@@ -90,11 +79,7 @@ export const loginCommand: CliCommand = {
 };
 
 export const logoutCommand: CliCommand = {
-  summary: 'Forget the sign-in of an MCP server (or of all with --all)',
-  usage: 'aop logout <url> | --all',
-  options: {
-    all: { type: 'boolean', description: 'Forget every saved sign-in' },
-  },
+  ...LOGOUT_SPEC,
   async run(values, positionals) {
     const store = new FileCredentialStore();
     const keys = values.all === true ? await store.keys() : [credentialKey(checkUrl(positionals[0]))];

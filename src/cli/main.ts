@@ -1,27 +1,31 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { CliCommand } from './usage';
+import type { CliCommand, CliCommandSpec } from './usage';
+// Not through src/core/index.ts: the CLI's entry must stay small (each command loads its own
+// bundle); the barrel would bring the whole core into dist/cli.js. See esbuild.mjs.
+// eslint-disable-next-line no-restricted-imports
 import { VERSION } from '../core/version';
-import { serveCommand } from './serve';
-import { callCommand } from './call';
-import { discoverCommand } from './discover';
-import { validateCommand } from './validate';
-import { tracesCommand } from './traces';
-import { loginCommand, logoutCommand } from './login';
-import { taskCommand } from './task';
-import { UsageError } from './usage';
+import { CALL_SPEC, DISCOVER_SPEC, LOGIN_SPEC, LOGOUT_SPEC, SERVE_SPEC, TASK_SPEC, TRACES_SPEC, VALIDATE_SPEC } from './command-specs';
+import { isUsageError } from './usage';
 
-type Command = CliCommand;
+/**
+ * Each command's help and flags, and how to load its code. The code is loaded only when the
+ * command runs: built, every `import('./x')` here is its own bundle, dist/cli-x.js (esbuild.mjs),
+ * so `aop --help` loads none of them and `aop discover` only the client's.
+ */
+interface Command extends CliCommandSpec {
+  load(): Promise<CliCommand>;
+}
 
 const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  call: callCommand,
-  discover: discoverCommand,
-  validate: validateCommand,
-  traces: tracesCommand,
-  login: loginCommand,
-  logout: logoutCommand,
-  task: taskCommand,
+  serve: { ...SERVE_SPEC, load: () => import('./serve').then((m) => m.serveCommand) },
+  call: { ...CALL_SPEC, load: () => import('./call').then((m) => m.callCommand) },
+  discover: { ...DISCOVER_SPEC, load: () => import('./discover').then((m) => m.discoverCommand) },
+  validate: { ...VALIDATE_SPEC, load: () => import('./validate').then((m) => m.validateCommand) },
+  traces: { ...TRACES_SPEC, load: () => import('./traces').then((m) => m.tracesCommand) },
+  login: { ...LOGIN_SPEC, load: () => import('./login').then((m) => m.loginCommand) },
+  logout: { ...LOGOUT_SPEC, load: () => import('./login').then((m) => m.logoutCommand) },
+  task: { ...TASK_SPEC, load: () => import('./task').then((m) => m.taskCommand) },
 };
 
 function mainHelp(): string {
@@ -72,9 +76,9 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       strict: true,
     });
-    return await command.run(values, positionals);
+    return await (await command.load()).run(values, positionals);
   } catch (err) {
-    if (err instanceof UsageError || isParseArgsError(err)) {
+    if (isUsageError(err) || isParseArgsError(err)) {
       process.stderr.write(`aop ${name}: ${(err as Error).message}\n\nUsage: ${command.usage}\n`);
       return 2;
     }

@@ -1,19 +1,5 @@
-import type { AopServer } from '../core/server/aop-server';
-import { parseRegistryUrl, RegistryUrlError, type RegistryTarget } from '../core/registry/url';
-import { etcdCredentialsFromEnv, etcdOptions, RegistryConfigError, type EtcdCredentials } from '../core/registry/etcd';
-import { announceServer, type ServerAnnouncement } from '../core/registry/announce-server';
-import { UsageError, optNumber, optString, type CliOption } from './usage';
-
-/** `aop serve` flags for announcing the server in an etcd registry. */
-export const REGISTRY_SERVE_OPTIONS: Record<string, CliOption> = {
-  registry: { type: 'string', description: 'Announce this server in etcd: etcd://host:port[,host:port…]/<prefix>' },
-  advertise: { type: 'string', description: 'URL clients reach this server at, written to the registry (default: the listen URL)' },
-  'registry-ttl': { type: 'string', description: 'Seconds the registration outlives a silent server (lease TTL, default 10)' },
-  'registry-user': { type: 'string', description: 'etcd user (default $AOP_ETCD_USER; the password only from $AOP_ETCD_PASSWORD)' },
-  'registry-ca': { type: 'string', description: 'CA file for etcds:// (default $AOP_ETCD_CA)' },
-  'registry-cert': { type: 'string', description: 'Client certificate for etcds:// (default $AOP_ETCD_CERT)' },
-  'registry-key': { type: 'string', description: 'Client key for etcds:// (default $AOP_ETCD_KEY)' },
-};
+import { type AopServer, parseRegistryUrl, RegistryUrlError, type RegistryTarget, etcdCredentialsFromEnv, etcdOptions, RegistryConfigError, type EtcdCredentials, announceServer, type ServerAnnouncement } from '../core';
+import { UsageError, optNumber, optString } from './usage';
 
 export interface RegistryPlan {
   target: RegistryTarget;

@@ -1,4 +1,4 @@
-import { OAuthResource } from '../core/server/oauth-resource';
+import { OAuthResource } from '../core';
 import { UsageError, optString } from './usage';
 
 /** `--auth-issuer URL --audience AUD`: the server accepts the issuer's JWT access tokens (no --token then). */

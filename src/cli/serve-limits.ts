@@ -1,8 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import type { ServerLimits } from '../core/server/limits';
-import { DEFAULT_SERVER_LIMITS } from '../core/server/limits';
-import { DEFAULT_MAX_OUTPUT_BYTES } from '../core/models/command';
-import { defaultTracesDir } from '../core/tracing/paths';
+import { type ServerLimits, DEFAULT_SERVER_LIMITS, DEFAULT_MAX_OUTPUT_BYTES, defaultTracesDir } from '../core';
 import { optNumber, optString, type CliOption } from './usage';
 
 /** `aop serve` flags of the caps on clients and command agents (README, threat model). */

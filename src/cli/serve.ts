@@ -1,44 +1,18 @@
 import { resolve } from 'node:path';
-import { formatDiagnostic } from '../core/agents/definition';
-import { loadClusterFile } from '../core/cluster/config';
-import { AopHost } from '../core/host/aop-host';
-import type { HostCluster } from '../core/host/host-settings';
+import { formatDiagnostic, loadClusterFile, AopHost, type HostCluster, TraceStore, defaultTracesDir, recordServerRun, ChildRegistry } from '../core';
 import { existingPaths, optList, optNumber, optPort, optString } from './usage';
 import { cliAuth } from './login';
 import { oauthResourceFrom } from './serve-auth';
-import { TraceStore } from '../core/tracing/store';
-import { defaultTracesDir } from '../core/tracing/paths';
-import { recordServerRun } from '../core/tracing/server-index';
 import type { CliCommand } from './usage';
-import { LIMIT_OPTIONS, readServeLimits } from './serve-limits';
-import { ChildRegistry } from '../core/models/child-registry';
-import { REGISTRY_SERVE_OPTIONS, announce, registryPlan } from './registry-options';
+import { readServeLimits } from './serve-limits';
+import { announce, registryPlan } from './registry-options';
+import { SERVE_SPEC } from './command-specs';
 
 /** Agents named one per line at start-up; past this, a count. */
 const LISTED_AGENTS = 20;
 
 export const serveCommand: CliCommand = {
-  summary: 'Serve the agents of folders or files as MCP tools (Streamable HTTP or stdio)',
-  usage: 'aop serve [paths…] [--port 8000] [--host 127.0.0.1] [--token T] [--stdio] [--name N] [--registry etcd://host:port/<prefix> --advertise URL]',
-  options: {
-    port: { type: 'string', short: 'p', description: 'Port to listen on (default 8000; 0 = any free port)' },
-    host: { type: 'string', description: 'Address to bind (default 127.0.0.1; others need --token)' },
-    token: { type: 'string', description: 'Bearer token clients must send (default: $AOP_TOKEN)' },
-    'allowed-host': { type: 'string', multiple: true, description: 'Extra Host header value to accept (repeatable)' },
-    'allowed-origin': { type: 'string', multiple: true, description: 'Extra Origin to accept (repeatable)' },
-    name: { type: 'string', description: 'Server name shown to clients (default "aop")' },
-    stdio: { type: 'boolean', description: 'Serve MCP on stdin/stdout instead of HTTP' },
-    'no-watch': { type: 'boolean', description: 'Do not reload agent files when they change' },
-    'traces-dir': { type: 'string', description: `Record traces here for "aop traces" (default: $AOP_TRACES_DIR or ${defaultTracesDir()})` },
-    'otlp-endpoint': { type: 'string', description: 'Send traces to this OTLP/HTTP endpoint (default: $OTEL_EXPORTER_OTLP_ENDPOINT)' },
-    cluster: { type: 'string', short: 'c', multiple: true, description: 'Re-export the tools of a cluster file as <alias>__<tool> (repeatable)' },
-    'max-hops': { type: 'string', description: 'Refuse calls that crossed more servers than this (default 3)' },
-    ...LIMIT_OPTIONS,
-    'tools-page-size': { type: 'string', description: 'Tools per tools/list page, with a cursor for the rest (default: all in one answer)' },
-    'auth-issuer': { type: 'string', description: 'Accept JWT access tokens of this OAuth issuer instead of --token (MCP authorization)' },
-    audience: { type: 'string', description: 'With --auth-issuer: the "aud" tokens must carry (this server\'s public URL)' },
-    ...REGISTRY_SERVE_OPTIONS,
-  },
+  ...SERVE_SPEC,
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = existingPaths(positionals);
     const port = optPort(values) ?? 8000;

@@ -1,10 +1,11 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { connectMcp, NodeHttpClientTransport } from '../core/mcp-client';
+import { connectMcp, NodeHttpClientTransport } from '../core';
 import { printResult } from './print-result';
 import { isHttpUrl } from './cluster-options';
 import { describeConnectError } from './connection-errors';
 import { UsageError, optList, optNumber, optString, parseHeaders, type CliCommand } from './usage';
+import { TASK_SPEC } from './command-specs';
 
 const ACTIONS = ['get', 'result', 'cancel', 'list'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -69,16 +70,7 @@ export async function startDetached(
 }
 
 export const taskCommand: CliCommand = {
-  summary: 'Follow long-running calls (MCP tasks): get, result, cancel, list',
-  usage:
-    'aop task get|result|cancel <url> <task-id> [--token T] [--session SID]\n       aop task list <url> [--token T] [--session SID] [--json]',
-  options: {
-    token: { type: 'string', description: 'Bearer token (default: $AOP_TOKEN); tasks belong to the token that created them' },
-    session: { type: 'string', description: 'MCP session of a detached call (servers without a token bind tasks to the session)' },
-    header: { type: 'string', short: 'H', multiple: true, description: 'Extra HTTP header "Name: value" (repeatable)' },
-    json: { type: 'boolean', description: 'Print JSON' },
-    timeout: { type: 'string', description: '"result": give up waiting after this many seconds (default 3600)' },
-  },
+  ...TASK_SPEC,
   async run(values, positionals): Promise<number> {
     const [action, url, id] = positionals;
     if (!ACTIONS.includes(action as Action)) throw new UsageError(`first argument must be one of ${ACTIONS.join(', ')}`);

@@ -1,30 +1,11 @@
 import { resolve } from 'node:path';
-import { defaultTracesDir } from '../core/tracing/paths';
-import { TraceStore, type TraceQuery } from '../core/tracing/store';
-import { formatTrace } from '../core/tracing/format';
-import { writeOtlpFile, sendOtlp } from '../core/tracing/otlp';
+import { defaultTracesDir, TraceStore, type TraceQuery, formatTrace, writeOtlpFile, sendOtlp, readServerRuns, runsForFolder, runsNamed, serverLabel, type ServerRun } from '../core';
 import { UsageError, optNumber, optString } from './usage';
-import { readServerRuns, runsForFolder, runsNamed, serverLabel, type ServerRun } from '../core/tracing/server-index';
 import type { CliCommand } from './usage';
+import { TRACES_SPEC } from './command-specs';
 
 export const tracesCommand: CliCommand = {
-  summary: 'Show the last agent invocations a server recorded, as span trees (or export OTLP/JSON)',
-  usage: 'aop traces [--dir D] [--server S|all] [--agent A] [--last N] [--status ok|error] [--trace ID] [--otlp out.json] [--json]',
-  options: {
-    dir: { type: 'string', description: `Traces folder (default: $AOP_TRACES_DIR or ${defaultTracesDir()})` },
-    server: {
-      type: 'string',
-      description: 'Only calls served by this server (id, name or URL); "all" for every server (default: the servers of this folder, when known)',
-    },
-    agent: { type: 'string', short: 'a', description: 'Only calls of this agent' },
-    last: { type: 'string', short: 'n', description: 'How many traces, newest first (default 10)' },
-    status: { type: 'string', description: 'Only ok or error calls' },
-    trace: { type: 'string', description: 'One trace by id (or id prefix)' },
-    since: { type: 'string', description: 'Only calls that started in the last N minutes' },
-    otlp: { type: 'string', description: 'Write the selected traces as OTLP/JSON to this file' },
-    'otlp-endpoint': { type: 'string', description: 'Send the selected traces to this OTLP/HTTP endpoint' },
-    json: { type: 'boolean', description: 'Print the traces as JSON (our span records)' },
-  },
+  ...TRACES_SPEC,
   async run(values: Record<string, unknown>): Promise<number> {
     const dir = resolve(optString(values, 'dir') ?? defaultTracesDir());
     const status = optString(values, 'status');

@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** A mistake in the command line: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * `err` is a UsageError. Also by name: each command is its own bundle (dist/cli-<command>.js)
+ * with its own copy of this class, so `instanceof` in the CLI's entry cannot see it.
+ */
+export function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || (err instanceof Error && err.name === 'UsageError');
+}
 
 export function optString(values: Record<string, unknown>, key: string): string | undefined {
   const v = values[key];
@@ -58,10 +68,14 @@ export interface CliOption {
   description: string;
 }
 
-/** One `aop` sub-command: its help text, its flags and what it does. Returns the exit code. */
-export interface CliCommand {
+/** What `aop <command> --help` prints and the flags it parses (src/cli/command-specs.ts). */
+export interface CliCommandSpec {
   summary: string;
   usage: string;
   options: Record<string, CliOption>;
+}
+
+/** One `aop` sub-command: its help text, its flags and what it does. Returns the exit code. */
+export interface CliCommand extends CliCommandSpec {
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }

@@ -1,17 +1,12 @@
 import type { CliCommand } from './usage';
 import { existingPaths } from './usage';
-import { AgentCatalog } from '../core/agents/catalog';
-import { formatDiagnostic, type AgentDefinition, type AgentDiagnostic } from '../core/agents/definition';
-import { findProgram } from '../core/agents/command-line';
+import { AgentCatalog, formatDiagnostic, type AgentDefinition, type AgentDiagnostic, findProgram } from '../core';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { VALIDATE_SPEC } from './command-specs';
 
 export const validateCommand: CliCommand = {
-  summary: 'Check agent files and report every problem with file:line:column (exit 1 on errors)',
-  usage: 'aop validate [paths…] [--json]',
-  options: {
-    json: { type: 'boolean', description: 'Print the findings as JSON' },
-  },
+  ...VALIDATE_SPEC,
   async run(values: Record<string, unknown>, positionals: string[]): Promise<number> {
     const roots = existingPaths(positionals);
     const catalog = new AgentCatalog({ roots, defaultProvider: 'openai' });

@@ -4,7 +4,7 @@
  * "Cannot run here", the others with the reason. The first entry — the one the quick pick
  * pre-selects — is always one that can run, when there is one.
  */
-import type { Readiness } from '../core/agents/readiness';
+import type { Readiness } from '../core';
 
 export interface PickEntry {
   tool: string;

@@ -1,12 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as vscode from 'vscode';
-import type { AopCluster } from '../core/cluster/cluster';
-import { envLookup, parseClusterConfig, type ClusterConfigInput, type SecretLookup } from '../core/cluster/config';
-import type { AopHost } from '../core/host/aop-host';
-import type { HostCluster } from '../core/host/host-settings';
+import { type AopCluster, envLookup, parseClusterConfig, type ClusterConfigInput, type SecretLookup, type AopHost, type HostCluster, type ClusterAuthOptions, type Approver } from '../core';
 import { readSettings } from './settings';
-import type { ClusterAuthOptions } from '../core/cluster/auth/cluster-auth';
-import type { Approver } from '../core/cluster/auth/mcp-oauth';
 import { SecretStorageCredentialStore } from './sign-in';
 
 /** SecretStorage key of a cluster's bearer token. */

@@ -1,17 +1,15 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { EditorContext } from './editor-context';
 import type { NodeView } from './explorer/nodes';
 import { agentTemplate, validateAgentName } from './agent-template';
 import { registryInputProblem } from './explorer/registry-node';
-import { parseRegistryUrl } from '../core/registry/url';
+import { parseRegistryUrl, type CallStep } from '../core';
 import { pickAgent } from './pick-agent';
 import { TracePanel, exportTraces } from './trace-panel';
 import { signIn, signOut } from './sign-in-commands';
 import { runLocalTask } from './local-task';
 import { PartialAnswer } from './progress-text';
-import type { CallStep } from '../core/tasks/progress';
 import { TASK_COMMANDS } from './task-commands';
 
 type Handler = (ext: EditorContext, ...args: unknown[]) => unknown;
@@ -270,8 +268,4 @@ async function copyToolName(_ext: EditorContext, arg?: unknown): Promise<void> {
   if (!tool) return;
   await vscode.env.clipboard.writeText(tool);
   void vscode.window.setStatusBarMessage(`Copied ${tool}`, 2000);
-}
-
-export function agentFileName(name: string): string {
-  return path.join('agents', `${name}.agent.md`);
 }

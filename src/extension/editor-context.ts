@@ -1,7 +1,5 @@
 import type * as vscode from 'vscode';
-import type { AopHost } from '../core/host/aop-host';
-import type { Metrics } from '../core/tracing/metrics';
-import type { TraceStore } from '../core/tracing/store';
+import { type AopHost, type Metrics, type TraceStore } from '../core';
 import type { ClusterManager } from './clusters';
 import type { AgentExplorer } from './explorer/tree';
 import type { LocalServer } from './local-server';

@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
-import type { ChatModel, ChatRequest, ChatResponse } from '../core/models/types';
-import { ModelError } from '../core/models/types';
-import { MAX_TOOL_CALLS_PER_TURN, type ChatTurn, type ToolCall } from '../core/models/tool-types';
+import { type ChatModel, type ChatRequest, type ChatResponse, ModelError, MAX_TOOL_CALLS_PER_TURN, type ChatTurn, type ToolCall } from '../core';
 
 /** Tool-loop turns as vscode.lm messages: the assistant's tool calls, then a User message of results. */
 function editorHistory(history: readonly ChatTurn[]): vscode.LanguageModelChatMessage[] {

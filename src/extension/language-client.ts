@@ -22,7 +22,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { WORKSPACE_AGENT_GLOBS } from '../core/agents';
+import { WORKSPACE_AGENT_GLOBS } from '../core';
 import { AGENT_DOCUMENT_SELECTOR } from './agent-file-selector';
 
 export interface KnownModelLike {

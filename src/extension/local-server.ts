@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as vscode from 'vscode';
-import { DEFAULT_AGENT_INCLUDE } from '../core/agents';
-import type { AgentCatalog } from '../core/agents/catalog';
-import type { AgentDiagnostic } from '../core/agents/definition';
-import type { AopHost } from '../core/host/aop-host';
-import type { HostSettings } from '../core/host/host-settings';
-import type { AopServer } from '../core/server/aop-server';
+import { DEFAULT_AGENT_INCLUDE, type AgentCatalog, type AgentDiagnostic, type AopHost, type HostSettings, type AopServer } from '../core';
 import { EditorChatModel } from './editor-model';
 import { readSettings } from './settings';
 

@@ -5,11 +5,7 @@
  * notification cancels the task (and the agent's process group).
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AopServer } from '../core/server/aop-server';
-import type { ToolEntry } from '../core/server/tool-registry';
-import { startToolTask } from '../core/tasks/mcp';
-import { isActive, type TaskOwner, type TaskRecord } from '../core/tasks/store';
-import type { CallStep } from '../core/tasks/progress';
+import { type AopServer, type ToolEntry, startToolTask, isActive, type TaskOwner, type TaskRecord, type CallStep } from '../core';
 
 export const EDITOR_OWNER: TaskOwner = { principal: 'vscode-editor' };
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { readinessOf } from '../core/agents/readiness';
+import { readinessOf } from '../core';
 import type { EditorContext } from './editor-context';
-import { formatMs } from './explorer/nodes';
+import { formatDuration } from '../shared/format';
 import { orderPicks, type PickEntry } from './agent-picks';
 import { readSettings } from './settings';
 
@@ -33,7 +33,7 @@ export async function pickAgent(ext: EditorContext): Promise<AgentPick | undefin
       const servers = e.replicas
         .map((r) => {
           const h = health.get(r.serverId);
-          return `${r.serverId} ${h?.status ?? '?'}${h?.latencyP50Ms !== undefined ? ` ${formatMs(h.latencyP50Ms)}` : ''}`;
+          return `${r.serverId} ${h?.status ?? '?'}${h?.latencyP50Ms !== undefined ? ` ${formatDuration(h.latencyP50Ms)}` : ''}`;
         })
         .join(', ');
       entries.push({

@@ -3,8 +3,7 @@
  * partial answer as it streams in (never a character count), and the step when it is retrying.
  * No `vscode` import: unit tested.
  */
-import { STEP_META } from '../core/meta-keys';
-import type { CallStep } from '../core/tasks/progress';
+import { STEP_META, type CallStep } from '../core';
 
 /** Characters of partial text the notification shows (its end: the newest words). */
 export const SHOWN_CHARS = 120;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ClusterConfigInput } from '../core/cluster/config';
+import type { ClusterConfigInput } from '../core';
 
 /** The `aop.*` settings, read fresh each time (changes apply without a reload). */
 export interface AopSettings {
@@ -28,8 +28,4 @@ export function readSettings(): AopSettings {
     openAiBaseUrl: c.get<string>('openai.baseUrl') || undefined,
     captureTraceContent: c.get<boolean>('traces.captureContent', true),
   };
-}
-
-export async function writeClusters(clusters: ClusterConfigInput[]): Promise<void> {
-  await vscode.workspace.getConfiguration('aop').update('clusters', clusters, vscode.ConfigurationTarget.Global);
 }

@@ -1,6 +1,4 @@
-import type { CredentialStore, OAuthRecord } from '../core/cluster/auth/credential-store';
-import { codeFromRedirect } from '../core/cluster/auth/approvers';
-import type { Approver } from '../core/cluster/auth/mcp-oauth';
+import { type CredentialStore, type OAuthRecord, codeFromRedirect, type Approver } from '../core';
 
 /** The parts of `vscode.SecretStorage` the store needs. */
 export interface SecretsLike {

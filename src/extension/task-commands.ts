@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { EditorContext } from './editor-context';
 import type { NodeView } from './explorer/nodes';
 import { editorTasks } from './local-task';
+import { keptResultMarkdown } from './task-result';
 
 type Handler = (ext: EditorContext, ...args: unknown[]) => unknown;
 
@@ -45,22 +45,9 @@ async function openTaskResult(ext: EditorContext, arg?: unknown): Promise<vscode
     if (!pick) return undefined;
     id = pick.id;
   }
-  const record = server.tasks.get(id);
-  const result = record?.mcp?.result;
-  if (!record || !result) throw new Error(`no kept result for task ${id} (it expired or is still running)`);
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: taskMarkdown(record.agentName, record.status, id, result) });
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: keptResultMarkdown(server.tasks, id) });
   await vscode.window.showTextDocument(doc, { preview: true });
   return doc;
-}
-
-export function taskMarkdown(tool: string, status: string, id: string, result: CallToolResult): string {
-  const s = result.structuredContent as { result?: string; success?: boolean; error?: string | null } | undefined;
-  const answer = s
-    ? s.success
-      ? String(s.result ?? '')
-      : `**Failed:** ${s.error ?? 'unknown error'}`
-    : (result.content ?? []).map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
-  return `# ${tool}\n\n*task ${id} · ${status}*\n\n---\n\n${answer}\n`;
 }
 
 export const TASK_COMMANDS: Record<string, Handler> = {

@@ -3,15 +3,11 @@
  * running (seen through `subscribe()`), summaries for the list, details for the waterfall, and
  * throttled live updates. No `vscode` import: unit-testable.
  */
-import { summarize, type TraceStore } from '../core/tracing/store';
-import type { SpanRecord, TraceEvent, TraceRecord } from '../core/tracing/types';
+import { summarize, type TraceStore, type SpanRecord, type TraceEvent, type TraceRecord } from '../core';
+import { truncate } from '../shared/text';
 import { compareTraces, matchesFilter, type Span, type TraceFilter, type TraceSummary } from '../shared/trace-protocol';
 
 const LIST_TEXT_CHARS = 200;
-
-function cut(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
 
 /** A list row for a trace (its spans from every server). */
 export function toSummary(traceId: string, spans: readonly SpanRecord[]): TraceSummary {
@@ -34,8 +30,8 @@ export function recordSummary(t: TraceRecord): TraceSummary {
     startMs: t.startMs,
     durationMs: t.durationMs,
     spanCount: t.spans.length,
-    ...(typeof task === 'string' ? { task: cut(task, LIST_TEXT_CHARS) } : {}),
-    ...(typeof error === 'string' ? { error: cut(error, LIST_TEXT_CHARS) } : {}),
+    ...(typeof task === 'string' ? { task: truncate(task, LIST_TEXT_CHARS) } : {}),
+    ...(typeof error === 'string' ? { error: truncate(error, LIST_TEXT_CHARS) } : {}),
   };
 }
 

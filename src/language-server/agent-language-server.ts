@@ -11,7 +11,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { PROVIDERS, type ProviderKind } from '../core/agents/definition';
+import { PROVIDERS, type ProviderKind } from '../core';
 import { agentCodeActions } from './features/code-actions';
 import { agentCodeLenses } from './features/code-lens';
 import { completeAgentFile } from './features/completion';

@@ -3,18 +3,20 @@
  * bundled into both sides, every message a zod-validated member of a discriminated union on `type`.
  *
  * Handshake: the webview posts `ready` (with its saved state) → the host answers `init` (echoing the
- * `requestId`). Requests from the webview carry a `requestId`; the host's reply (`traces`,
- * `traceDetail`, `ack` or `error`) echoes it. `traceUpdated` is pushed (throttled) while calls run.
+ * `requestId`). Requests from the webview carry a `requestId`; the host answers each with exactly
+ * one reply that echoes it: the type `REPLY_TYPE` names, or `error`. `traceUpdated` is pushed
+ * (throttled) while calls run, and `traces` without a `requestId` when Show Traces sets a filter.
  *
  * `zod/mini` keeps the webview bundle small; it is the same zod 4 engine as `zod`.
  */
 import * as z from 'zod/mini';
+import type { AttributeValue, Span, SpanEvent, SpanStatusCode } from './span';
+
+export type { AttributeValue, Span, SpanEvent, SpanStatusCode };
 
 export const PROTOCOL_VERSION = 1;
 
 // ---- data ------------------------------------------------------------------------------------------
-
-export type AttributeValue = string | number | boolean | Array<string | number | boolean>;
 
 function isScalar(v: unknown): boolean {
   const t = typeof v;
@@ -35,7 +37,6 @@ export function isAttributes(v: unknown): v is Record<string, AttributeValue> {
   return true;
 }
 
-export const AttributeValueSchema = z.custom<AttributeValue>(isAttributeValue, { error: 'expected a string, number, boolean or an array of them' });
 export const AttributesSchema = z.custom<Record<string, AttributeValue>>(isAttributes, {
   error: 'expected attributes: an object of strings, numbers, booleans or arrays of them',
 });
@@ -43,31 +44,9 @@ export const AttributesSchema = z.custom<Record<string, AttributeValue>>(isAttri
 export const SpanStatusCodeSchema = z.enum(['unset', 'ok', 'error']);
 export const SpanKindSchema = z.enum(['internal', 'server', 'client', 'producer', 'consumer']);
 
-export interface SpanEvent {
-  name: string;
-  timeMs: number;
-  attributes?: Record<string, AttributeValue>;
-}
-
-/** A span as the store records it (`SpanRecord` of src/core/tracing/types.ts). */
-export interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-  startMs: number;
-  /** 0 while the span is open. */
-  endMs: number;
-  status: { code: 'unset' | 'ok' | 'error'; message?: string };
-  attributes: Record<string, AttributeValue>;
-  events?: SpanEvent[];
-  server: string;
-}
-
 // Spans are loose objects: unknown keys pass through instead of being stripped, which makes a
 // 10,000-span trace validate ~3× faster; the view reads only the declared fields. (Typed as the
-// interfaces above, which the schemas check field by field.)
+// `Span` of ./span.ts, which the schemas check field by field.)
 export const SpanEventSchema = z.looseObject({
   name: z.string(),
   timeMs: z.number(),
@@ -161,10 +140,11 @@ export type TraceSummary = z.infer<typeof TraceSummarySchema>;
 export type TraceFilter = z.infer<typeof TraceFilterSchema>;
 export type TraceDetail = z.infer<typeof TraceDetailSchema>;
 export type WebviewState = z.infer<typeof WebviewStateSchema>;
-export type SpanStatusCode = z.infer<typeof SpanStatusCodeSchema>;
 
 const requestId = z.string().check(z.minLength(1), z.maxLength(64));
 const traceId = z.string().check(z.minLength(1), z.maxLength(64));
+/** A task id of the local server's task store (`aop.task_id` of a span). */
+const taskId = z.string().check(z.minLength(1), z.maxLength(128));
 
 // ---- host → webview --------------------------------------------------------------------------------
 
@@ -206,7 +186,16 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     trace: TraceSummarySchema,
     spans: SpanListSchema,
   }),
-  /** An action (`openDefinition`, `rerun`, `exportTrace`, `copyJson`) is done. */
+  /** Answer to `taskInfo`: what the local server keeps of a task (`kept`: its result can be opened). */
+  z.object({
+    type: z.literal('taskInfo'),
+    requestId,
+    taskId,
+    /** The task's status (`pending`, `processing`, `completed`, `failed`, `cancelled`); absent: unknown here. */
+    status: z.optional(z.string().check(z.maxLength(32))),
+    kept: z.boolean(),
+  }),
+  /** An action (`openDefinition`, `rerun`, `exportTrace`, `copyJson`, `openTaskResult`) is done. */
   z.object({
     type: z.literal('ack'),
     requestId,
@@ -229,6 +218,10 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rerun'), requestId, traceId }),
   z.object({ type: z.literal('exportTrace'), requestId, traceId }),
   z.object({ type: z.literal('copyJson'), requestId, traceId }),
+  /** Is the result of this task kept (so "Open result" can open it)? */
+  z.object({ type: z.literal('taskInfo'), requestId, taskId }),
+  /** Open the kept result of a task, as "AOP: Open Task Result…" does. */
+  z.object({ type: z.literal('openTaskResult'), requestId, taskId }),
 ]);
 
 export type HostMessage = z.infer<typeof HostMessageSchema>;
@@ -236,9 +229,19 @@ export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 export type HostMessageType = HostMessage['type'];
 export type WebviewMessageType = WebviewMessage['type'];
 export type HostMessageOf<T extends HostMessageType> = Extract<HostMessage, { type: T }>;
-export type WebviewMessageOf<T extends WebviewMessageType> = Extract<WebviewMessage, { type: T }>;
-/** A webview request without its id (the sender adds it). */
-export type WebviewRequest = WebviewMessage extends infer M ? (M extends { requestId: string } ? Omit<M, 'requestId'> : never) : never;
+/** The reply the host sends to each request (or `error`). */
+export const REPLY_TYPE = {
+  ready: 'init',
+  query: 'traces',
+  selectTrace: 'traceDetail',
+  openDefinition: 'ack',
+  rerun: 'ack',
+  exportTrace: 'ack',
+  copyJson: 'ack',
+  taskInfo: 'taskInfo',
+  openTaskResult: 'ack',
+} as const satisfies Record<WebviewMessageType, HostMessageType>;
+export type ReplyOf<T extends WebviewMessageType> = HostMessageOf<(typeof REPLY_TYPE)[T]>;
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string };
 

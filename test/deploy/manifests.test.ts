@@ -112,6 +112,8 @@ describe('deploy/Containerfile', () => {
   const text = read('deploy/Containerfile');
   it('runs the bundled CLI with its protocol files, serving on the exposed port', () => {
     assert.match(text, /COPY --from=build \/src\/dist\/cli\.js \/app\/dist\/cli\.js/);
+    // the bundles dist/cli.js requires at run time (esbuild.mjs: one per command, the A2A SDK)
+    assert.match(text, /COPY --from=build \/src\/dist\/cli-\*\.js \/src\/dist\/a2a-sdk\.js \/app\/dist\//);
     assert.match(text, /COPY --from=build \/src\/dist\/etcd3-proto \/app\/dist\/etcd3-proto/);
     assert.match(text, /COPY --from=build \/src\/dist\/etcd3\.js \/app\/dist\/etcd3\.js/);
     assert.match(text, /ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]/);

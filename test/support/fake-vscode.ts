@@ -12,6 +12,69 @@ export interface FakeVscode {
   warnings: string[];
   infos: string[];
   workspace: { isTrusted: boolean; workspaceFolders: unknown[] | undefined };
+  /** Webview panels created (`window.createWebviewPanel`), newest last. */
+  panels: FakeWebviewPanel[];
+  /** Untitled documents opened (`workspace.openTextDocument({ language, content })`). */
+  documents: Array<{ language?: string; content?: string }>;
+  /** What `window.showTextDocument` was asked to show. */
+  shown: unknown[];
+}
+
+/** A webview panel: what the extension posts is recorded; `receive()` is the webview posting. */
+export interface FakeWebviewPanel {
+  viewType: string;
+  title: string;
+  visible: boolean;
+  revealed: number;
+  disposed: boolean;
+  iconPath?: unknown;
+  webview: {
+    html: string;
+    options: unknown;
+    cspSource: string;
+    posted: unknown[];
+    asWebviewUri(u: unknown): unknown;
+    postMessage(m: unknown): Promise<boolean>;
+    onDidReceiveMessage: (listener: (m: unknown) => void) => { dispose(): void };
+  };
+  /** The webview posts `data` to the extension. */
+  receive(data: unknown): void;
+  onDidDispose: (listener: (e: void) => void) => { dispose(): void };
+  onDidChangeViewState: (listener: (e: unknown) => void) => { dispose(): void };
+  reveal(): void;
+  dispose(): void;
+}
+
+function fakePanel(viewType: string, title: string, options: unknown): FakeWebviewPanel {
+  const received = new EventEmitter<unknown>();
+  const disposed = new EventEmitter<void>();
+  const viewState = new EventEmitter<unknown>();
+  const panel: FakeWebviewPanel = {
+    viewType,
+    title,
+    visible: true,
+    revealed: 0,
+    disposed: false,
+    webview: {
+      html: '',
+      options,
+      cspSource: 'vscode-resource:',
+      posted: [],
+      asWebviewUri: (u) => u,
+      postMessage: async (m) => (panel.webview.posted.push(m), true),
+      onDidReceiveMessage: received.event,
+    },
+    receive: (data) => received.fire(data),
+    onDidDispose: disposed.event,
+    onDidChangeViewState: viewState.event,
+    reveal: () => void panel.revealed++,
+    dispose: () => {
+      if (panel.disposed) return;
+      panel.disposed = true;
+      disposed.fire();
+    },
+  };
+  return panel;
 }
 
 class EventEmitter<T> {
@@ -70,7 +133,7 @@ let installed: FakeVscode | undefined;
 
 export function installFakeVscode(): FakeVscode {
   if (installed) return installed;
-  const fake: FakeVscode = { registered: new Map(), errors: [], warnings: [], infos: [], workspace: { isTrusted: true, workspaceFolders: [] } };
+  const fake: FakeVscode = { registered: new Map(), errors: [], warnings: [], infos: [], workspace: { isTrusted: true, workspaceFolders: [] }, panels: [], documents: [], shown: [] };
   const api = {
     EventEmitter,
     TreeItem,
@@ -103,6 +166,14 @@ export function installFakeVscode(): FakeVscode {
       setStatusBarMessage: () => new Disposable(),
       showInputBox: async () => undefined,
       showQuickPick: async () => undefined,
+      createWebviewPanel: (viewType: string, title: string, _column: unknown, options: unknown) => {
+        const panel = fakePanel(viewType, title, options);
+        fake.panels.push(panel);
+        return panel;
+      },
+      registerWebviewPanelSerializer: () => new Disposable(),
+      showTextDocument: async (doc: unknown) => void fake.shown.push(doc),
+      showSaveDialog: async () => undefined,
     },
     workspace: {
       get isTrusted() {
@@ -113,6 +184,7 @@ export function installFakeVscode(): FakeVscode {
       },
       getConfiguration: () => ({ get: (_k: string, d: unknown) => d, update: async () => undefined }),
       onDidChangeConfiguration: () => new Disposable(),
+      openTextDocument: async (doc: { language?: string; content?: string }) => (fake.documents.push(doc), doc),
     },
     env: { clipboard: { writeText: async () => undefined } },
     languages: {},

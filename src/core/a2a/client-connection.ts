@@ -12,7 +12,7 @@ import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { describeError } from '../mcp-client';
 import { A2A_TASK_META, PROTOCOL_META, SPANS_KEY, TRACE_ID_KEY } from '../meta-keys';
 import { A2aPeerError, DEFAULT_PEER_LIMITS, fetchAgentCard, peerFetch, type A2aPeerLimits } from './card-fetch';
-import { FINAL_STATES, StreamState, a2aResult, cardToAgentInfos } from './peer-mapping';
+import { StreamState, a2aResult, cardToAgentInfos, isFinalState } from './peer-mapping';
 
 export interface A2aConnectionOptions {
   id: string;
@@ -229,13 +229,13 @@ export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsC
           if (p.$case === 'statusUpdate') taskId ||= p.value.taskId;
           const delta = stream.apply(p);
           if (delta && opts.onprogress) opts.onprogress({ progress: stream.chars, message: delta });
-          if (stream.task && FINAL_STATES.has(stream.task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
+          if (stream.task && isFinalState(stream.task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
             answer = stream.task;
             break;
           }
         }
         answer ??= stream.task;
-        if (!answer || !('messageId' in answer || FINAL_STATES.has(answer.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED))) {
+        if (!answer || !('messageId' in answer || isFinalState(answer.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED))) {
           throw new A2aPeerError(`the A2A stream of ${this.name} ended before the task did`);
         }
       } else {

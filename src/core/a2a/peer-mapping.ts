@@ -102,14 +102,20 @@ export function a2aResult(answer: Task | Message): AgentResult {
   }
 }
 
-export const FINAL_STATES = new Set<TaskState>([
-  TaskState.TASK_STATE_COMPLETED,
-  TaskState.TASK_STATE_FAILED,
-  TaskState.TASK_STATE_CANCELED,
-  TaskState.TASK_STATE_REJECTED,
-  TaskState.TASK_STATE_INPUT_REQUIRED,
-  TaskState.TASK_STATE_AUTH_REQUIRED,
-]);
+let finalStates: Set<TaskState> | undefined;
+
+/** A state after which the task will not change. (Built on first use: bundled, the A2A SDK loads on its first use — esbuild.mjs.) */
+export function isFinalState(state: TaskState): boolean {
+  finalStates ??= new Set<TaskState>([
+    TaskState.TASK_STATE_COMPLETED,
+    TaskState.TASK_STATE_FAILED,
+    TaskState.TASK_STATE_CANCELED,
+    TaskState.TASK_STATE_REJECTED,
+    TaskState.TASK_STATE_INPUT_REQUIRED,
+    TaskState.TASK_STATE_AUTH_REQUIRED,
+  ]);
+  return finalStates.has(state);
+}
 
 /** The task as a stream tells it: status and artifact updates folded into one Task. */
 export class StreamState {

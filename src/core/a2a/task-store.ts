@@ -1,15 +1,12 @@
 import { TaskState, type ListTasksRequest, type ListTasksResponse, type Task } from '@a2a-js/sdk';
 import type { ServerCallContext, TaskStore } from '@a2a-js/sdk/server';
 
-const TERMINAL = new Set<TaskState>([
-  TaskState.TASK_STATE_COMPLETED,
-  TaskState.TASK_STATE_FAILED,
-  TaskState.TASK_STATE_CANCELED,
-  TaskState.TASK_STATE_REJECTED,
-]);
+let terminal: Set<TaskState> | undefined;
 
 export function isTerminal(state: TaskState | undefined): boolean {
-  return state !== undefined && TERMINAL.has(state);
+  // built on first use: bundled, the A2A SDK loads on its first use (esbuild.mjs)
+  terminal ??= new Set<TaskState>([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+  return state !== undefined && terminal.has(state);
 }
 
 /**

@@ -1,10 +1,7 @@
 export * from './definition';
-export { parseAgentFile, type ParseAgentResult } from './parse';
+export { parseAgentFile } from './parse';
 export { agentId } from './build-agent';
-export type { ParseAgentOptions } from './parse-context';
-export { AgentCatalog, type AgentCatalogEvents, type AgentCatalogOptions } from './catalog';
-export { duplicateNameDiagnostic, resolveAgentNames, type NameResolution } from './agent-names';
-export { DEFAULT_AGENT_EXCLUDE, DEFAULT_AGENT_INCLUDE, WORKSPACE_AGENT_GLOBS, sourceKindOf } from './agent-files';
-export { findProgram, splitCommandLine } from './command-line';
-export type { SourceRange } from './source-text';
+export { AgentCatalog, type AgentCatalogEvents } from './catalog';
+export { sourceKindOf } from './agent-files';
+export { findProgram } from './command-line';
 export * from './key-docs';

@@ -1,11 +1,5 @@
 import { LineCounter } from 'yaml';
 
-/** A span in a file as 0-based character offsets, end exclusive. */
-export interface OffsetRange {
-  start: number;
-  end: number;
-}
-
 /** A span in a file as 1-based lines and columns, end exclusive (same shape as AgentDiagnostic). */
 export interface SourceRange {
   line: number;

@@ -42,9 +42,6 @@ export const BASE_ENV_NAMES = [
 /** Never handed to a child, whatever the agent file says. */
 export const NEVER_PASSED = new Set(['AOP_TOKEN']);
 
-/** A name the front matter `env:` list may hold. */
-export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export interface ChildEnvSource {
   /** Names of further variables to pass through (front matter `env:`). */
   env?: readonly string[];

@@ -28,7 +28,7 @@ import { registerCallAgentsTool } from '../orchestration/call-agents-tool';
 import { A2aEndpoint } from '../a2a/endpoint';
 import type { A2aTaskStore } from '../a2a/task-store';
 
-export type { LogLevel, Logger } from './logger';
+export type { Logger } from './logger';
 
 export interface AopServerOptions {
   /** Server name N (paper §4.2.2). */

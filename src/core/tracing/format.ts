@@ -1,17 +1,6 @@
+import { formatDuration, formatTimestamp } from '../../shared/format';
+import { oneLine } from '../../shared/text';
 import type { SpanRecord, TraceRecord } from './types';
-
-export function formatDuration(ms: number): string {
-  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
-  if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.floor(ms / 60_000)} min ${((ms % 60_000) / 1000).toFixed(0)} s`;
-}
-
-function localTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
 
 const DETAIL_KEYS = [
   'gen_ai.response.model',
@@ -45,11 +34,6 @@ function spanLine(s: SpanRecord, showServer: boolean): string {
   return `${s.name}  ${dur}${status}${details.length ? `  (${details.join(', ')})` : ''}${server}`;
 }
 
-function oneLine(s: string, max: number): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
-
 /** A trace as an indented span tree with durations and status. */
 export function formatTrace(t: TraceRecord, serverName?: (id: string) => string): string {
   const byParent = new Map<string | undefined, SpanRecord[]>();
@@ -63,7 +47,7 @@ export function formatTrace(t: TraceRecord, serverName?: (id: string) => string)
   for (const list of byParent.values()) list.sort((a, b) => a.startMs - b.startMs);
   const showServer = t.servers.length > 1;
   const header =
-    `${localTime(t.startMs)}  ${t.agent ?? t.root.name}  ${t.status === 'error' ? 'ERROR' : t.status}  ` +
+    `${formatTimestamp(t.startMs)}  ${t.agent ?? t.root.name}  ${t.status === 'error' ? 'ERROR' : t.status}  ` +
     `${formatDuration(t.durationMs)}  trace ${t.traceId}${serverName ? `  server ${serverName(t.root.server)}` : ''}`;
   const lines = [header];
   const task = t.root.attributes['aop.input.task'];

@@ -1,15 +1,18 @@
-import { build, type Histogram } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+// The plain-JS 32-bit histogram itself: the package's index also loads its WebAssembly build
+// (base64 in JS), the log encoder and pako (~140 KB minified) that nothing here uses.
+import Int32Histogram from 'hdr-histogram-js/dist/Int32Histogram';
+
+/** What `build({ bitBucketSize: 32, autoResize: true, useWebAssembly: false, … })` of hdr-histogram-js returns. */
+function int32Histogram(lowest: number, highest: number, digits: number): Histogram {
+  const h = new Int32Histogram(lowest, highest, digits);
+  h.autoResize = true;
+  return h;
+}
 
 /** Latency histogram in microseconds: 3 significant digits (0.1 % precision), grows as needed. */
 export class LatencyHistogram {
-  private readonly h: Histogram = build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000, // 1 min in µs; auto-resizes beyond
-    numberOfSignificantValueDigits: 3,
-    autoResize: true,
-    useWebAssembly: false,
-    bitBucketSize: 32,
-  });
+  private readonly h: Histogram = int32Histogram(1, 60_000_000 /* 1 min in µs; auto-resizes beyond */, 3);
   private sumMs = 0;
 
   record(ms: number): void {

@@ -1,4 +1,5 @@
 import { TraceFlags, createTraceState, type Span, type SpanContext } from '@opentelemetry/api';
+import { truncate } from '../../shared/text';
 import { isSpanId, isTraceId } from './ids';
 import { AopSpan } from './tracer';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKindName, SpanRecord, SpanStatusName } from './types';
@@ -133,9 +134,6 @@ export function encodeSpans(traceId: string, spans: readonly SpanRecord[], maxBy
 const KINDS = new Set<SpanKindName>(['internal', 'server', 'client', 'producer', 'consumer']);
 const STATUSES = new Set<SpanStatusName>(['unset', 'ok', 'error']);
 
-function cut(v: string, max: number): string {
-  return v.length > max ? `${v.slice(0, Math.max(0, max - 1))}…` : v;
-}
 
 function validAttributes(a: unknown, limits: RemoteSpanLimits): Attributes {
   const out: Attributes = Object.create(null);
@@ -145,11 +143,11 @@ function validAttributes(a: unknown, limits: RemoteSpanLimits): Attributes {
     if (!Object.prototype.hasOwnProperty.call(a, k)) continue;
     if (n >= limits.maxAttributes) break;
     const v = (a as Record<string, unknown>)[k];
-    const key = cut(k, 128);
-    if (typeof v === 'string') out[key] = cut(v, limits.maxStringChars);
+    const key = truncate(k, 128);
+    if (typeof v === 'string') out[key] = truncate(v, limits.maxStringChars);
     else if (typeof v === 'number' || typeof v === 'boolean') out[key] = v;
     else if (Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean')) {
-      out[key] = v.map((x) => (typeof x === 'string' ? cut(x, limits.maxStringChars) : x)) as AttributeValue;
+      out[key] = v.map((x) => (typeof x === 'string' ? truncate(x, limits.maxStringChars) : x)) as AttributeValue;
     } else continue;
     n++;
   }
@@ -174,7 +172,7 @@ export function decodeSpans(value: unknown, expectTraceId?: string, limits: Remo
       ? s.events
           .slice(0, limits.maxEvents)
           .filter((e) => e && typeof e.name === 'string' && typeof e.timeMs === 'number')
-          .map((e) => ({ name: cut(e.name, 256), timeMs: e.timeMs, ...(e.attributes ? { attributes: validAttributes(e.attributes, limits) } : {}) }))
+          .map((e) => ({ name: truncate(e.name, 256), timeMs: e.timeMs, ...(e.attributes ? { attributes: validAttributes(e.attributes, limits) } : {}) }))
       : undefined;
     const span: SpanRecord = {
       traceId: w.traceId,

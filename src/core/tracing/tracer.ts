@@ -15,7 +15,6 @@ import {
   type SpanStatus,
   type TimeInput,
   type Tracer,
-  type TracerProvider,
 } from '@opentelemetry/api';
 import { newSpanId, newTraceId } from './ids';
 import { nowMs, type AttributeValue, type Attributes, type SpanKindName, type SpanRecord, type TraceSink } from './types';
@@ -296,17 +295,4 @@ export class AopTracer implements Tracer {
     const span = this.startSpan(name, options, ctx);
     return fn(span) as ReturnType<F>;
   }
-}
-
-/** TracerProvider over one AopTracer (so code written against `TracerProvider` can use ours). */
-export class AopTracerProvider implements TracerProvider {
-  constructor(readonly tracer: AopTracer) {}
-  getTracer(): AopTracer {
-    return this.tracer;
-  }
-}
-
-/** An OTel Context holding `span`, for APIs that take a parent context. */
-export function contextWithSpan(span: Span, parent: Context = ROOT_CONTEXT): Context {
-  return trace.setSpan(parent, span);
 }

@@ -1,37 +1,14 @@
 /** Our span record: what the TraceStore keeps, what JSON Lines hold and what `_meta["aop/spans"]` carries. */
 
-export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
-export type Attributes = Record<string, AttributeValue>;
+import type { Attributes, AttributeValue, Span, SpanEvent, SpanKind, SpanStatusCode } from '../../shared/span';
 
-export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-export type SpanStatusName = 'unset' | 'ok' | 'error';
-
-export interface SpanEventRecord {
-  name: string;
-  /** Epoch milliseconds (fractional: sub-millisecond from the monotonic clock). */
-  timeMs: number;
-  attributes?: Attributes;
-}
-
-export interface SpanRecord {
-  /** 32 lowercase hex digits. */
-  traceId: string;
-  /** 16 lowercase hex digits. */
-  spanId: string;
-  /** Parent span (local, or the remote caller's span for a continued trace). */
-  parentSpanId?: string;
-  name: string;
-  kind: SpanKindName;
-  /** Epoch milliseconds, fractional (performance.timeOrigin + performance.now()). */
-  startMs: number;
-  /** Epoch milliseconds; 0 while the span is still open. */
-  endMs: number;
-  status: { code: SpanStatusName; message?: string };
-  attributes: Attributes;
-  events?: SpanEventRecord[];
-  /** Id of the server (process) that recorded the span: the OTLP resource. */
-  server: string;
-}
+// One span type for core, extension and webview: `src/shared/span.ts`. The names below are the
+// ones core has always used for it.
+export type { Attributes, AttributeValue };
+export type SpanKindName = SpanKind;
+export type SpanStatusName = SpanStatusCode;
+export type SpanEventRecord = SpanEvent;
+export type SpanRecord = Span;
 
 /** One trace as the store keeps it: every span known for the trace id, from all servers. */
 export interface TraceRecord {

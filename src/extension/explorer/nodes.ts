@@ -2,10 +2,8 @@
  * What the Agent Explorer shows, as plain data: no `vscode` import, so the tree logic is unit
  * tested without an editor. The tree provider turns these into TreeItems.
  */
-import type { AgentDefinition } from '../../core/agents/definition';
-import type { AgentState } from '../../core/execution/lifecycle';
-import type { ServerHealth } from '../../core/cluster/server-health';
-import type { RegistryEntry } from '../../core/cluster/registry';
+import { type AgentDefinition, type AgentState, type ServerHealth, type RegistryEntry } from '../../core';
+import { formatClock, formatDuration } from '../../shared/format';
 
 export type NodeKind = 'workspace' | 'agent' | 'task' | 'clusters' | 'cluster' | 'server' | 'remote-agent' | 'message' | 'problem';
 
@@ -39,13 +37,6 @@ export function stateLabel(rt: AgentRuntimeView | undefined): { text: string; ic
   return { text: 'idle', icon: 'hubot' };
 }
 
-export function formatMs(ms: number | undefined): string {
-  if (ms === undefined) return '';
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 /** A call of an agent still running (a task of the local server). */
 export interface TaskView {
   taskId: string;
@@ -58,8 +49,8 @@ export function taskNode(agent: string, t: TaskView, now = Date.now()): NodeView
     id: `task:${t.taskId}`,
     kind: 'task',
     label: t.status === 'pending' ? 'queued' : 'running',
-    description: `${formatMs(now - t.createdAt)} · ${t.taskId.slice(0, 8)}`,
-    tooltip: `Task ${t.taskId} of **${agent}**, started ${new Date(t.createdAt).toLocaleTimeString()}`,
+    description: `${formatDuration(now - t.createdAt)} · ${t.taskId.slice(0, 8)}`,
+    tooltip: `Task ${t.taskId} of **${agent}**, started ${formatClock(t.createdAt)}`,
     icon: { id: 'loading~spin', color: 'charts.blue' },
     contextValue: 'aop.task',
     collapsible: 'none',
@@ -69,7 +60,7 @@ export function taskNode(agent: string, t: TaskView, now = Date.now()): NodeView
 
 export function agentNode(agent: AgentDefinition, rt: AgentRuntimeView | undefined, running = 0): NodeView {
   const state = stateLabel(rt);
-  const latency = rt?.lastLatencyMs !== undefined ? ` · ${formatMs(rt.lastLatencyMs)}` : '';
+  const latency = rt?.lastLatencyMs !== undefined ? ` · ${formatDuration(rt.lastLatencyMs)}` : '';
   const model = agent.model ? `${agent.provider}: ${agent.model}` : agent.provider;
   return {
     // VS Code keeps the collapse state of an id it has seen (a leaf stays collapsed when it gets
@@ -166,7 +157,7 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
         : h.status === 'down'
           ? { id: 'error', color: 'testing.iconFailed' }
           : { id: 'circle-outline' };
-  const latency = h.latencyP50Ms !== undefined ? ` · ${formatMs(h.latencyP50Ms)}` : '';
+  const latency = h.latencyP50Ms !== undefined ? ` · ${formatDuration(h.latencyP50Ms)}` : '';
   return {
     id: `server:${cluster}:${h.id}`,
     kind: 'server',
@@ -176,7 +167,7 @@ export function serverNode(cluster: string, h: ServerHealth): NodeView {
       `${h.url}`,
       `Status: ${h.status}${h.protocol === 'a2a' ? ' (A2A agent)' : h.isAop ? ' (AOP server)' : ' (MCP server)'}`,
       `Breaker: ${h.breaker}`,
-      h.latencyP50Ms !== undefined ? `Latency p50: ${formatMs(h.latencyP50Ms)}` : '',
+      h.latencyP50Ms !== undefined ? `Latency p50: ${formatDuration(h.latencyP50Ms)}` : '',
       h.lastError ? `Last error: ${h.lastError}` : '',
       h.needsSignIn ? 'Needs sign-in: right-click → Sign in' : '',
       ...(h.warnings ?? []).map((w) => `Warning: ${w}`),

@@ -1,5 +1,5 @@
 /** The registry row of a cluster in the Agent Explorer (plain data, no `vscode`). */
-import type { RegistryViewStatus } from '../../core/registry/watcher';
+import type { RegistryViewStatus } from '../../core';
 import type { NodeView } from './nodes';
 
 export function registryNode(cluster: string, r: RegistryViewStatus): NodeView {

@@ -1,5 +1,5 @@
 import type { CodeLens } from 'vscode-languageserver';
-import type { ParseAgentResult } from '../../core/agents/parse';
+import type { ParseAgentResult } from '../../core';
 import { outlineAgentFile } from './outline';
 
 /** Commands the extension registers; the lenses pass the agent (tool) name as the only argument. */

@@ -6,9 +6,7 @@ import {
   type Position,
   type Range,
 } from 'vscode-languageserver';
-import { PROVIDERS, type AgentSourceKind } from '../../core/agents/definition';
-import { AGENT_KEY_DOCS, AGENT_KEYS, formatKeyDoc, keyDoc, keyTypeLabel, PROVIDER_DOCS } from '../../core/agents/key-docs';
-import { FOREIGN_KEYS } from '../../core/agents/mapped-formats';
+import { PROVIDERS, type AgentSourceKind, AGENT_KEY_DOCS, AGENT_KEYS, formatKeyDoc, keyDoc, keyTypeLabel, PROVIDER_DOCS, FOREIGN_KEYS } from '../../core';
 import type { KnownModel } from './diagnostics';
 import { inFrontMatter, outlineAgentFile } from './outline';
 

@@ -1,9 +1,6 @@
 import * as path from 'node:path';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import { findProgram, splitCommandLine } from '../../core/agents/command-line';
-import { PROVIDERS, type AgentDiagnostic, type AgentSourceKind, type ProviderKind, type Severity } from '../../core/agents/definition';
-import { closestMatch } from '../../core/agents/did-you-mean';
-import type { ParseAgentResult } from '../../core/agents/parse';
+import { findProgram, splitCommandLine, PROVIDERS, type AgentDiagnostic, type AgentSourceKind, type ProviderKind, type Severity, closestMatch, type ParseAgentResult } from '../../core';
 import { entryOf, outlineAgentFile, toLspRange, type AgentFileOutline } from './outline';
 
 export const DIAGNOSTIC_SOURCE = 'aop';

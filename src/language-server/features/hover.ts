@@ -1,7 +1,5 @@
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import type { AgentSourceKind, ProviderKind } from '../../core/agents/definition';
-import { formatKeyDoc, keyDoc, PROVIDER_DOCS } from '../../core/agents/key-docs';
-import { FOREIGN_KEYS } from '../../core/agents/mapped-formats';
+import { type AgentSourceKind, type ProviderKind, formatKeyDoc, keyDoc, PROVIDER_DOCS, FOREIGN_KEYS } from '../../core';
 import { contains, outlineAgentFile } from './outline';
 
 const FORMAT_NAMES = { vscode: 'VS Code custom agents', claude: 'Claude Code subagents' } as const;

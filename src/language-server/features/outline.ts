@@ -1,7 +1,6 @@
 import { isMap, isNode, isScalar, isSeq, parse, parseDocument, type Node } from 'yaml';
 import type { Position, Range } from 'vscode-languageserver';
-import { splitFrontMatter } from '../../core/agents/front-matter';
-import { SourceText, type SourceRange } from '../../core/agents/source-text';
+import { splitFrontMatter, SourceText, type SourceRange } from '../../core';
 
 /** A `key: value` pair of the front matter with where its parts are written (0-based LSP ranges). */
 export interface OutlineEntry {

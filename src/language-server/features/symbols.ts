@@ -1,5 +1,5 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
-import type { ParseAgentResult } from '../../core/agents/parse';
+import type { ParseAgentResult } from '../../core';
 import { outlineAgentFile } from './outline';
 
 /** One symbol per file: the agent, spanning the front matter, with its keys as children. */

@@ -1,10 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf } from '../../core/agents/agent-files';
-import { resolveAgentNames } from '../../core/agents/agent-names';
-import type { AgentDiagnostic, AgentSourceKind, ProviderKind } from '../../core/agents/definition';
-import { parseAgentFile, type ParseAgentResult } from '../../core/agents/parse';
-import { toolEntryDiagnostics } from '../../core/agents/tool-entries';
+import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf, resolveAgentNames, type AgentDiagnostic, type AgentSourceKind, type ProviderKind, parseAgentFile, type ParseAgentResult, toolEntryDiagnostics } from '../../core';
 
 export interface IndexedAgentFile {
   file: string;

@@ -1,3 +1,0 @@
-export * from './store';
-export * from './progress';
-export * from './mcp';
