@@ -70,7 +70,7 @@ export class AopHost extends EventEmitter<HostEvents> {
   private current?: { server: AopServer; catalog: AgentCatalog; dispose(): void };
   private starting?: Promise<AopServer>;
   private readonly clusterSet: HostClusters;
-  private readonly unsubscribeTraces: () => void;
+  private unsubscribeTraces?: () => void;
 
   constructor(
     settings: HostSettings,
@@ -84,9 +84,23 @@ export class AopHost extends EventEmitter<HostEvents> {
     const name = settings.server?.name ?? 'aop';
     this.serverId = settings.server?.id ?? `${name}-${randomUUID().slice(0, 8)}`;
     this.clusterSet = new HostClusters((cluster, change, health) => this.emit('cluster', cluster, change, health));
-    this.unsubscribeTraces = this.traceStore.subscribe((e) => {
-      if (e.type === 'trace-end' && this.listenerCount('trace')) this.emit('trace', e.trace);
+    // The store summarises a trace for each event it sends: listen only while someone wants `trace`.
+    const untyped = this as unknown as EventEmitter;
+    untyped.on('newListener', (event: string | symbol) => {
+      if (event === 'trace' && !this.unsubscribeTraces) {
+        this.unsubscribeTraces = this.traceStore.subscribe((e) => {
+          if (e.type === 'trace-end') this.emit('trace', e.trace);
+        });
+      }
     });
+    untyped.on('removeListener', (event: string | symbol) => {
+      if (event === 'trace' && this.listenerCount('trace') === 0) this.stopTraceEvents();
+    });
+  }
+
+  private stopTraceEvents(): void {
+    this.unsubscribeTraces?.();
+    this.unsubscribeTraces = undefined;
   }
 
   // ---- what runs -----------------------------------------------------------------------------
@@ -258,7 +272,7 @@ export class AopHost extends EventEmitter<HostEvents> {
   async close(): Promise<void> {
     await this.stop();
     await this.clusterSet.close();
-    this.unsubscribeTraces();
+    this.stopTraceEvents();
     await this.traceStore.flush();
   }
 
