@@ -435,18 +435,27 @@ export async function openWorkbench(server: CodeServer, browser: Browser, opts: 
 export async function runCommand(page: Page, title: string, opts: { timeoutMs?: number } = {}): Promise<void> {
   const timeout = e2eTimeout(opts.timeoutMs ?? 15_000);
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  // Close whatever quick input is still open, then open the palette.
-  await page.keyboard.press('Escape').catch(() => undefined);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await page.keyboard.press('F1');
-    try { await input.waitFor({ state: 'visible', timeout: e2eTimeout(3000) }); break; } catch {
-      if (attempt === 2) throw new Error('command palette did not open');
-      await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  // Open the palette and type the title; if the entry does not show (the palette lost focus and
+  // closed, or opened in another mode under load), close it and type again: three tries in all.
+  for (let tries = 1; ; tries++) {
+    // Close whatever quick input is still open, then open the palette.
+    await page.keyboard.press('Escape').catch(() => undefined);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await page.keyboard.press('F1');
+      try { await input.waitFor({ state: 'visible', timeout: e2eTimeout(3000) }); break; } catch {
+        if (attempt === 2) throw new Error('command palette did not open');
+        await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+      }
+    }
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ state: 'visible', timeout: tries < 3 ? Math.ceil(timeout / 3) : timeout });
+      break;
+    } catch (err) {
+      if (tries === 3) throw err;
     }
   }
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout });
   await row.click();
   // The palette is gone once it is hidden or once the command put up its own quick input (whose
   // value is not the `>title` we typed). Waiting for "hidden" alone cost a whole timeout for every
