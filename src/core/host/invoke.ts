@@ -49,18 +49,16 @@ export async function invokeAgent(
         return await entry.handler(args, ctx);
       }
     }
-    const remote = target.cluster
-      ? clusterOf(target.cluster) && { cluster: clusterOf(target.cluster)!.name, tool: target.agent }
-      : server?.orchestrator.calls.resolveRemote(target.agent);
-    if (!remote) {
+    const route = target.cluster ? { cluster: target.cluster, tool: target.agent } : server?.orchestrator.calls.resolveRemote(target.agent);
+    const cluster = route && clusterOf(route.cluster);
+    if (!route || !cluster) {
       if (!server && !target.cluster) return failure(`the host is not running: agent "${target.agent}" cannot be reached`);
       const where = target.cluster ? `cluster ${target.cluster} is not configured` : `no agent named "${target.agent}" here or in a configured cluster`;
       return failure(where);
     }
-    const cluster = clusterOf(remote.cluster)!;
-    const span = server?.tracing.startRemoteCall(remote.tool, { server: `cluster ${cluster.name}` }, opts.parentTrace);
+    const span = server?.tracing.startRemoteCall(route.tool, { server: `cluster ${cluster.name}` }, opts.parentTrace);
     try {
-      const result = await cluster.call(remote.tool, args, {
+      const result = await cluster.call(route.tool, args, {
         signal,
         meta: span && tracedMeta(span),
         // the SDK passes the notification's params on, `_meta` included (its type leaves it out)
