@@ -13,6 +13,7 @@ import { InstantChatModel } from '../../src/core/models/instant';
 import type { ChatModel, ModelResolver } from '../../src/core/models/types';
 import type { AopServer } from '../../src/core/server/aop-server';
 import { AopHost } from '../../src/core/host/aop-host';
+import type { HostServerSettings } from '../../src/core/host/host-settings';
 import { NodeHttpClientTransport } from '../../src/core/mcp-client';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig } from '../../src/core/cluster/config';
@@ -165,9 +166,10 @@ export function benchAgent(name: string, over: Partial<AgentDefinition> = {}): A
 export async function startAop(
   agents: AgentDefinition[],
   model: ChatModel | ModelResolver = new InstantChatModel(),
+  serverSettings: HostServerSettings = {},
 ): Promise<{ server: AopServer; url: string } & Closeable> {
   const host = new AopHost(
-    { roots: [], agents, watch: false, server: { port: 0 } },
+    { roots: [], agents, watch: false, server: { port: 0, ...serverSettings } },
     { models: typeof model === 'function' ? model : () => model },
   );
   const server = await host.start();

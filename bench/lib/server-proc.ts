@@ -26,7 +26,10 @@ class DelayModel implements ChatModel {
 
 async function main(): Promise<void> {
   const [capacity, queue, delayMs] = process.argv.slice(2).map(Number);
-  const aop = await startAop([benchAgent('slow', { maxConcurrency: capacity, queueLimit: queue, timeout: 120 })], new DelayModel(delayMs));
+  const aop = await startAop([benchAgent('slow', { maxConcurrency: capacity, queueLimit: queue, timeout: 120 })], new DelayModel(delayMs), {
+    // The suite holds every call on one session on purpose: lift the per-session cap (default 64) above it.
+    limits: { maxInFlightPerSession: queue + capacity + 16 },
+  });
   let peak = { running: 0, queued: 0 };
   setInterval(() => {
     const s = aop.server.executor.queueStats('slow');
