@@ -481,7 +481,7 @@ async function treeRow(page: Page, text: string | RegExp, timeoutMs = 30_000) {
 test('chat → a coordinator agent → a local and a remote child at once: the explorer shows them busy, the answer arrives, one trace tree', { skip, timeout: e2eTimeout(240_000) }, async () => {
   const page = vs!.page;
   await page.keyboard.press('Escape');
-  await page.locator('.activitybar .action-item [aria-label^="AOP"]').first().click();
+  await vs!.showAgentExplorer();
   await treeRow(page, /story-writer\s*idle/, 60_000);
   const story = held(['Two agents ', 'wrote this.']);
   reply = () => story.reply;

@@ -112,9 +112,7 @@ after(async () => {
 
 test('explorer: the view title and the Workspace row fit; a file with an error has the error icon', { skip, timeout: 240_000 }, shot('explorer', async () => {
   const page = vs!.page;
-  const container = page.locator('.activitybar .action-item [aria-label^="AOP"]').first();
-  await container.waitFor({ state: 'visible', timeout: 90_000 });
-  await container.click();
+  await vs!.showAgentExplorer();
   await treeRow(page, 'text-stats');
   const broken = await treeRow(page, 'broken.agent.md');
   assert.equal(await broken.locator('.codicon-error').count(), 1, 'error icon on the broken file');

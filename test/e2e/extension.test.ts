@@ -77,9 +77,7 @@ after(async () => {
 
 test('the .vsix installs and activates; the Agent Explorer lists the example agents', { skip, timeout: e2eTimeout(240_000) }, async () => {
   const page = vs!.page;
-  const container = page.locator('.activitybar .action-item [aria-label^="AOP"]').first();
-  await container.waitFor({ state: 'visible', timeout: e2eTimeout(90_000) });
-  await container.click();
+  await vs!.showAgentExplorer();
   for (const name of ['text-stats', 'code-reviewer', 'planner', 'fan-out', 'coordinator']) await row(page, name);
   const workspaceRow = await row(page, /^Workspace/);
   assert.match((await workspaceRow.textContent()) ?? '', /5 agents/);

@@ -391,6 +391,11 @@ export interface VSCodeSession {
   waitForNotification(text: string | RegExp, opts?: { timeoutMs?: number }): Promise<string>;
   /** Saves test/e2e/screenshots/NAME.png and returns its path. */
   screenshot(name: string): Promise<string>;
+  /**
+   * Shows the AOP view container in the side bar. Idempotent: clicking the active container's
+   * icon would hide the side bar, so it clicks only when the container is not already shown.
+   */
+  showAgentExplorer(opts?: { timeoutMs?: number }): Promise<void>;
   /** Waits for a browser console line matching re (e.g. extension-host console.log). */
   waitForConsole(re: RegExp, timeoutMs?: number): Promise<string>;
   readExtHostLog(all?: boolean): string;
@@ -419,6 +424,7 @@ export async function openWorkbench(server: CodeServer, browser: Browser, opts: 
     runCommand: (title, o) => runCommand(page, title, o),
     waitForNotification: (text, o) => waitForNotification(page, text, o),
     screenshot: (name) => screenshot(page, name),
+    showAgentExplorer: (o) => showAgentExplorer(page, o),
     waitForConsole: (re, timeoutMs = 30_000) =>
       waitFor(`console ${re}`, () => consoleMessages.find((l) => re.test(l)), timeoutMs),
     readExtHostLog: (all) => readExtHostLog(server.userDataDir, all),
@@ -429,6 +435,14 @@ export async function openWorkbench(server: CodeServer, browser: Browser, opts: 
     },
   };
   return session;
+}
+
+export async function showAgentExplorer(page: Page, opts: { timeoutMs?: number } = {}): Promise<void> {
+  const item = page.locator('.activitybar .action-item', { has: page.locator('[aria-label^="AOP"]') }).first();
+  await item.waitFor({ state: 'visible', timeout: e2eTimeout(opts.timeoutMs ?? 90_000) });
+  const shown = async () => /\bchecked\b/.test((await item.getAttribute('class')) ?? '') && (await page.locator('.part.sidebar').isVisible());
+  if (!(await shown())) await item.click();
+  await waitFor('the AOP view container shown', async () => ((await shown()) ? true : undefined), e2eTimeout(15_000));
 }
 
 /** Opens the command palette with F1, types the title and runs the exactly matching entry. */

@@ -172,7 +172,7 @@ const TASK_ROW = /running\s*[\d.]+ m?s · [0-9a-f]{8}/;
 test('Invoke Agent runs as a task: the explorer shows it under its agent, the notification shows the partial answer, the result opens and is kept', { skip, timeout: e2eTimeout(180_000) }, shot('task', async () => {
   const page = vs!.page;
   await vs!.runCommand('View: Close All Editors');
-  await page.locator('.activitybar .action-item [aria-label^="AOP"]').first().click();
+  await vs!.showAgentExplorer();
   await treeRow(page, /slow-writer\s*idle/, 60_000);
 
   const story = held(['Once upon a time ', 'the agents wrote ', 'a story together.']);
