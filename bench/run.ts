@@ -75,6 +75,14 @@ async function main(): Promise<void> {
         ok: tp.oursCpuPerCall <= (real ? 0.3 : 0.1),
       },
     );
+    if (tp.floorP50 !== undefined && tp.floorCpuPerCall !== undefined) {
+      rows.push({
+        suite: 'third-party',
+        what: 'the floor in the same rounds: node:http answering every POST with a fixed JSON-RPC answer (no MCP work at all), same SDK client: p50; server CPU per call; ours minus the floor',
+        goal: '—',
+        measured: `${ms(tp.floorP50)}; ${ms(tp.floorCpuPerCall)} CPU; ours +${ms(tp.oursCpuPerCall - tp.floorCpuPerCall)} CPU, +${ms(tp.oursP50 - tp.floorP50)} p50`,
+      });
+    }
   }
 
   log('start-up from 10,000 agent files on disk (aop serve, cold process)…');

@@ -58,6 +58,9 @@ export interface ThirdPartyResult {
   pairedSpeedup: number;
   oursCpuPerCall: number;
   sdkCpuPerCall: number;
+  /** node:http with a fixed answer (instant backend only): the least a server can cost this client. */
+  floorP50?: number;
+  floorCpuPerCall?: number;
   calls: number;
 }
 
@@ -76,24 +79,30 @@ export async function runThirdParty(opts: {
   const model = opts.backend === 'openai' ? await startServerProcess('model', 'model-proc.ts') : undefined;
   const modes = model ? { ours: 'ours-openai', sdk: 'sdk-openai' } : { ours: 'ours', sdk: 'sdk' };
   const extra = model ? [model.url] : [];
-  const procs = { ours: await startServerProcess(modes.ours, 'tp-server.ts', extra), sdk: await startServerProcess(modes.sdk, 'tp-server.ts', extra) };
-  const clients = { ours: await sdkClient(procs.ours.url), sdk: await sdkClient(procs.sdk.url) };
-  const tool = { ours: 'echo', sdk: 'echo' };
-  const samples = { ours: [] as number[], sdk: [] as number[] };
-  const cpu = { ours: 0, sdk: 0 };
+  type Kind = 'ours' | 'sdk' | 'floor';
+  const kinds: Kind[] = model ? ['ours', 'sdk'] : ['ours', 'sdk', 'floor'];
+  const procs = {} as Record<Kind, Awaited<ReturnType<typeof startServerProcess>>>;
+  procs.ours = await startServerProcess(modes.ours, 'tp-server.ts', extra);
+  procs.sdk = await startServerProcess(modes.sdk, 'tp-server.ts', extra);
+  if (!model) procs.floor = await startServerProcess('floor', 'tp-server.ts');
+  const clients = {} as Record<Kind, Awaited<ReturnType<typeof sdkClient>>>;
+  for (const k of kinds) clients[k] = await sdkClient(procs[k].url);
+  const samples = { ours: [] as number[], sdk: [] as number[], floor: [] as number[] };
+  const cpu = { ours: 0, sdk: 0, floor: 0 };
   const ratios: number[] = [];
   try {
-    for (const k of ['ours', 'sdk'] as const) {
-      for (let i = 0; i < opts.warmup; i++) await clients[k].callTool({ name: tool[k], arguments: { task: 'hello' } });
+    for (const k of kinds) {
+      for (let i = 0; i < opts.warmup; i++) await clients[k].callTool({ name: 'echo', arguments: { task: 'hello' } });
     }
     for (let r = 0; r < opts.rounds; r++) {
       const p50: Record<string, number> = {};
-      for (const k of (r % 2 ? ['sdk', 'ours'] : ['ours', 'sdk']) as Array<'ours' | 'sdk'>) {
+      const order = r % 2 ? [...kinds].reverse() : kinds;
+      for (const k of order) {
         const round: number[] = [];
         const c0 = await procs[k].cpu();
         for (let i = 0; i < opts.callsPerRound; i++) {
           const t0 = performance.now();
-          const res = await clients[k].callTool({ name: tool[k], arguments: { task: 'hello' } });
+          const res = await clients[k].callTool({ name: 'echo', arguments: { task: 'hello' } });
           round.push(performance.now() - t0);
           if (res.isError) throw new Error(`${k}: call failed: ${JSON.stringify(res.content)}`);
         }
@@ -102,11 +111,11 @@ export async function runThirdParty(opts: {
         p50[k] = summary(round).p50;
       }
       ratios.push(p50.sdk / p50.ours);
-      opts.log(`  round ${r + 1}: ours p50 ${p50.ours.toFixed(3)} ms, sdk p50 ${p50.sdk.toFixed(3)} ms`);
+      opts.log(`  round ${r + 1}: ${kinds.map((k) => `${k} p50 ${p50[k].toFixed(3)} ms`).join(', ')}`);
     }
   } finally {
-    await Promise.allSettled([clients.ours.close(), clients.sdk.close()]);
-    await Promise.allSettled([procs.ours.close(), procs.sdk.close()]);
+    await Promise.allSettled(Object.values(clients).map((c) => c.close()));
+    await Promise.allSettled(Object.values(procs).map((p) => p.close()));
     await model?.close();
   }
   const o = summary(samples.ours);
@@ -120,6 +129,7 @@ export async function runThirdParty(opts: {
     pairedSpeedup: median(ratios),
     oursCpuPerCall: cpu.ours / n,
     sdkCpuPerCall: cpu.sdk / n,
+    ...(model ? {} : { floorP50: summary(samples.floor).p50, floorCpuPerCall: cpu.floor / n }),
     calls: n,
   };
 }

@@ -260,7 +260,49 @@ describe('NodeHttpServerTransport: spec details (raw HTTP)', () => {
     assert.match(String(s.headers['content-type']), /^text\/event-stream/);
     const events = s.body.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.split('data: ')[1]));
     assert.equal(events[0].method, 'notifications/progress');
+    assert.equal(events[0].jsonrpc, '2.0');
     assert.equal(events.at(-1).id, 3);
+  });
+
+  test('a cancelled call gets no answer: its POST ends at once and the call is aborted on the server', { timeout: 20_000 }, async () => {
+    const sid = await rawSession(aop.port);
+    const h = { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' };
+    const abortsBefore = modelAborts;
+    // the model answers "slow" tasks only after SLOW_MS: only the cancellation can end this POST sooner
+    const call = raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 'c1', method: 'tools/call', params: { name: 'echo', arguments: { task: 'slow' } } }), h);
+    await waitUntil(() => aop.server.executor.queueStats('echo').running === 1, 10_000, 'the call running on the server');
+    const note = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'c1', reason: 'user' } }), h);
+    assert.equal(note.status, 202);
+    const r = await call;
+    assert.equal(r.status, 200);
+    assert.doesNotMatch(r.body, /"result"|"error"/, 'no answer for a cancelled request');
+    await waitUntil(() => modelAborts === abortsBefore + 1, 10_000, 'the model seeing the abort');
+    // the id is free again, and the session answers
+    const again = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id: 'c1', method: 'tools/call', params: { name: 'echo', arguments: { task: 'hi' } } }), h);
+    assert.equal(JSON.parse(again.body).result.structuredContent.result, 'answer to hi');
+  });
+
+  test('tools/call errors read the same on the direct path and through the SDK Protocol', async () => {
+    const sid = await rawSession(aop.port);
+    const h = { ...JSON_HEADERS, 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-06-18' };
+    const ask = async (id: number, params: Record<string, unknown>) => {
+      const r = await raw(aop.port, 'POST', JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params }), h);
+      const text = r.body.startsWith('{') ? r.body : r.body.split('data: ').at(-1)!;
+      return JSON.parse(text) as { id: number; error?: { code: number; message: string } };
+    };
+    const direct = await ask(20, { name: 'nosuch', arguments: { task: 'x' } });
+    // a task-augmented call goes through the SDK Server (and its schema checks)
+    const sdk = await ask(21, { name: 'nosuch', arguments: { task: 'x' }, task: { ttl: 1000 } });
+    assert.equal(direct.error?.code, -32602);
+    assert.match(direct.error?.message ?? '', /Unknown tool: nosuch/);
+    assert.deepEqual(direct.error, sdk.error);
+    // malformed params: InvalidParams in words, not a schema dump
+    const bad = await ask(22, { name: 42 });
+    assert.equal(bad.error?.code, -32602);
+    assert.match(bad.error?.message ?? '', /tools\/call needs params\.name: the name of the tool to call/);
+    const badArgs = await ask(23, { name: 'echo', arguments: ['x'] });
+    assert.equal(badArgs.error?.code, -32602);
+    assert.match(badArgs.error?.message ?? '', /the arguments of echo must be an object/);
   });
 
   test('bad session 404, missing session 400, unsupported protocol version 400', async () => {

@@ -163,12 +163,15 @@ export class AgentExecutor {
     opts: InvokeOptions,
     observer: InvocationObserver,
   ): Promise<AgentResult> {
-    const parsed = agentToolInputSchema.safeParse(rawArgs);
-    if (!parsed.success) {
-      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
-      return failure(`invalid arguments for ${agent.name}: ${why}`);
+    let args = plainTask(rawArgs);
+    if (!args) {
+      const parsed = agentToolInputSchema.safeParse(rawArgs);
+      if (!parsed.success) {
+        const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+        return failure(`invalid arguments for ${agent.name}: ${why}`);
+      }
+      args = parsed.data;
     }
-    const args = parsed.data;
     const signal = opts.signal ?? new AbortController().signal;
     if (signal.aborted) return failure('the call was cancelled before it started');
 
@@ -229,7 +232,7 @@ export class AgentExecutor {
           const n = attempt;
           observer.attemptStarted?.(n);
           try {
-            const answer = await withTimeout((attemptSignal) => this.loops(agent, args, model, attemptSignal, opts, observer), timeoutMs, signal);
+            const answer = await withTimeout((attempt) => this.loops(agent, args, model, attempt, opts, observer), timeoutMs, signal);
             observer.attemptFinished?.(n);
             return answer;
           } catch (err) {
@@ -266,7 +269,7 @@ export class AgentExecutor {
     agent: AgentDefinition,
     args: AgentToolArgs,
     model: ReturnType<ModelResolver>,
-    signal: AbortSignal,
+    attempt: AbortController,
     opts: InvokeOptions,
     observer: InvocationObserver,
   ): Promise<string> {
@@ -287,7 +290,10 @@ export class AgentExecutor {
         model: agent.model,
         temperature: agent.temperature,
         maxTokens: agent.maxTokens,
-        signal,
+        // made when a model reads it (a model that never can be cancelled costs no AbortSignal)
+        get signal() {
+          return attempt.signal;
+        },
         onText: (delta) => {
           firstTokenMs ??= performance.now() - t0;
           chars += delta.length;
@@ -302,6 +308,18 @@ export class AgentExecutor {
     }
     return answer;
   }
+}
+
+/**
+ * The arguments almost every call has, `{task: "…"}` and nothing else the schema knows, checked
+ * without zod (its parse is a tenth of a call's CPU); anything else goes through the schema.
+ */
+function plainTask(raw: unknown): AgentToolArgs | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const o = raw as Record<string, unknown>;
+  if (typeof o.task !== 'string' || o.task.length === 0) return undefined;
+  if (o.img !== undefined || o.imgs !== undefined || o.correct_answer !== undefined) return undefined;
+  return { task: o.task };
 }
 
 function failure(error: string): AgentResult {
@@ -334,7 +352,7 @@ class NoRetry {
  * each `abort()` builds a DOMException with a stack, ~20 µs.) Rejects with cockatiel's
  * TaskCancelledError on timeout, at once, even if the model ignores the signal.
  */
-function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number, parent: AbortSignal): Promise<T> {
+function withTimeout<T>(fn: (attempt: AbortController) => Promise<T>, ms: number, parent: AbortSignal): Promise<T> {
   const ctrl = new AbortController();
   if (parent.aborted) ctrl.abort(parent.reason);
   const onParent = () => ctrl.abort(parent.reason);
@@ -348,7 +366,7 @@ function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number, par
       clearTimeout(timer);
       parent.removeEventListener('abort', onParent);
     };
-    fn(ctrl.signal).then(
+    fn(ctrl).then(
       (v) => (done(), resolve(v)),
       (e) => (done(), reject(e)),
     );

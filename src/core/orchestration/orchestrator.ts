@@ -95,7 +95,21 @@ export class Orchestrator {
     let exited = false;
     const revoke: (() => void)[] = [];
     return {
-      signal: (base) => AbortSignal.any([base, AbortSignal.timeout(Math.max(1, root.timeLeftMs()))]),
+      // One controller and one timer, released at exit (AbortSignal.any + AbortSignal.timeout
+      // cost ~30 µs a call on Node 20 and live until the timeout fires).
+      signal: (base) => {
+        const deadline = new AbortController();
+        const onBase = () => deadline.abort(base.reason);
+        const timer = setTimeout(() => deadline.abort(new DOMException('the root request ran out of time', 'TimeoutError')), Math.max(1, root.timeLeftMs()));
+        timer.unref();
+        if (base.aborted) onBase();
+        else base.addEventListener('abort', onBase, { once: true });
+        revoke.push(() => {
+          clearTimeout(timer);
+          base.removeEventListener('abort', onBase);
+        });
+        return deadline.signal;
+      },
       outOfTime: () => (root.timeLeftMs() <= 0 ? "out of time: the root request's wall time (its agent's timeout) ran out" : undefined),
       toolLoop: (trace) => {
         if (!agent.tools?.length || agent.provider === 'command') return undefined;

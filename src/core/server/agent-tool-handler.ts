@@ -14,7 +14,7 @@ export function agentToolHandler(server: ServerContext, name: string): ToolHandl
     // Agents calling agents: depth and cycle guards, the root's budget and deadline, the tool loop.
     const scope = server.orchestrator.enter(agent, ctx.meta);
     if ('refused' in scope) return toCallToolResult({ result: '', success: false, error: scope.refused });
-    const task = ctx.task ?? server.tasks.start(name, ctx.signal);
+    const task = ctx.task ?? server.tasks.start(name, ctx.signal, ctx.controller);
     const trace = server.tracing.startInvocation(name, args, ctx.meta, agent);
     trace.span.setAttribute('aop.task_id', task.taskId);
     const observer = combineObservers(trace.observer, server.observerFor(name, ctx));

@@ -1,5 +1,17 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  RELATED_TASK_META_KEY,
+  type CallToolRequestParams,
+  type CallToolResult,
+  type CreateTaskResult,
+  type MessageExtraInfo,
+  type ServerNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { ProgressStream } from '../tasks/progress';
 import { TASK_CAPABILITIES, ownerOf, registerTaskHandlers, startToolTask, type Notify } from '../tasks/mcp';
 import { scopeRefusal, scopedMeta } from '../orchestration/scoped-tokens';
@@ -8,6 +20,7 @@ import { checkHops, refusal } from './federation-meta';
 import type { ServerContext } from './server-context';
 import type { ToolCallContext } from './tool-registry';
 import { toolsPage } from './tools-pages';
+import type { DirectRequestHandler } from './streamable-http/node-http-transport';
 
 export interface McpHandlerOptions {
   /** Tools per tools/list page (0: every tool in one answer). */
@@ -31,38 +44,84 @@ export function createMcpServer(server: ServerContext, options: McpHandlerOption
   );
   // The list is rebuilt only on change; each page is serialised once per version, not per request.
   mcp.setRequestHandler(ListToolsRequestSchema, (request) => toolsPage(server.tools.list(), request.params?.cursor, options.toolsPageSize));
-  mcp.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const entry = server.tools.get(request.params.name);
-    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    let meta = request.params._meta as Record<string, unknown> | undefined;
-    const refused = checkHops(meta, server.id, server.maxHops);
-    if (refused) return refusal(refused);
-    // A `provider: command` child calling back with its invocation's token: its tools only, in its call chain.
-    const scoped = server.orchestrator.tokens.fromHeader(extra.requestInfo?.headers?.authorization);
-    if (scoped) {
-      const denied = scopeRefusal(scoped, request.params.name, (n) => server.remote.get(n)?.cluster);
-      if (denied) return refusal(denied);
-      if (!scoped.root.take()) return refusal(`the tool-call budget of this request (${server.orchestrator.toolBudget}) is spent`);
-      meta = scopedMeta(scoped, meta);
-    }
-    const progressToken = meta?.progressToken;
-    // partial output, at most 10 notifications per second per call
-    const stream =
-      progressToken === undefined
-        ? undefined
-        : new ProgressStream((p) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } }).catch(() => {}));
-    const ctx: ToolCallContext = { signal: extra.signal, meta, sessionId: extra.sessionId, ...stream?.hooks() };
-    const args = request.params.arguments ?? {};
-    if (request.params.task) {
-      const owner = ownerOf(extra, options.token);
-      return startToolTask(server.tasks, entry, args, ctx, owner, request.params.task.ttl, extra.sendNotification as Notify, () => stream?.close());
-    }
-    try {
-      return await entry.handler(args, ctx);
-    } finally {
-      stream?.close();
-    }
-  });
+  mcp.setRequestHandler(CallToolRequestSchema, (request, extra) => callTool(server, options, request.params, extra));
   registerTaskHandlers(mcp, server.tasks, (e) => ownerOf(e, options.token));
   return mcp;
+}
+
+/** What a tools/call handler reads from its request besides the params (the SDK's `extra`, or the direct path's). */
+export interface CallExtra {
+  signal: AbortSignal;
+  sessionId?: string;
+  authInfo?: AuthInfo;
+  requestInfo?: MessageExtraInfo['requestInfo'];
+  sendNotification: (notification: ServerNotification) => Promise<void>;
+  /** The controller behind `signal`, when it belongs to this call alone (the direct path). */
+  controller?: AbortController;
+}
+
+/**
+ * tools/call: the federation hop check, scoped tokens of command agents, progress notifications
+ * and task-augmented calls, then the tool's handler.
+ */
+async function callTool(server: ServerContext, options: McpHandlerOptions, params: CallToolRequestParams, extra: CallExtra): Promise<CallToolResult | CreateTaskResult> {
+  const entry = server.tools.get(params.name);
+  if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
+  let meta = params._meta as Record<string, unknown> | undefined;
+  const refused = checkHops(meta, server.id, server.maxHops);
+  if (refused) return refusal(refused);
+  // A `provider: command` child calling back with its invocation's token: its tools only, in its call chain.
+  const scoped = server.orchestrator.tokens.fromHeader(extra.requestInfo?.headers?.authorization);
+  if (scoped) {
+    const denied = scopeRefusal(scoped, params.name, (n) => server.remote.get(n)?.cluster);
+    if (denied) return refusal(denied);
+    if (!scoped.root.take()) return refusal(`the tool-call budget of this request (${server.orchestrator.toolBudget}) is spent`);
+    meta = scopedMeta(scoped, meta);
+  }
+  const progressToken = meta?.progressToken;
+  // partial output, at most 10 notifications per second per call
+  const stream =
+    progressToken === undefined
+      ? undefined
+      : new ProgressStream((p) => void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: progressToken as string | number, ...p } }).catch(() => {}));
+  const ctx: ToolCallContext = { signal: extra.signal, controller: extra.controller, meta, sessionId: extra.sessionId, ...stream?.hooks() };
+  const args = params.arguments ?? {};
+  if (params.task) {
+    const owner = ownerOf(extra, options.token);
+    return startToolTask(server.tasks, entry, args, ctx, owner, params.task.ttl, extra.sendNotification as Notify, () => stream?.close());
+  }
+  try {
+    return await entry.handler(args, ctx);
+  } finally {
+    stream?.close();
+  }
+}
+
+/**
+ * The hot path: a plain tools/call (no task, not related to a task) answered straight from the
+ * session's transport, without the SDK Protocol's three failing schema parses per request, the
+ * SDK Server's second parse of the request and its parse of our own result. The same `callTool`
+ * runs; its answer or error becomes the same JSON-RPC response the Protocol would send. Anything
+ * else (initialize, tools/list, tasks/*, task-augmented calls) returns undefined and goes to the SDK.
+ * Malformed params get an InvalidParams error in words (the SDK's message is its schema's issue list).
+ */
+export function directToolCall(server: ServerContext, options: McpHandlerOptions): DirectRequestHandler {
+  return (request, extra) => {
+    if (request.method !== 'tools/call') return undefined;
+    const params = request.params;
+    if (params?.task !== undefined) return undefined;
+    const meta = params?._meta as Record<string, unknown> | undefined;
+    if (meta !== undefined && meta[RELATED_TASK_META_KEY] !== undefined) return undefined;
+    // the SDK would answer these with its schema's issue list as the message
+    if (typeof params?.name !== 'string') return Promise.reject(new McpError(ErrorCode.InvalidParams, 'tools/call needs params.name: the name of the tool to call (a string)'));
+    const args = params.arguments;
+    if (args !== undefined && !isPlainObject(args)) {
+      return Promise.reject(new McpError(ErrorCode.InvalidParams, `the arguments of ${params.name.slice(0, 64)} must be an object of named values, e.g. {"task": "…"}`));
+    }
+    return callTool(server, options, params as CallToolRequestParams, extra);
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

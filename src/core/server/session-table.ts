@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { sessionToEvict, type ServerLimits } from './limits';
-import { NodeHttpServerTransport } from './streamable-http/node-http-transport';
+import { NodeHttpServerTransport, type DirectRequestHandler } from './streamable-http/node-http-transport';
 
 export interface Session {
   transport: Transport & { handleRequest?: NodeHttpServerTransport['handleRequest']; inFlight?: number };
@@ -19,6 +19,8 @@ export interface SessionTableOptions {
   maxSessions: number;
   /** A new SDK Server with the MCP handlers, one per session. */
   createServer: () => Server;
+  /** Requests the sessions' transports answer without the SDK Server (the tools/call hot path). */
+  directRequest?: DirectRequestHandler;
 }
 
 const STDIO = 'stdio';
@@ -60,6 +62,7 @@ export class SessionTable {
       maxBatchLength: limits.maxBatchLength,
       maxAnswerBytes: limits.maxAnswerBytes,
       maxInFlight: limits.maxInFlightPerSession,
+      directRequest: this.options.directRequest,
       onsessioninitialized: (id) => {
         this.sessions.set(id, session);
       },

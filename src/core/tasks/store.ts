@@ -141,10 +141,14 @@ export class TaskStore extends EventEmitter {
   }
 
   /** A record for a plain (blocking) call; its controller aborts when `parent` does or on cancel(). */
-  start(agentName: string, parent: AbortSignal): TaskRecord {
-    const controller = new AbortController();
-    if (parent.aborted) controller.abort();
-    else parent.addEventListener('abort', () => controller.abort(), { once: true });
+  start(agentName: string, parent: AbortSignal, own?: AbortController): TaskRecord {
+    let controller = own;
+    if (!controller) {
+      const derived = new AbortController();
+      if (parent.aborted) derived.abort();
+      else parent.addEventListener('abort', () => derived.abort(), { once: true });
+      controller = derived;
+    }
     const now = Date.now();
     const record: TaskRecord = { taskId: randomUUID(), agentName, status: 'pending', createdAt: now, lastUpdatedAt: now, controller };
     this.add(record);

@@ -158,11 +158,15 @@ export class TraceStore implements TraceSink {
     if (entry.spans.length === 0) return added;
     this.traces.set(traceId, entry);
     if (this.traces.size > this.maxTraces || this.memoryBytes > this.maxMemoryBytes) {
+      // Evicts down to 15/16 of the limits in one pass: a Map walked from its start skips the
+      // holes its own deletions left, so evicting one trace per new one cost a walk per call.
+      const traces = this.maxTraces - (this.maxTraces >> 4);
+      const bytes = this.maxMemoryBytes - this.maxMemoryBytes / 16;
       for (const [oldest, e] of this.traces) {
         if (this.traces.size <= 1) break;
         this.traces.delete(oldest);
         this.memoryBytes -= e.bytes;
-        if (this.traces.size <= this.maxTraces && this.memoryBytes <= this.maxMemoryBytes) break;
+        if (this.traces.size <= traces && this.memoryBytes <= bytes) break;
       }
     }
     return added;

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type JSONRPCResultResponse,
+  type MessageExtraInfo,
+  type RequestId,
+  type ServerNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { serializeMessage, writeJson } from './json-chunks';
 import { Exchange, SSE_HEADERS, type ExchangeSession } from './post-exchange';
 import { acceptOf, badVersion, httpError, messageKind, requestInfo, single, unsupportedVersionMessage } from './request-checks';
@@ -39,7 +47,36 @@ export interface NodeHttpServerTransportOptions {
   maxAnswerBytes?: number;
   /** Most requests of this session in flight at once (default 64). */
   maxInFlight?: number;
+  /** Answers some requests itself, without `onmessage` (see DirectRequestHandler). */
+  directRequest?: DirectRequestHandler;
 }
+
+/** A JSON-RPC request as the transport checked it (id, method, params an object or absent). */
+export interface DirectRequest {
+  id: RequestId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface DirectRequestExtra {
+  signal: AbortSignal;
+  sessionId?: string;
+  requestId: RequestId;
+  authInfo?: AuthInfo;
+  requestInfo?: MessageExtraInfo['requestInfo'];
+  /** A notification related to this request (progress): on its POST's stream. */
+  sendNotification: (notification: ServerNotification) => Promise<void>;
+  /** The controller behind `signal`: the handler may abort it (its call cancelled from elsewhere); the answer is still sent. */
+  controller: AbortController;
+}
+
+/**
+ * Answers a request without the SDK's Protocol (the server's hot path), or returns undefined to
+ * leave it to `onmessage`. The promise's value is the JSON-RPC result; a rejection becomes the
+ * error the Protocol would send (its `code` when it has one, else -32603); nothing is sent for a
+ * request cancelled with notifications/cancelled.
+ */
+export type DirectRequestHandler = (request: DirectRequest, extra: DirectRequestExtra) => Promise<unknown> | undefined;
 
 export interface HandleRequestOptions {
   authInfo?: AuthInfo;
@@ -67,6 +104,8 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
   /** Protocol revision agreed in initialize (from the server's answer). */
   private protocolVersion?: string;
   private readonly exchanges = new Map<RequestId, Exchange>();
+  /** Requests answered on the direct path, by id, to cancel them. */
+  private readonly direct = new Map<RequestId, AbortController>();
   private standalone?: { res: ServerResponse; timer: NodeJS.Timeout; streamId: string };
   private readonly generateId: () => string;
 
@@ -170,7 +209,7 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
     const extra: MessageExtraInfo = { requestInfo: requestInfo(req), authInfo: opts.authInfo };
     if (requests === 0) {
       res.writeHead(202).end();
-      for (const m of messages) this.onmessage?.(m as JSONRPCMessage, extra);
+      for (const m of messages) this.deliver(m as JSONRPCMessage, extra);
       return;
     }
 
@@ -203,8 +242,77 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
     ex.timer.unref();
     for (const error of refused.values()) ex.answer(error);
     messages.forEach((m, i) => {
-      if (!refused.has(i)) this.onmessage?.(m as JSONRPCMessage, extra);
+      if (refused.has(i)) return;
+      if (kinds[i] === 'request' && this.answerDirectly(m as DirectRequest, extra)) return;
+      this.deliver(m as JSONRPCMessage, extra);
     });
+  }
+
+  /** A message for the Protocol; a cancellation also ends the cancelled request's exchange here. */
+  private deliver(m: JSONRPCMessage, extra: MessageExtraInfo): void {
+    if ('method' in m && m.method === 'notifications/cancelled' && !('id' in m)) {
+      const id = (m.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.cancelled(id, (m.params as { reason?: unknown }).reason);
+    }
+    this.onmessage?.(m, extra);
+  }
+
+  /**
+   * The receiver of a cancellation sends no answer (MCP spec): the request's exchange stops
+   * waiting for one, so its HTTP response ends and the session's in-flight count drops.
+   */
+  private cancelled(id: RequestId, reason: unknown): void {
+    this.direct.get(id)?.abort(reason);
+    this.direct.delete(id);
+    const ex = this.exchanges.get(id);
+    if (!ex) return;
+    this.exchanges.delete(id);
+    ex.drop();
+  }
+
+  private answerDirectly(request: DirectRequest, extra: MessageExtraInfo): boolean {
+    const handler = this.options.directRequest;
+    if (!handler) return false;
+    const id = request.id;
+    const abort = new AbortController();
+    const signal = abort.signal;
+    this.direct.set(id, abort);
+    const answer = handler(request, {
+      signal,
+      controller: abort,
+      sessionId: this.sessionId,
+      requestId: id,
+      authInfo: extra.authInfo,
+      requestInfo: extra.requestInfo,
+      sendNotification: async (notification) => {
+        if (this.direct.get(id) === abort) await this.send({ jsonrpc: '2.0', ...notification } as JSONRPCMessage, { relatedRequestId: id });
+      },
+    });
+    if (answer === undefined) {
+      this.direct.delete(id);
+      return false;
+    }
+    answer
+      .then(
+        (result): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: result as JSONRPCResultResponse['result'] }),
+        (error: { code?: unknown; message?: unknown; data?: unknown }) => ({
+          jsonrpc: '2.0' as const,
+          id,
+          error: {
+            code: Number.isSafeInteger(error?.code) ? (error.code as number) : ErrorCode.InternalError,
+            message: typeof error?.message === 'string' ? error.message : 'Internal error',
+            ...(error?.data !== undefined && { data: error.data }),
+          },
+        }),
+      )
+      .then((response) => {
+        // cancelled by the client (or the session closed): no answer
+        if (this.direct.get(id) !== abort) return;
+        this.direct.delete(id);
+        return this.send(response);
+      })
+      .catch((err: unknown) => this.onerror?.(err instanceof Error ? err : new Error(String(err))));
+    return true;
   }
 
   private handleGet(req: IncomingMessage, res: ServerResponse): void {
@@ -273,10 +381,8 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
         this.initRequestId = undefined;
       }
       const ex = this.exchanges.get(id);
-      if (!ex) {
-        if (this.closed) return;
-        throw new Error(`No connection established for request ID: ${String(id)}`);
-      }
+      // nobody waits for it any more: the request was cancelled, or the session closed
+      if (!ex) return;
       this.exchanges.delete(id);
       ex.answer(message);
       return;
@@ -302,6 +408,8 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
       if (!ex.gone) ex.answer({ jsonrpc: '2.0', id, error: { code: -32000, message: 'Connection closed: the MCP session ended' } });
     }
     this.exchanges.clear();
+    for (const abort of this.direct.values()) abort.abort(new Error('the MCP session ended'));
+    this.direct.clear();
     if (this.standalone) {
       clearInterval(this.standalone.timer);
       if (!this.standalone.res.destroyed) this.standalone.res.end();

@@ -111,6 +111,14 @@ export class Exchange {
     if (this.pending <= 0) this.finish(joinJson(this.answers, '[', ',', ']'));
   }
 
+  /** A request of this exchange was cancelled: it gets no answer; the response ends when none is left. */
+  drop(): void {
+    this.pending--;
+    if (this.done || this.pending > 0) return;
+    if (!this.sse && this.answers?.length) this.finish(joinJson(this.answers, '[', ',', ']'));
+    else this.finish();
+  }
+
   /** Keep-alive: a call still running after keepAliveMs turns into SSE and gets comments. */
   tick(): void {
     this.timer = undefined;

@@ -3,7 +3,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   isJSONRPCErrorResponse,
   isJSONRPCNotification,
-  isJSONRPCRequest,
+  RELATED_TASK_META_KEY,
   isJSONRPCResultResponse,
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -34,11 +34,37 @@ export function messageKind(m: unknown): 'request' | 'notification' | 'response'
   if (o.jsonrpc !== '2.0') return undefined;
   const hasId = typeof o.id === 'string' || typeof o.id === 'number';
   if (typeof o.method === 'string') {
-    if (hasId) return isJSONRPCRequest(m) ? 'request' : undefined;
+    if (hasId) return isRequest(o) ? 'request' : undefined;
     return o.id === undefined && isJSONRPCNotification(m) ? 'notification' : undefined;
   }
   if (hasId && ('result' in o || 'error' in o)) return isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m) ? 'response' : undefined;
   return undefined;
+}
+
+/**
+ * `isJSONRPCRequest` by hand (it runs for every request, and the SDK's strict zod object costs more
+ * than the rest of a call's checks): only jsonrpc, id, method and params; an integer or string id;
+ * params an object with an optional `_meta` object whose progressToken is a string or an integer
+ * and whose related-task entry has a string taskId. `test/server/request-checks.test.ts` holds it
+ * to the SDK schema.
+ */
+function isRequest(o: Record<string, unknown>): boolean {
+  for (const k in o) if (k !== 'jsonrpc' && k !== 'id' && k !== 'method' && k !== 'params') return false;
+  if (typeof o.id === 'number' && !Number.isSafeInteger(o.id)) return false;
+  const params = o.params;
+  if (params === undefined) return true;
+  if (!isObject(params)) return false;
+  const meta = params._meta;
+  if (meta === undefined) return true;
+  if (!isObject(meta)) return false;
+  const token = meta.progressToken;
+  if (token !== undefined && typeof token !== 'string' && !(typeof token === 'number' && Number.isSafeInteger(token))) return false;
+  const related = meta[RELATED_TASK_META_KEY];
+  return related === undefined || (isObject(related) && typeof related.taskId === 'string');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function requestInfo(req: IncomingMessage): MessageExtraInfo['requestInfo'] {
