@@ -186,9 +186,13 @@ export async function nodeClient(url: string, agent?: Agent): Promise<Client> {
   return (await nodeClientWithTransport(url, agent)).client;
 }
 
-export async function nodeClientWithTransport(url: string, agent?: Agent): Promise<{ client: Client; transport: NodeHttpClientTransport }> {
+export async function nodeClientWithTransport(
+  url: string,
+  agent?: Agent,
+  maxResponseBytes?: number,
+): Promise<{ client: Client; transport: NodeHttpClientTransport }> {
   const client = new Client({ name: 'bench-node', version: '0' });
-  const transport = new NodeHttpClientTransport(new URL(url), { agent });
+  const transport = new NodeHttpClientTransport(new URL(url), { agent, maxResponseBytes });
   await client.connect(transport);
   return { client, transport };
 }

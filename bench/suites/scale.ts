@@ -39,7 +39,8 @@ export async function scale(agentCount: number): Promise<Record<string, number>>
   const t0 = performance.now();
   const aop = await startAop(agents);
   const startupMs = performance.now() - t0;
-  const { client, transport } = await nodeClientWithTransport(aop.url);
+  // 10,000 tools are ~11 MB in one tools/list answer: past the client's default cap (8 MiB) on purpose
+  const { client, transport } = await nodeClientWithTransport(aop.url, undefined, 64 * 1024 * 1024);
   const firstList = performance.now();
   const first = await client.request({ method: 'tools/list' }, ListToolsResultSchema);
   const firstListMs = performance.now() - firstList;

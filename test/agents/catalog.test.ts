@@ -169,3 +169,21 @@ describe('AgentCatalog programmatic agents', () => {
     }
   });
 });
+
+describe('AgentCatalog.setAll', () => {
+  it('adds many agents without files in one commit: one updated event, every agent added once', () => {
+    const catalog = new AgentCatalog({ roots: [] });
+    let updated = 0;
+    let added = 0;
+    catalog.on('updated', () => updated++);
+    catalog.on('added', () => added++);
+    catalog.setAll(Array.from({ length: 2000 }, (_, i) => makeAgent({ name: `agent-${i}` })));
+    assert.equal(updated, 1, 'one commit for the whole set (one per agent is quadratic at 10,000)');
+    assert.equal(added, 2000);
+    assert.equal(catalog.agents().length, 2000);
+    catalog.set(makeAgent({ name: 'agent-0', description: 'changed' }));
+    assert.equal(updated, 2);
+    assert.equal(catalog.get('agent-0')?.description, 'changed');
+    catalog.dispose();
+  });
+});

@@ -174,7 +174,7 @@ export class AopHost extends EventEmitter<HostEvents> {
     let server: AopServer | undefined;
     try {
       catalog = new AgentCatalog({ roots: s.roots, include: s.include, defaultProvider: s.defaultProvider });
-      for (const agent of s.agents ?? []) catalog.set(agent);
+      if (s.agents?.length) catalog.setAll(s.agents);
       await catalog.load();
       server = new AopServer({
         ...s.server,
