@@ -103,6 +103,14 @@ describe('OpenAiChatModel against the fake server', { timeout: 30_000 }, () => {
     assert.equal((await model.complete(req())).text, 'ab');
   });
 
+  it('reuses one kept-alive connection for calls one after another (the answer is read to its end after [DONE])', async () => {
+    server.setScript({ chunks: ['x', 'y'] });
+    for (let i = 0; i < 3; i++) assert.equal((await model.complete(req())).text, 'xy');
+    const ports = new Set(server.requests.map((r) => r.remotePort));
+    assert.equal(server.requests.length, 3);
+    assert.equal(ports.size, 1, `one socket for three calls, saw ports ${[...ports].join(', ')}`);
+  });
+
   it('maps 401 to a non-retryable error that names the key variable', async () => {
     server.setScript({ status: 401, errorBody: { error: { message: 'Incorrect API key provided' } } });
     const error = await rejection(model.complete(req()));

@@ -90,6 +90,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** Content chunks written so far. */
   chunksSent: number;
+  /** The client's port: the same for requests that reused a kept-alive connection. */
+  remotePort?: number;
 }
 
 /**
@@ -149,6 +151,7 @@ export async function startFakeOpenAi(script?: FakeScript): Promise<FakeOpenAi> 
       startedAt: Date.now(),
       aborted: false,
       chunksSent: 0,
+      remotePort: req.socket.remotePort,
     };
     requests.push(record);
     res.on('close', () => {

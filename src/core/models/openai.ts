@@ -6,8 +6,9 @@ import type { ChatModel, ChatRequest, ChatResponse, ChatUsage } from './types';
 import { ModelError } from './types';
 import { openAiHistory, openAiTools, ToolCallAccumulator } from './openai-tools';
 import { SseDataQueue } from '../mcp-client/sse';
+import { fetchPost, nodePost, type FetchLike, type ModelHttpResponse, type ModelPost } from './model-http';
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike } from './model-http';
 
 export interface OpenAiChatModelOptions {
   /** OpenAI-compatible base URL, e.g. `http://127.0.0.1:11434/v1`; `/chat/completions` is appended. */
@@ -18,7 +19,7 @@ export interface OpenAiChatModelOptions {
   apiKeyEnv?: string;
   /** Default model; `request.model` wins. Omitted from the request when neither is set (llama.cpp). */
   model?: string;
-  /** Replaces the global `fetch` (tests, proxies). */
+  /** Sends the requests with this `fetch` instead of node:http (tests, proxies). */
   fetch?: FetchLike;
   /** Extra HTTP headers (e.g. `OpenAI-Organization`). */
   headers?: Record<string, string>;
@@ -39,7 +40,7 @@ export class OpenAiChatModel implements ChatModel {
   readonly supportsTools = true;
   readonly baseUrl: string;
   private readonly endpoint: string;
-  private readonly fetchImpl: FetchLike;
+  private readonly post: ModelPost;
 
   constructor(private readonly options: OpenAiChatModelOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -53,7 +54,7 @@ export class OpenAiChatModel implements ChatModel {
       throw new ModelError(`invalid model server URL "${options.baseUrl}": only http and https are supported`, false);
     }
     this.endpoint = `${this.baseUrl}/chat/completions`;
-    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.post = options.fetch ? fetchPost(options.fetch) : nodePost;
     this.id = options.id ?? `openai:${options.model ?? 'default'}@${this.baseUrl}`;
   }
 
@@ -71,25 +72,20 @@ export class OpenAiChatModel implements ChatModel {
     };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
 
-    let response: Response;
+    let response: ModelHttpResponse;
     try {
-      response = await this.fetchImpl(this.endpoint, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal,
-      });
+      response = await this.post(this.endpoint, headers, JSON.stringify(body), signal);
     } catch (error) {
       if (signal.aborted) throw abortError(signal);
       throw this.networkError(error);
     }
 
     try {
-      if (!response.ok) throw await this.httpError(response, model, signal);
-      return await this.readAnswer(response, model, request);
+      if (response.status < 200 || response.status > 299) throw await this.httpError(response, model, signal);
+      return await this.consume(response, model, request);
     } catch (error) {
       // Close the connection on any early exit (malformed stream, throwing onText…).
-      response.body?.cancel().catch(() => undefined);
+      response.cancel();
       if (signal.aborted) throw abortError(signal);
       throw error;
     }
@@ -120,24 +116,9 @@ export class OpenAiChatModel implements ChatModel {
     return body;
   }
 
-  private async readAnswer(response: Response, model: string | undefined, request: ChatRequest): Promise<ChatResponse> {
-    const contentType = (response.headers.get('content-type') ?? '').toLowerCase();
-    if (!response.body) throw this.malformed('the response has no body', false);
-    const reader = response.body.getReader();
-    try {
-      return await this.consume(reader, contentType, model, request);
-    } catch (error) {
-      reader.cancel().catch(() => undefined); // close the connection on malformed data or a throwing onText
-      throw error;
-    }
-  }
-
-  private async consume(
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-    contentType: string,
-    model: string | undefined,
-    request: ChatRequest,
-  ): Promise<ChatResponse> {
+  private async consume(response: ModelHttpResponse, model: string | undefined, request: ChatRequest): Promise<ChatResponse> {
+    const contentType = response.contentType.toLowerCase();
+    const chunks = response.chunks();
     const decoder = new TextDecoder();
     const parser = new SseDataQueue(MAX_EVENT_CHARS);
     const acc: Accumulator = { text: '', model, chunks: 0, done: false, calls: new ToolCallAccumulator() };
@@ -149,14 +130,26 @@ export class OpenAiChatModel implements ChatModel {
         ? 'json'
         : undefined;
     let raw = '';
+    let afterDone = 0;
 
     for (;;) {
-      let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+      let chunk: IteratorResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await chunks.next();
       } catch (error) {
         if (request.signal.aborted) throw abortError(request.signal);
         throw this.networkError(error, true);
+      }
+      if (acc.done) {
+        // After [DONE] the answer is read to its end (its socket goes back to the pool); a server
+        // that goes on sending past 64 KiB is cut off.
+        if (chunk.done) break;
+        afterDone += chunk.value.length;
+        if (afterDone > 64 * 1024) {
+          response.cancel();
+          break;
+        }
+        continue;
       }
       const piece = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
       if (mode === 'sse') {
@@ -172,14 +165,12 @@ export class OpenAiChatModel implements ChatModel {
           } else throw this.notCompatible(contentType, raw);
         }
       }
-      if (acc.done || chunk.done) break;
+      if (chunk.done) break;
     }
 
     if (mode === 'json') return this.parseJsonAnswer(raw, model, request);
     if (mode === undefined) throw this.malformed('the model server sent an empty response', true);
-    if (acc.done) {
-      reader.cancel().catch(() => undefined);
-    } else {
+    if (!acc.done) {
       this.feed(parser.end(), acc, request);
       // Lenient: some servers end the stream without `[DONE]`; accept it when chunks arrived.
       if (!acc.done && acc.chunks === 0) throw this.malformed('the stream ended before any answer arrived', true);
@@ -252,10 +243,10 @@ export class OpenAiChatModel implements ChatModel {
     };
   }
 
-  private async httpError(response: Response, model: string | undefined, signal: AbortSignal): Promise<ModelError> {
+  private async httpError(response: ModelHttpResponse, model: string | undefined, signal: AbortSignal): Promise<ModelError> {
     let text = '';
     try {
-      text = await response.text();
+      text = await response.text(64 * 1024);
     } catch {
       if (signal.aborted) throw abortError(signal);
     }
