@@ -301,6 +301,35 @@ describe('OpenAiChatModel without a server', { timeout: 30_000 }, () => {
     assert.match(error.message, new RegExp(`cannot reach model server at http://127\\.0\\.0\\.1:${port}/v1 — is it running\\?`));
   });
 
+  it('a kept-alive connection the server closes as the next request goes out: the request is sent again on a new one', async () => {
+    // The server answers the first request of each connection and hangs up on the second one
+    // without answering (a server closing an idle socket just as the client reuses it).
+    const served = new Map<unknown, number>();
+    let requests = 0;
+    const server = http.createServer((rq, res) => {
+      requests++;
+      const n = (served.get(rq.socket) ?? 0) + 1;
+      served.set(rq.socket, n);
+      if (n > 1) return void rq.socket.destroy();
+      rq.resume();
+      rq.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${JSON.stringify({ choices: [{ delta: { content: 'ok' } }] })}\n\ndata: [DONE]\n\n`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const model = new OpenAiChatModel({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: 'm' });
+      assert.equal((await model.complete(req())).text, 'ok');
+      assert.equal((await model.complete(req())).text, 'ok', 'the second call survives the stale socket');
+      assert.equal(requests, 3, 'first call, the refused reuse, the retry on a new connection');
+      assert.equal(served.size, 2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('rejects an invalid base URL', () => {
     assert.throws(() => new OpenAiChatModel({ baseUrl: 'not a url' }), (e: any) => e instanceof ModelError && !e.retryable);
     assert.throws(() => new OpenAiChatModel({ baseUrl: 'ftp://x/v1' }), /only http and https/);

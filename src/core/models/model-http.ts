@@ -28,8 +28,25 @@ const AGENTS = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
 };
 
+/**
+ * A kept-alive socket the server closed just as the request went out fails with ECONNRESET
+ * ("socket hang up") before any answer: the request never reached the server, so it is sent once
+ * more on a new connection (what Node's documentation advises for `reusedSocket`).
+ */
 export const nodePost: ModelPost = (url, headers, body, signal) =>
-  new Promise((resolve, reject) => {
+  postOnce(url, headers, body, signal).catch((err: unknown) => {
+    if (!(err instanceof StaleSocket)) throw err;
+    return postOnce(url, headers, body, signal, true);
+  });
+
+class StaleSocket extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a kept-alive connection was closed by the server');
+  }
+}
+
+function postOnce(url: string, headers: Record<string, string>, body: string, signal: AbortSignal, fresh = false): Promise<ModelHttpResponse> {
+  return new Promise((resolve, reject) => {
     const target = new URL(url);
     const https_ = target.protocol === 'https:';
     const request = (https_ ? https.request : http.request)(
@@ -37,7 +54,8 @@ export const nodePost: ModelPost = (url, headers, body, signal) =>
       {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        agent: AGENTS[https_ ? 'https:' : 'http:'],
+        // a retry must not draw another stale socket from the pool
+        agent: fresh ? false : AGENTS[https_ ? 'https:' : 'http:'],
         signal,
       },
       (res) => {
@@ -61,9 +79,12 @@ export const nodePost: ModelPost = (url, headers, body, signal) =>
         });
       },
     );
-    request.on('error', reject);
+    request.on('error', (err: NodeJS.ErrnoException) => {
+      reject(request.reusedSocket && err.code === 'ECONNRESET' && !signal.aborted ? new StaleSocket(err) : err);
+    });
     request.end(body);
   });
+}
 
 /** The same over a `fetch` (tests, proxies that replace it). */
 export function fetchPost(fetchImpl: FetchLike): ModelPost {
