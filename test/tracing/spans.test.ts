@@ -127,6 +127,26 @@ describe('invocation spans', () => {
     assert.equal(byName(t2, 'aop.attempt').length, 0);
   });
 
+  test('a cancelled call: its open attempt ends as an error that says so, with the model span', async () => {
+    model.setScript({ hang: true });
+    const client = await aop.connect();
+    const before = model.requests.length;
+    const seen = aop.server.tracing.store.query({ agent: 'once' }).length;
+    const ctrl = new AbortController();
+    const call = client.callTool({ name: 'once', arguments: { task: 'x' } }, undefined, { signal: ctrl.signal });
+    await waitUntil(() => model.requests.length > before, 10_000, 'the model asked');
+    ctrl.abort();
+    await assert.rejects(call);
+    await waitUntil(() => aop.server.tracing.store.query({ agent: 'once' }).length > seen, 10_000, 'the trace of the cancelled call');
+    const t = aop.server.tracing.store.query({ agent: 'once', limit: 1 })[0];
+    assert.equal(t.status, 'error');
+    const [attempt] = byName(t, 'aop.attempt');
+    assert.equal(attempt.status.code, 'error', 'the attempt span says it failed (it was left unset)');
+    assert.match(attempt.status.message ?? '', /cancel/);
+    assert.equal(byName(t, 'aop.model')[0]?.status.code, 'error');
+    model.setScript({ text: 'fine' });
+  });
+
   test('queue wait shows as an aop.queue span', async () => {
     // The model answers only when the test opens the gate: the second call is queued for sure.
     let open!: () => void;

@@ -184,7 +184,9 @@ export class InvocationTrace {
       this.queue.setStatus({ code: SpanStatusCode.ERROR, message: failure ?? 'left the queue' });
       this.queue.end();
     }
-    this.attempt?.end();
+    // An attempt still open here was cut short (the call cancelled, or its root out of time): it
+    // and its model call end as failed with the call's reason, not with no status at all.
+    if (this.attempt) this.onAttemptFinished(this.attempts, new Error(failure ?? 'ended before its attempt finished'));
     this.backoffSpan?.end();
     const root = this.span;
     if (this.attempts) root.setAttribute('aop.attempts', this.attempts);
