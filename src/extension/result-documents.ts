@@ -19,8 +19,16 @@ export class ResultDocuments implements vscode.TextDocumentContentProvider, vsco
   }
 
   /** Puts `markdown` in the agent's result document and shows it. */
-  async show(agent: { tool: string; cluster?: string }, markdown: string): Promise<vscode.TextEditor> {
-    const uri = resultUri(agent);
+  show(agent: { tool: string; cluster?: string }, markdown: string): Promise<vscode.TextEditor> {
+    return this.showAt(resultUri(agent), markdown);
+  }
+
+  /** A kept task result (Open Task Result…, the Traces panel's Open result): one document per task. */
+  showTask(taskId: string, markdown: string): Promise<vscode.TextEditor> {
+    return this.showAt(vscode.Uri.from({ scheme: RESULT_SCHEME, path: `/tasks/${safe(taskId)}.result.md` }), markdown);
+  }
+
+  private async showAt(uri: vscode.Uri, markdown: string): Promise<vscode.TextEditor> {
     const key = uri.toString();
     this.contents.delete(key); // re-insert: the map's order is the age
     this.contents.set(key, markdown);
@@ -37,7 +45,7 @@ export class ResultDocuments implements vscode.TextDocumentContentProvider, vsco
   }
 }
 
-/** `aop-result:/text-stats.result.md`, `aop-result:/team/remote-helper.result.md` for a cluster's agent. */
+/** `aop-result:/text-stats.result.md`, `aop-result:/team/remote-helper.result.md` for a cluster's agent (`/tasks/<id>.result.md` for a task). */
 export function resultUri(agent: { tool: string; cluster?: string }): vscode.Uri {
   const name = `${safe(agent.tool)}.result.md`;
   return vscode.Uri.from({ scheme: RESULT_SCHEME, path: agent.cluster ? `/${safe(agent.cluster)}/${name}` : `/${name}` });

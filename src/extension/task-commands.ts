@@ -45,9 +45,9 @@ async function openTaskResult(ext: EditorContext, arg?: unknown): Promise<vscode
     if (!pick) return undefined;
     id = pick.id;
   }
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: keptResultMarkdown(server.tasks, id) });
-  await vscode.window.showTextDocument(doc, { preview: true });
-  return doc;
+  // read-only, like Invoke's answers: never dirty, never asking to be saved
+  const editor = await ext.results.showTask(id, keptResultMarkdown(server.tasks, id));
+  return editor.document;
 }
 
 export const TASK_COMMANDS: Record<string, Handler> = {

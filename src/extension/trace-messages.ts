@@ -42,7 +42,8 @@ export interface TracePanelPort {
   /** The local server's task store (undefined: the server is not running). */
   tasks(): TaskLookup | undefined;
   /** Shows a markdown document (a task's result). */
-  showMarkdown(markdown: string): Promise<void>;
+  /** A task's kept result, read-only. */
+  showMarkdown(markdown: string, taskId: string): Promise<void>;
 }
 
 export class TraceMessages {
@@ -149,7 +150,7 @@ export class TraceMessages {
       case 'openTaskResult': {
         const tasks = this.port.tasks();
         if (!tasks) throw new Error('the local server is not running (is the workspace trusted?)');
-        await this.port.showMarkdown(keptResultMarkdown(tasks, msg.taskId));
+        await this.port.showMarkdown(keptResultMarkdown(tasks, msg.taskId), msg.taskId);
         this.port.post({ type: 'ack', requestId });
         return;
       }

@@ -21,6 +21,8 @@ export interface TracePanelContext {
   readonly tracesLoaded: Promise<void>;
   readonly log: { warn(message: string): void };
   readonly local: { readonly aop?: Pick<AopServer, 'agents' | 'agent' | 'tasks'> };
+  /** Where a task's kept result opens, read-only. */
+  readonly results: { showTask(taskId: string, markdown: string): Thenable<unknown> };
   own<T extends vscode.Disposable>(d: T): T;
 }
 
@@ -144,10 +146,9 @@ export class TracePanel implements vscode.Disposable {
         await vscode.commands.executeCommand('aop.invokeAgent', target, task);
       },
       tasks: () => ext.local.aop?.tasks,
-      showMarkdown: async (markdown) => {
+      showMarkdown: async (markdown, taskId) => {
         // as "AOP: Open Task Result…" shows it
-        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-        await vscode.window.showTextDocument(doc, { preview: true });
+        await ext.results.showTask(taskId, markdown);
       },
     };
   }

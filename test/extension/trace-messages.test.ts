@@ -38,7 +38,7 @@ function fakePort(server: () => TestServer['server'] | undefined) {
     editTask: async (tool, partial) => (calls.push(['editTask', tool, partial]), script.editedTask),
     invokeAgent: async (target, task) => void calls.push(['invokeAgent', target, task]),
     tasks: () => server()?.tasks,
-    showMarkdown: async (markdown) => void calls.push(['showMarkdown', markdown]),
+    showMarkdown: async (markdown, taskId) => void calls.push(['showMarkdown', markdown, taskId]),
   };
   return { port, posted, calls, script };
 }
@@ -142,6 +142,7 @@ describe('Traces panel messages', () => {
       assert.match(String(shown[0][1]), /^# writer\n/);
       assert.match(String(shown[0][1]), new RegExp(`task ${taskId} · completed`));
       assert.match(String(shown[0][1]), /the kept answer/);
+      assert.equal(shown[0][2], taskId, 'the task id names its read-only document');
 
       // a plain call: its task is known (finished) but nothing is kept
       const plain = (await p.ask({ type: 'selectTrace', traceId: plainTrace.traceId })) as ReplyOf<'selectTrace'>;

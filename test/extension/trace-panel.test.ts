@@ -40,6 +40,7 @@ after(async () => {
 function context() {
   const owned: Array<{ dispose(): void }> = [];
   const warnings: string[] = [];
+  const shown: Array<[string, string]> = [];
   const uri = (p: string) => ({ fsPath: p, path: p, scheme: 'file', toString: () => `file://${p}` });
   return {
     owned,
@@ -49,6 +50,12 @@ function context() {
     tracesLoaded: Promise.resolve(),
     log: { warn: (m: string) => void warnings.push(m) },
     local: { aop: aop.server },
+    shownResults: shown,
+    results: {
+      async showTask(this: void, taskId: string, markdown: string) {
+        shown.push([taskId, markdown]);
+      },
+    },
     own<T extends { dispose(): void }>(d: T): T {
       owned.push(d);
       return d;
@@ -104,18 +111,18 @@ test('Open result: the webview asks about the task of a span, then opens its kep
 
     const info = await ask(panel, { type: 'taskInfo', requestId: 'r2', taskId });
     assert.deepEqual(info, { type: 'taskInfo', requestId: 'r2', taskId, status: 'completed', kept: true });
-    const before = fake.documents.length;
     const ack = await ask(panel, { type: 'openTaskResult', requestId: 'r3', taskId });
     assert.equal(ack.type, 'ack');
-    const doc = fake.documents[before];
-    assert.equal(doc.language, 'markdown');
-    assert.match(doc.content ?? '', new RegExp(`^# writer\\n\\n\\*task ${taskId} · completed\\*`));
-    assert.match(doc.content ?? '', /answer kept for the panel/);
-    assert.equal(fake.shown.at(-1), doc, 'the document is shown');
+    // the editor's read-only result documents (aop-result:/tasks/<id>.result.md), not an untitled buffer
+    assert.equal(ctx.shownResults.length, 1);
+    const [shownId, markdown] = ctx.shownResults[0];
+    assert.equal(shownId, taskId);
+    assert.match(markdown, new RegExp(`^# writer\\n\\n\\*task ${taskId} · completed\\*`));
+    assert.match(markdown, /answer kept for the panel/);
 
     const missing = await ask(panel, { type: 'openTaskResult', requestId: 'r4', taskId: 'gone' });
     assert.equal(missing.type, 'error');
-    assert.equal(fake.documents.length, before + 1, 'nothing opened for an unknown task');
+    assert.equal(ctx.shownResults.length, 1, 'nothing opened for an unknown task');
     assert.match(ctx.warnings.join('\n'), /openTaskResult: no kept result for task gone/);
   } finally {
     tp.dispose();
