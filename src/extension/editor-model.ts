@@ -1,19 +1,30 @@
 import * as vscode from 'vscode';
 import { type ChatModel, type ChatRequest, type ChatResponse, ModelError, MAX_TOOL_CALLS_PER_TURN, type ChatTurn, type ToolCall } from '../core';
 
-/** Tool-loop turns as vscode.lm messages: the assistant's tool calls, then a User message of results. */
-function editorHistory(history: readonly ChatTurn[]): vscode.LanguageModelChatMessage[] {
+/**
+ * Tool-loop turns as vscode.lm messages: the assistant's tool calls, then ONE User message with the
+ * results of all of them (as chat itself sends them; some models refuse a tool call whose result is
+ * not in the next message).
+ */
+export function editorHistory(history: readonly ChatTurn[]): vscode.LanguageModelChatMessage[] {
   const out: vscode.LanguageModelChatMessage[] = [];
+  let results: vscode.LanguageModelToolResultPart[] = [];
+  const flush = () => {
+    if (results.length) out.push(vscode.LanguageModelChatMessage.User(results));
+    results = [];
+  };
   for (const turn of history) {
     if (turn.role === 'assistant') {
+      flush();
       const parts: (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[] = [];
       if (turn.content) parts.push(new vscode.LanguageModelTextPart(turn.content));
       for (const c of turn.toolCalls) parts.push(new vscode.LanguageModelToolCallPart(c.id, c.name, parseInput(c.arguments)));
       out.push(vscode.LanguageModelChatMessage.Assistant(parts));
     } else {
-      out.push(vscode.LanguageModelChatMessage.User([new vscode.LanguageModelToolResultPart(turn.toolCallId, [new vscode.LanguageModelTextPart(turn.content)])]));
+      results.push(new vscode.LanguageModelToolResultPart(turn.toolCallId, [new vscode.LanguageModelTextPart(turn.content)]));
     }
   }
+  flush();
   return out;
 }
 

@@ -146,6 +146,20 @@ export function installFakeVscode(): FakeVscode {
     ViewColumn: { Active: -1, Beside: -2, One: 1 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     StatusBarAlignment: { Left: 1, Right: 2 },
+    // the language-model message shapes, as plain records of what they were built with
+    LanguageModelTextPart: class {
+      constructor(readonly value: string) {}
+    },
+    LanguageModelToolCallPart: class {
+      constructor(readonly callId: string, readonly name: string, readonly input: object) {}
+    },
+    LanguageModelToolResultPart: class {
+      constructor(readonly callId: string, readonly content: unknown[]) {}
+    },
+    LanguageModelChatMessage: {
+      User: (content: unknown) => ({ role: 'user', content }),
+      Assistant: (content: unknown) => ({ role: 'assistant', content }),
+    },
     Range: class {
       constructor(...args: number[]) {
         Object.assign(this, { args });
