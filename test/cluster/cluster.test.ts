@@ -124,14 +124,15 @@ describe('AopCluster: calls, failover and breakers', () => {
   });
 
   test('latency routing measures each replica once, then prefers the faster one', async () => {
-    const a = await startMember('sa', ['shared'], { delayMs: 600 });
+    // sa is slower than any call to sb can be, even on a loaded 2-core machine (600 ms was not)
+    const a = await startMember('sa', ['shared'], { delayMs: 1500 });
     const b = await startMember('sb', ['shared']);
     const cluster = makeCluster({ servers: [a.url, b.url], routing: 'latency' });
     try {
       await cluster.discover();
       const order: string[] = [];
       for (let i = 0; i < 6; i++) order.push(answer(await cluster.call('shared', { task: `q${i}` })).split(':')[0]);
-      // sa answers in >= 600 ms, sb at once: once both are measured every call goes to sb
+      // sa answers in >= 1500 ms, sb at once: once both are measured every call goes to sb
       assert.ok(order.filter((x) => x === 'sa').length <= 1, `sa measured at most once: ${order.join(',')}`);
       assert.deepEqual(order.slice(2), ['sb', 'sb', 'sb', 'sb'], `order ${order.join(',')}`);
       const [ha, hb] = cluster.health();

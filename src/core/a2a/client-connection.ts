@@ -1,13 +1,11 @@
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Role, TaskState, type AgentCard, type Message, type Task } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import { BrokenCircuitError } from 'cockatiel';
 import { toCallToolResult } from '../execution/tool-schema';
-import { LatencyWindow } from '../cluster/latency';
 import { TransportFailure } from '../cluster/server-connection';
-import type { BreakerState, HealthStatus, ServerHealth } from '../cluster/server-health';
+import { ServerHealthTracker, type ServerHealth } from '../cluster/server-health';
 import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { describeError } from '../mcp-client';
 import { A2A_TASK_META, PROTOCOL_META, SPANS_KEY, TRACE_ID_KEY } from '../meta-keys';
@@ -33,92 +31,21 @@ export interface A2aConnectionOptions {
  * `CancelTask`, the `traceparent` and federation hops travel in the message metadata. Same
  * health figures, latency window and circuit breaker as an MCP member.
  */
-export class A2aConnection extends EventEmitter<{ health: [ServerHealth]; toolsChanged: [] }> {
-  readonly id: string;
-  readonly url: string;
-  readonly name: string;
+export class A2aConnection extends ServerHealthTracker {
   readonly protocol = 'a2a' as const;
   private readonly limits: A2aPeerLimits;
-  private readonly breaker: CircuitBreakerPolicy;
-  private readonly latency = new LatencyWindow();
   /** The SDK client and the agents of the card: tool name → tenant ('' for a plain card). */
   private peer?: { client: Client; card: AgentCard; infos: RemoteAgentInfo[]; tenants: Map<string, string>; streaming: boolean };
-  private inFlight = 0;
-  private status: HealthStatus = 'unknown';
-  private lastError?: string;
-  private lastErrorAt?: number;
-  private checkedAt?: number;
-  private openedAt = 0;
   private closed = false;
 
   constructor(private readonly opts: A2aConnectionOptions) {
-    super();
-    this.id = opts.id;
-    this.url = opts.url;
-    this.name = opts.name;
+    // every failure counts toward the breaker (an A2A peer has no "answer on purpose" like a JSON-RPC error of an MCP server)
+    super(opts.id, opts.url, opts.name, { breakerFailures: opts.breakerFailures, breakerResetMs: opts.breakerResetMs, counts: () => true });
     this.limits = { ...DEFAULT_PEER_LIMITS, ...opts.limits };
-    this.breaker = circuitBreaker(handleAll, { halfOpenAfter: opts.breakerResetMs, breaker: new ConsecutiveBreaker(opts.breakerFailures) });
-    this.breaker.onStateChange((state) => {
-      if (state === CircuitState.Open) this.openedAt = Date.now();
-      this.emit('health', this.health());
-    });
   }
 
-  get breakerState(): BreakerState {
-    const s = this.breaker.state;
-    return s === CircuitState.Open || s === CircuitState.Isolated ? 'open' : s === CircuitState.HalfOpen ? 'half-open' : 'closed';
-  }
-
-  get unavailable(): boolean {
-    return this.breaker.state === CircuitState.Open && Date.now() - this.openedAt < this.opts.breakerResetMs;
-  }
-
-  get inFlightCount(): number {
-    return this.inFlight;
-  }
-
-  get latencyEwmaMs(): number | undefined {
-    return this.latency.ewma;
-  }
-
-  health(): ServerHealth {
-    const breaker = this.breakerState;
-    let status = this.status;
-    if (breaker === 'open') status = 'down';
-    else if (breaker === 'half-open' && status === 'up') status = 'degraded';
-    return {
-      id: this.id,
-      url: this.url,
-      name: this.name,
-      status,
-      latencyP50Ms: this.latency.p50,
-      latencyEwmaMs: this.latency.ewma,
-      lastError: this.lastError,
-      lastErrorAt: this.lastErrorAt,
-      breaker,
-      agentCount: this.peer?.infos.length ?? 0,
-      inFlight: this.inFlight,
-      isAop: false,
-      protocol: 'a2a',
-      checkedAt: this.checkedAt,
-    };
-  }
-
-  private markUp(ms: number): void {
-    this.latency.add(ms);
-    this.checkedAt = Date.now();
-    const next: HealthStatus = this.lastErrorAt !== undefined && Date.now() - this.lastErrorAt < 30_000 ? 'degraded' : 'up';
-    const changed = next !== this.status;
-    this.status = next;
-    if (changed) this.emit('health', this.health());
-  }
-
-  private markDown(error: string): void {
-    this.lastError = error;
-    this.lastErrorAt = Date.now();
-    this.checkedAt = Date.now();
-    this.status = 'down';
-    this.emit('health', this.health());
+  override health(): ServerHealth {
+    return { ...super.health(), agentCount: this.peer?.infos.length ?? 0, protocol: 'a2a' };
   }
 
   /** Reads the card (bounded, checked) and builds the SDK client for its JSON-RPC endpoint. */

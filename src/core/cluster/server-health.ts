@@ -38,7 +38,7 @@ export function isProtocolAnswer(err: unknown): boolean {
  * The health side of a cluster member: its circuit breaker (cockatiel; JSON-RPC errors the
  * server sent on purpose do not count), latency window, up/degraded/down status, last error,
  * warnings and in-flight count, reported as `health` events. The connection side
- * (ServerConnection) extends it and marks its calls up or down.
+ * (ServerConnection, and A2aConnection for an A2A member) extends it and marks its calls up or down.
  */
 export abstract class ServerHealthTracker extends EventEmitter<{ health: [ServerHealth]; toolsChanged: [] }> {
   protected readonly breaker: CircuitBreakerPolicy;
@@ -57,11 +57,16 @@ export abstract class ServerHealthTracker extends EventEmitter<{ health: [Server
     readonly id: string,
     readonly url: string,
     readonly name: string,
-    private readonly breakerOpts: { breakerFailures: number; breakerResetMs: number },
+    private readonly breakerOpts: {
+      breakerFailures: number;
+      breakerResetMs: number;
+      /** Which errors count toward the breaker (default: all but JSON-RPC errors sent on purpose). */
+      counts?: (err: Error) => boolean;
+    },
     private readonly signIn?: { needsSignIn?: boolean },
   ) {
     super();
-    this.breaker = circuitBreaker(handleWhen((e) => !isProtocolAnswer(e)), {
+    this.breaker = circuitBreaker(handleWhen(breakerOpts.counts ?? ((e) => !isProtocolAnswer(e))), {
       halfOpenAfter: breakerOpts.breakerResetMs,
       breaker: new ConsecutiveBreaker(breakerOpts.breakerFailures),
     });
