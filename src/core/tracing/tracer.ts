@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/api';
 import { newSpanId, newTraceId } from './ids';
 import { nowMs, type AttributeValue, type Attributes, type SpanKindName, type SpanRecord, type TraceSink } from './types';
+import { truncate as cut } from '../../shared/text';
 
 const KIND_NAMES: Record<SpanKind, SpanKindName> = {
   [SpanKind.INTERNAL]: 'internal',
@@ -35,7 +36,7 @@ const MAX_EVENTS = 64;
 export function truncate(text: string, max = MAX_ATTRIBUTE_CHARS): string {
   if (text.length <= max) return text;
   // A copy, not a V8 sliced string: the ring must not keep whole answers alive through their slices.
-  return Buffer.from(`${text.slice(0, max - 1)}…`, 'utf8').toString('utf8');
+  return Buffer.from(cut(text, max), 'utf8').toString('utf8');
 }
 
 function toEpochMs(t: TimeInput | undefined): number {

@@ -1,5 +1,6 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
 import type { ParseAgentResult } from '../../core';
+import { truncate } from '../../shared/text';
 import { outlineAgentFile } from './outline';
 
 /** One symbol per file: the agent, spanning the front matter, with its keys as children. */
@@ -35,8 +36,4 @@ function summarize(value: unknown): string {
   if (Array.isArray(value)) return truncate(`[${value.map((v) => String(v)).join(', ')}]`, 60);
   if (typeof value === 'object') return '{…}';
   return truncate(String(value), 60);
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
