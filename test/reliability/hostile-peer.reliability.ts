@@ -397,6 +397,10 @@ describe('hostile peers: a federating server against a hostile cluster member', 
     const bad = (await client.callTool({ name: 'h__badjson', arguments: { task: 'x' } })) as CallToolResult;
     assert.equal(bad.isError, true);
     assert.match(errorOf(bad), /hostile: MCP server at http:\/\/127\.0\.0\.1:\d+\/mcp sent invalid JSON$/);
+    // the right shape on top, broken content blocks: a tool error in words, not the peer's blocks
+    const blocks = (await client.callTool({ name: 'h__badcontent', arguments: { task: 'x' } })) as CallToolResult;
+    assert.equal(blocks.isError, true);
+    assert.match(errorOf(blocks), /^the server behind h__badcontent sent a malformed tool result at content\.0/);
     await dog.check('2b. drip and invalid JSON');
   });
 

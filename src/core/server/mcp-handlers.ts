@@ -2,6 +2,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import {
   CallToolRequestSchema,
+  CallToolResultSchema,
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
@@ -91,10 +92,24 @@ async function callTool(server: ServerContext, options: McpHandlerOptions, param
     return startToolTask(server.tasks, entry, args, ctx, owner, params.task.ttl, extra.sendNotification as Notify, () => stream?.close());
   }
   try {
-    return await entry.handler(args, ctx);
+    const result = await entry.handler(args, ctx);
+    return entry.kind === 'remote' ? checkedRemoteResult(result, params.name) : result;
   } finally {
     stream?.close();
   }
+}
+
+/**
+ * A re-exported tool's result came from a peer (untrusted): the cluster checks only its top-level
+ * shape, so its content blocks are held to the MCP schema here (the SDK Server used to do it for
+ * every call) — a malformed one becomes a tool error in words, never a broken answer to our caller.
+ */
+function checkedRemoteResult(result: CallToolResult, tool: string): CallToolResult {
+  const parsed = CallToolResultSchema.safeParse(result);
+  if (parsed.success) return result;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.').slice(0, 80)}` : '';
+  return refusal(`the server behind ${tool.slice(0, 64)} sent a malformed tool result${where}: ${(issue?.message ?? 'invalid').slice(0, 200)}`);
 }
 
 /**

@@ -9,6 +9,7 @@
  * - `huge` — a result of `hugeBytes` bytes of text, streamed in 64 KiB chunks.
  * - `drip` — a valid answer sent one byte every `dripMs`.
  * - `badjson` — `{"jsonrpc":"2.0","id":…,"result":{` and nothing more, then the end.
+ * - `badcontent` — a result of the right top-level shape whose content blocks break the schema.
  * plus `extraTools` (names as given) and `manyTools` filler tools, listed `pageSize` per page.
  */
 import * as http from 'node:http';
@@ -35,7 +36,7 @@ export interface Hostile {
   close(): Promise<void>;
 }
 
-const BASE_TOOLS = ['echo', 'spans', 'huge', 'drip', 'badjson'];
+const BASE_TOOLS = ['echo', 'spans', 'huge', 'drip', 'badjson', 'badcontent'];
 
 function tool(name: string) {
   return { name, description: `hostile ${name}`, inputSchema: { type: 'object', properties: { task: { type: 'string' } } } };
@@ -123,6 +124,7 @@ export async function startHostile(opts: Partial<HostileOptions> = {}): Promise<
             }
             return json({ content: [{ type: 'text', text: 'spans' }], _meta: { 'aop/spans': { v: 1, traceId, spans } } });
           }
+          if (name === 'badcontent') return json({ content: [{ type: 'text' }, { type: 'image', data: 5 }] });
           if (name === 'huge') {
             res.writeHead(200, { 'Content-Type': 'application/json', 'Mcp-Session-Id': sessionId });
             res.write(`{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"result":{"content":[{"type":"text","text":"`);
