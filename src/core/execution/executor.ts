@@ -11,6 +11,7 @@ import {
   retry,
 } from 'cockatiel';
 import type { AgentDefinition } from '../agents/definition';
+import { linkedController } from '../models/abort';
 import type { ChatModel, ChatRequest, ChatResponse, ModelResolver } from '../models/types';
 import { ModelError } from '../models/types';
 import { AgentRuntime } from './lifecycle';
@@ -353,22 +354,14 @@ class NoRetry {
  * TaskCancelledError on timeout, at once, even if the model ignores the signal.
  */
 function withTimeout<T>(fn: (attempt: AbortController) => Promise<T>, ms: number, parent: AbortSignal): Promise<T> {
-  const ctrl = new AbortController();
-  if (parent.aborted) ctrl.abort(parent.reason);
-  const onParent = () => ctrl.abort(parent.reason);
-  parent.addEventListener('abort', onParent, { once: true });
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const attempt = linkedController(parent, ms, (ctrl) => {
       ctrl.abort();
       reject(new TaskCancelledError(`Operation timed out after ${ms}ms`));
-    }, ms);
-    const done = () => {
-      clearTimeout(timer);
-      parent.removeEventListener('abort', onParent);
-    };
-    fn(ctrl).then(
-      (v) => (done(), resolve(v)),
-      (e) => (done(), reject(e)),
+    });
+    fn(attempt.controller).then(
+      (v) => (attempt.release(), resolve(v)),
+      (e) => (attempt.release(), reject(e)),
     );
   });
 }

@@ -19,6 +19,32 @@ export function isAbortError(error: unknown): boolean {
   return name === 'AbortError' || name === 'TimeoutError';
 }
 
+/**
+ * A controller that aborts with `parent` (with its reason), and runs `onTimeout` with it when `ms`
+ * pass first; `release()` stops following both (call it when the work ends, so neither the timer
+ * nor the parent's listener outlives it). One controller and one timer: cheaper on Node 20 than
+ * `AbortSignal.any([parent, AbortSignal.timeout(ms)])`, whose signals live until the timeout fires.
+ */
+export function linkedController(
+  parent: AbortSignal,
+  ms: number,
+  onTimeout: (controller: AbortController) => void,
+): { controller: AbortController; timer: NodeJS.Timeout; release(): void } {
+  const controller = new AbortController();
+  const onParent = () => controller.abort(parent.reason);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  const timer = setTimeout(() => onTimeout(controller), ms);
+  return {
+    controller,
+    timer,
+    release: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onParent);
+    },
+  };
+}
+
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw abortError(signal);
 }

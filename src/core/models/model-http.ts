@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { pooledAgent } from '../mcp-client/pool';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -19,16 +20,11 @@ export interface ModelHttpResponse {
 export type ModelPost = (url: string, headers: Record<string, string>, body: string, signal: AbortSignal) => Promise<ModelHttpResponse>;
 
 /**
- * Keep-alive pools shared by every model of the process. `fetch` (undici) cost ~0.5 ms CPU per
- * streamed completion on loopback in web streams, transferables and DOMExceptions; node:http
- * with a pooled socket is the same wire for a fraction of it (bench/NOTES.md).
- */
-const AGENTS = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
-};
-
-/**
+ * Posts on the process's keep-alive pool of the origin (`pooledAgent`, the one the MCP client
+ * transports use). `fetch` (undici) cost ~0.5 ms CPU per streamed completion on loopback in web
+ * streams, transferables and DOMExceptions; node:http with a pooled socket is the same wire for a
+ * fraction of it (bench/NOTES.md).
+ *
  * A kept-alive socket the server closed just as the request went out fails with ECONNRESET
  * ("socket hang up") before any answer: the request never reached the server, so it is sent once
  * more on a new connection (what Node's documentation advises for `reusedSocket`).
@@ -55,7 +51,7 @@ function postOnce(url: string, headers: Record<string, string>, body: string, si
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         // a retry must not draw another stale socket from the pool
-        agent: fresh ? false : AGENTS[https_ ? 'https:' : 'http:'],
+        agent: fresh ? false : pooledAgent(target),
         signal,
       },
       (res) => {

@@ -22,6 +22,7 @@ import type { ServerContext } from './server-context';
 import type { ToolCallContext } from './tool-registry';
 import { toolsPage } from './tools-pages';
 import type { DirectRequestHandler } from './streamable-http/node-http-transport';
+import { isObject } from './streamable-http/request-checks';
 
 export interface McpHandlerOptions {
   /** Tools per tools/list page (0: every tool in one answer). */
@@ -130,13 +131,9 @@ export function directToolCall(server: ServerContext, options: McpHandlerOptions
     // the SDK would answer these with its schema's issue list as the message
     if (typeof params?.name !== 'string') return Promise.reject(new McpError(ErrorCode.InvalidParams, 'tools/call needs params.name: the name of the tool to call (a string)'));
     const args = params.arguments;
-    if (args !== undefined && !isPlainObject(args)) {
+    if (args !== undefined && !isObject(args)) {
       return Promise.reject(new McpError(ErrorCode.InvalidParams, `the arguments of ${params.name.slice(0, 64)} must be an object of named values, e.g. {"task": "…"}`));
     }
     return callTool(server, options, params as CallToolRequestParams, extra);
   };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

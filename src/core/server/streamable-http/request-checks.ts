@@ -63,7 +63,7 @@ function isRequest(o: Record<string, unknown>): boolean {
   return related === undefined || (isObject(related) && typeof related.taskId === 'string');
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
