@@ -56,6 +56,28 @@ async function languageOfActiveEditor(page: Page, expected: string) {
   return ((await item.textContent()) ?? '').trim();
 }
 
+type Hoverable = ReturnType<Page['locator']>;
+
+/**
+ * Hovers `target` until a hover with `text` shows. A hover asked for before the language server
+ * (or VS Code's validator) is ready shows nothing and is not asked again: move away and hover
+ * again, as a user would, until it shows or `timeoutMs` pass.
+ */
+async function hoverUntil(page: Page, target: Hoverable, position: { x: number; y: number }, text: string, timeoutMs = 30_000) {
+  const hover = page.locator('.monaco-hover', { hasText: text }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await target.hover({ position });
+    try {
+      await hover.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(5_000, deadline - Date.now())) });
+      return hover;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      await page.mouse.move(5, 5);
+    }
+  }
+}
+
 /** True when the element shows all of its text (no ellipsis). */
 async function fits(page: Page, selector: string, hasText: string | RegExp) {
   const el = page.locator(selector, { hasText }).first();
@@ -146,8 +168,7 @@ test("agent files get our language: VS Code's agent validator checks .github/age
   const active = page.locator('.editor-instance .monaco-editor').first();
   const greyed = active.locator('.squiggly-inline-unnecessary');
   await greyed.first().waitFor({ state: 'visible', timeout: 60_000 });
-  await active.locator('.view-line', { hasText: 'temperature: 0.2' }).first().hover({ position: { x: 30, y: 8 } });
-  await page.locator('.monaco-hover', { hasText: "Attribute 'temperature' is not supported in VS Code agent files" }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  await hoverUntil(page, active.locator('.view-line', { hasText: 'temperature: 0.2' }).first(), { x: 30, y: 8 }, "Attribute 'temperature' is not supported in VS Code agent files");
   await vs!.screenshot('editor-vscode-agent-validator');
   await page.mouse.move(5, 5);
 
@@ -161,9 +182,7 @@ test("agent files get our language: VS Code's agent validator checks .github/age
   // Our hover over `provider`, and nothing of VS Code's.
   const key = page.locator('.monaco-editor .view-line', { hasText: 'provider: openai' }).first();
   await key.waitFor({ state: 'visible', timeout: 30_000 });
-  await key.hover({ position: { x: 20, y: 8 } });
-  const hover = page.locator('.monaco-hover', { hasText: 'Who runs the agent' }).first();
-  await hover.waitFor({ state: 'visible', timeout: 30_000 });
+  const hover = await hoverUntil(page, key, { x: 20, y: 8 }, 'Who runs the agent');
   assert.doesNotMatch((await hover.textContent()) ?? '', /not supported|VS Code agent files/);
   await vs!.screenshot('editor-agent-file-hover');
 }));
