@@ -136,11 +136,49 @@ const cliCommandsApart = {
   },
 };
 
+/**
+ * zod and the MCP SDK (with ajv) are ~0.8 MB of every CLI command's bundle, and a cold `aop discover`
+ * needs neither (its MCP session and its checks are plain code: src/core/mcp-client/mcp-session.ts).
+ * In the CLI bundles, every `import … from 'zod…'` / `'@modelcontextprotocol/sdk/…'` of our code
+ * resolves to a small module of getters that require dist/cli-deps.js on the first read of any
+ * value (the technique of the A2A SDK above). dist/cli-deps.js holds the parts used, built once
+ * after the CLI from the list the CLI build met; the SDK inside it shares that one zod. A module-level
+ * use of a value (a schema built at load) loads it at start-up: build such schemas on first use.
+ * The extension and the language server bundle both as before. See bench/NOTES.md (CLI cold start).
+ */
+const CLI_DEPS = /^(zod|@modelcontextprotocol\/sdk)(\/|$)/;
+const cliDepsUsed = new Set();
+const cliDepsApart = {
+  name: 'cli-deps-apart',
+  setup(b) {
+    b.onResolve({ filter: CLI_DEPS }, (args) => {
+      if (/[\\/]node_modules[\\/]/.test(args.importer) || args.namespace === 'cli-deps-lazy') return undefined;
+      cliDepsUsed.add(args.path);
+      return { path: args.path, namespace: 'cli-deps-lazy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'cli-deps-lazy' }, (args) => {
+      const names = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => k !== 'default' && k !== '__esModule');
+      return {
+        contents: [
+          'let part;',
+          `const load = () => (part ??= require('./cli-deps.js').default[${JSON.stringify(args.path)}]);`,
+          "Object.defineProperty(exports, '__esModule', { value: true });",
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+    b.onResolve({ filter: /.*/, namespace: 'cli-deps-lazy' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
   // vscode-languageclient and its protocol (~0.4 MB minified): required when the first agent file opens
   { in: 'src/extension/language-client.ts', out: 'language-client' },
   { in: 'src/language-server/server.ts', out: 'language-server' },
+].filter((e) => existsSync(e.in));
+const cliEntries = [
   { in: CLI_MAIN, out: 'cli' },
   ...cliCommandModules.map((m) => ({ in: `src/cli/${m}.ts`, out: `cli-${m}` })),
 ].filter((e) => existsSync(e.in));
@@ -158,20 +196,40 @@ const common = {
   legalComments: 'none',
 };
 
+const nodeConfig = {
+  ...common,
+  outdir,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  define: { __AOP_VERSION__: JSON.stringify(version) },
+  metafile: Boolean(metafile),
+};
 const configs = [
-  {
-    ...common,
-    entryPoints: nodeEntries,
-    outdir,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-    define: { __AOP_VERSION__: JSON.stringify(version) },
-    plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart],
-    metafile: Boolean(metafile),
-  },
+  { ...nodeConfig, entryPoints: nodeEntries, plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart] },
 ];
+if (cliEntries.length) {
+  configs.push({ ...nodeConfig, entryPoints: cliEntries, plugins: [zodEnglishOnly, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart, cliDepsApart] });
+}
+/** dist/cli-deps.js: the zod and MCP SDK parts the CLI build met (cliDepsApart), keyed by import path. */
+const cliDepsConfig = () => ({
+  ...nodeConfig,
+  stdin: {
+    // ESM imports, so the packages' ESM builds are bundled (zodEnglishOnly applies; no zod v3 via the SDK's CommonJS build)
+    contents: [
+      ...[...cliDepsUsed].sort().map((p, i) => `import * as p${i} from ${JSON.stringify(p)};`),
+      `export default { ${[...cliDepsUsed].sort().map((p, i) => `${JSON.stringify(p)}: p${i}`).join(', ')} };`,
+    ].join('\n'),
+    resolveDir: '.',
+    sourcefile: 'cli-deps.js',
+    loader: 'js',
+  },
+  entryPoints: undefined,
+  outdir: undefined,
+  outfile: `${outdir}/cli-deps.js`,
+  plugins: [zodEnglishOnly],
+});
 if (existsSync('webview/main.ts')) {
   configs.push({
     ...common,
@@ -191,9 +249,20 @@ mkdirSync(`${outdir}/etcd3-proto`, { recursive: true });
 for (const f of ['rpc.proto', 'kv.proto', 'auth.proto']) copyFileSync(`node_modules/etcd3/proto/${f}`, `${outdir}/etcd3-proto/${f}`);
 
 if (watch) {
+  // dist/cli-deps.js once, from the imports the CLI has now (restart the watch after adding a new zod/SDK import path)
+  if (cliEntries.length) {
+    await build(configs[1]);
+    await build(cliDepsConfig());
+  }
   for (const c of configs) await (await context(c)).watch();
 } else {
   const results = await Promise.all(configs.map((c) => build(c)));
-  if (metafile) writeFileSync(metafile, JSON.stringify(results[0].metafile));
+  if (cliEntries.length) results.push(await build(cliDepsConfig()));
+  if (metafile) writeFileSync(metafile, JSON.stringify(mergeMetafiles(results.map((r) => r.metafile).filter(Boolean))));
   if (existsSync(`${outdir}/cli.js`)) chmodSync(`${outdir}/cli.js`, 0o755);
+}
+
+/** One metafile of several builds (bench/lib/bundle-report.mjs reads its outputs). */
+function mergeMetafiles(metas) {
+  return { inputs: Object.assign({}, ...metas.map((m) => m.inputs)), outputs: Object.assign({}, ...metas.map((m) => m.outputs)) };
 }

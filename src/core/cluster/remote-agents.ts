@@ -1,5 +1,5 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { checkCallToolResult, type McpSession } from '../mcp-client';
 import { RESERVED_TOOL_NAMES } from '../agents/reserved-names';
 import { AGENT_META } from '../meta-keys';
 
@@ -31,11 +31,11 @@ type AgentMeta = { description?: string; tags?: string[]; capabilities?: string[
  */
 export async function remoteAgentInfos(
   tools: Tool[],
-  client: Client,
+  session: McpSession,
   opts: { timeoutMs: number; signal: AbortSignal },
 ): Promise<{ infos: RemoteAgentInfo[]; isAop: boolean }> {
   const isAop = tools.some((t) => t.name === 'discover_agents');
-  const rich = !isAop ? undefined : tools.some((t) => t._meta?.[AGENT_META]) ? agentMetaFromTools(tools) : await discoverAgents(client, opts);
+  const rich = !isAop ? undefined : tools.some((t) => t._meta?.[AGENT_META]) ? agentMetaFromTools(tools) : await discoverAgents(session, opts);
   const infos = tools
     .filter((t) => !(isAop && isAopDiscoveryTool(t.name)))
     .map((tool): RemoteAgentInfo => {
@@ -53,13 +53,10 @@ export async function remoteAgentInfos(
   return { infos, isAop };
 }
 
-async function discoverAgents(client: Client, opts: { timeoutMs: number; signal: AbortSignal }): Promise<Map<string, AgentMeta>> {
+async function discoverAgents(session: McpSession, opts: { timeoutMs: number; signal: AbortSignal }): Promise<Map<string, AgentMeta>> {
   const out = new Map<string, AgentMeta>();
   try {
-    const r = (await client.callTool({ name: 'discover_agents', arguments: {} }, CallToolResultSchema, {
-      timeout: opts.timeoutMs,
-      signal: opts.signal,
-    })) as CallToolResult;
+    const r = await session.request('tools/call', { name: 'discover_agents', arguments: {} }, checkCallToolResult, { timeout: opts.timeoutMs, signal: opts.signal });
     const s = (r.structuredContent ?? parseTextJson(r)) as { agents?: Array<AgentMeta & { tool_name?: string }> } | undefined;
     for (const a of s?.agents ?? []) if (a.tool_name) out.set(a.tool_name, a);
   } catch {

@@ -1,9 +1,7 @@
-import { callToolAsTask } from './task-call';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ListToolsResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { BrokenCircuitError } from 'cockatiel';
-import { z } from 'zod';
-import { connectWithFallback, describeError, newClient, type TransportChoice, type TransportFactory } from '../mcp-client';
+import { checkListToolsResult, connectWithFallback, describeError, newClient, newSession, type McpSession, type TransportChoice, type TransportFactory } from '../mcp-client';
 import { ToolScreen } from './remote-names';
 import { remoteAgentInfos, type RemoteAgentInfo } from './remote-agents';
 import { ServerHealthTracker, isProtocolAnswer } from './server-health';
@@ -38,14 +36,20 @@ export class TransportFailure extends Error {
   }
 }
 
+/** Most tools/list pages followed in one discovery (a server whose cursors never end is cut there, with a warning). */
+export const MAX_TOOL_PAGES = 1000;
+
 /**
  * One pooled MCP session to one server (through the shared MCP client, src/core/mcp-client):
  * connects lazily, reconnects after a drop, runs calls through the circuit breaker and reports
- * their outcome to the health side (ServerHealthTracker).
+ * their outcome to the health side (ServerHealthTracker). Discovery speaks the session in plain
+ * code (McpSession); the first tool call brings an SDK Client into the same session (progress,
+ * tasks), so discovery alone loads neither the SDK nor zod.
  */
 export class ServerConnection extends ServerHealthTracker {
-  private client?: Client;
-  private connecting?: Promise<Client>;
+  private current?: McpSession;
+  private connecting?: Promise<McpSession>;
+  private readonly clients = new WeakMap<McpSession, Promise<Client>>();
   private closed = false;
 
   constructor(private readonly opts: ServerConnectionOptions) {
@@ -53,43 +57,60 @@ export class ServerConnection extends ServerHealthTracker {
   }
 
   /** The pooled session, connecting (or reconnecting) when needed. */
-  private async session(timeoutMs: number, signal?: AbortSignal): Promise<Client> {
+  private async session(timeoutMs: number, signal?: AbortSignal): Promise<McpSession> {
     if (this.closed) throw new TransportFailure(`connection to ${this.name} is closed`, this.id);
-    if (this.client) return this.client;
+    if (this.current) return this.current;
     this.connecting ??= this.connect(timeoutMs, signal).finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
   }
 
-  private async connect(timeoutMs: number, signal?: AbortSignal): Promise<Client> {
+  private async connect(timeoutMs: number, signal?: AbortSignal): Promise<McpSession> {
     const headers = this.opts.headers();
     const url = new URL(this.url);
-    const client = await connectWithFallback(
+    const session = await connectWithFallback(
       () => {
-        const c = newClient('aop-cluster');
-        c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        const s = newSession('aop-cluster');
+        s.setNotificationHandler('notifications/tools/list_changed', () => {
           this.emit('toolsChanged');
         });
-        return c;
+        return s;
       },
       (kind) => this.opts.createTransport(url, headers, kind, this.opts.auth, { maxResponseBytes: this.opts.maxResponseBytes }),
       this.opts.transport,
       { timeoutMs, signal },
     );
-    client.onclose = () => {
-      if (this.client === client) this.client = undefined;
+    session.onclose = () => {
+      if (this.current === session) this.current = undefined;
     };
-    client.onerror = () => {};
-    this.client = client;
-    return client;
+    session.onerror = () => {};
+    this.current = session;
+    return session;
+  }
+
+  /** The pooled session with an SDK Client in it, for calls. */
+  private async callSession(timeoutMs: number, signal?: AbortSignal): Promise<{ client: Client; session: McpSession }> {
+    const session = await this.session(timeoutMs, signal);
+    let client = this.clients.get(session);
+    if (!client) {
+      client = (async () => {
+        const c = newClient('aop-cluster');
+        c.onerror = () => {};
+        await c.connect(session.sdkTransport());
+        return c;
+      })();
+      client.catch(() => this.clients.delete(session));
+      this.clients.set(session, client);
+    }
+    return { client: await client, session };
   }
 
   /** Drops the session (after a transport failure) so the next use reconnects. */
   private drop(): void {
-    const c = this.client;
-    this.client = undefined;
-    if (c) void c.close().catch(() => {});
+    const s = this.current;
+    this.current = undefined;
+    if (s) void s.close().catch(() => {});
   }
 
   /**
@@ -101,21 +122,19 @@ export class ServerConnection extends ServerHealthTracker {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const work = (async () => {
-        const client = await this.session(timeoutMs, signal);
+        const session = await this.session(timeoutMs, signal);
         const screen = new ToolScreen<Tool>(this.opts.maxTools ?? 1000);
         let cursor: string | undefined;
+        let pages = 0;
         do {
-          // A raw request: Client.listTools() compiles an output validator per tool (seconds for 10k tools).
-          const page = await client.request(
-            { method: 'tools/list', params: cursor ? { cursor } : {} },
-            ListToolsResultSchema,
-            { timeout: timeoutMs, signal },
-          );
+          // (Client.listTools() would also compile an output validator per tool: seconds for 10k tools)
+          const page = await session.request('tools/list', cursor ? { cursor } : {}, checkListToolsResult, { timeout: timeoutMs, signal });
           screen.add(page.tools);
           cursor = page.nextCursor;
-        } while (cursor && !screen.full);
+        } while (cursor && !screen.full && ++pages < MAX_TOOL_PAGES);
         this.warnings = screen.warnings();
-        const { infos, isAop } = await remoteAgentInfos(screen.tools, client, { timeoutMs, signal });
+        if (cursor && !screen.full) this.warnings.push(`tools/list still had more pages after ${MAX_TOOL_PAGES}: only the tools of those are used`);
+        const { infos, isAop } = await remoteAgentInfos(screen.tools, session, { timeoutMs, signal });
         this.isAop = isAop;
         return infos;
       })();
@@ -151,10 +170,11 @@ export class ServerConnection extends ServerHealthTracker {
     this.inFlight++;
     try {
       const result = await this.breaker.execute(async () => {
-        const client = await this.session(Math.min(opts.timeoutMs, 10_000), opts.signal);
+        const { client, session } = await this.callSession(Math.min(opts.timeoutMs, 10_000), opts.signal);
+        const { PASS_THROUGH_RESULT, callToolAsTask } = await import('./task-call');
         try {
-          if (opts.asTask && client.getServerCapabilities()?.tasks?.requests?.tools?.call) {
-            const reconnect = () => (this.drop(), this.session(Math.min(opts.timeoutMs, 10_000), opts.signal));
+          if (opts.asTask && session.serverCapabilities?.tasks?.requests?.tools?.call) {
+            const reconnect = async () => (this.drop(), (await this.callSession(Math.min(opts.timeoutMs, 10_000), opts.signal)).client);
             const params = { name, arguments: args, ...(opts.meta ? { _meta: opts.meta } : {}) };
             return await callToolAsTask(client, params, { ...opts, reconnect, isProtocolAnswer, server: this.url });
           }
@@ -188,24 +208,11 @@ export class ServerConnection extends ServerHealthTracker {
 
   async close(): Promise<void> {
     this.closed = true;
-    const c = this.client;
-    this.client = undefined;
-    await c?.close().catch(() => {});
+    const s = this.current;
+    this.current = undefined;
+    await s?.close().catch(() => {});
   }
 }
-
-/**
- * The cluster hands tool results back as they came; validating every content block with the SDK's
- * CallToolResultSchema on each call cost ~5% of a call's CPU (bench/NOTES.md). An object is all
- * we require here, with the top-level shape of a tool result (cheap: no per-block validation), so a
- * broken server that answers e.g. `content: "text"` fails over instead of reaching callers.
- * Callers read the fields they use defensively.
- */
-const PASS_THROUGH_RESULT = z.looseObject({
-  content: z.array(z.unknown()).optional(),
-  isError: z.boolean().optional(),
-  structuredContent: z.record(z.string(), z.unknown()).optional(),
-});
 
 export async function raceTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -3,6 +3,11 @@ import { CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotoc
 import { z } from 'zod';
 import { REMOTE_TASK_META } from '../meta-keys';
 
+/*
+ * The SDK half of a cluster member's calls (its result schema, calls as tasks): ServerConnection
+ * imports this module when it first calls a tool, so discovery alone never builds a zod schema.
+ */
+
 export interface TaskCallOptions {
   /** The whole call may take this long (ms). */
   timeoutMs: number;
@@ -16,7 +21,14 @@ export interface TaskCallOptions {
   server: string;
 }
 
-const RESULT = z.looseObject({
+/**
+ * The cluster hands tool results back as they came; validating every content block with the SDK's
+ * CallToolResultSchema on each call cost ~5% of a call's CPU (bench/NOTES.md). An object is all
+ * we require here, with the top-level shape of a tool result (cheap: no per-block validation), so a
+ * broken server that answers e.g. `content: "text"` fails over instead of reaching callers.
+ * Callers read the fields they use defensively.
+ */
+export const PASS_THROUGH_RESULT = z.looseObject({
   content: z.array(z.unknown()).optional(),
   isError: z.boolean().optional(),
   structuredContent: z.record(z.string(), z.unknown()).optional(),
@@ -50,7 +62,7 @@ export async function callToolAsTask(
   try {
     for (let resume = 0; ; resume++) {
       try {
-        const r = (await current.request({ method: 'tasks/result', params: { taskId } }, RESULT, {
+        const r = (await current.request({ method: 'tasks/result', params: { taskId } }, PASS_THROUGH_RESULT, {
           timeout: Math.max(1, deadline - Date.now()),
           signal: opts.signal,
         })) as CallToolResult;

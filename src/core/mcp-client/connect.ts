@@ -5,6 +5,7 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 import type { HttpAuth } from '../cluster/auth/http-auth';
 import { VERSION } from '../version';
 import { LegacySseClientTransport } from './legacy-sse';
+import { McpSession } from './mcp-session';
 import { NodeHttpClientTransport } from './streamable-http';
 
 export type TransportKind = 'streamable-http' | 'sse';
@@ -48,17 +49,28 @@ export function newClient(name: string): Client {
 /** Errors after which `auto` does not try the old HTTP+SSE transport (the user must act first). */
 const FINAL_ERRORS = new Set(['OAuthSetupError', 'SignInRequiredError']);
 
+/** A new MCP session in plain code (what discovery speaks; an SDK Client can go on in it: McpSession.sdkTransport). */
+export function newSession(name: string): McpSession {
+  return new McpSession({ name, version: VERSION });
+}
+
+/** What connectWithFallback connects: an SDK Client or an McpSession. */
+interface Connectable {
+  connect(transport: Transport, opts: { timeout: number; signal?: AbortSignal }): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * Connects `makeClient()` clients (initialize) over the transports `choice` allows, in order:
  * only a 400/404/405 on Streamable HTTP hints at an old SSE-only server; any other failure is
  * final. Throws the last failure.
  */
-export async function connectWithFallback(
-  makeClient: () => Client,
+export async function connectWithFallback<C extends Connectable>(
+  makeClient: () => C,
   makeTransport: (kind: TransportKind) => Promise<Transport> | Transport,
   choice: TransportChoice,
   opts: { timeoutMs: number; signal?: AbortSignal },
-): Promise<Client> {
+): Promise<C> {
   const kinds: TransportKind[] = choice === 'auto' ? ['streamable-http', 'sse'] : [choice];
   let lastErr: unknown;
   for (const kind of kinds) {

@@ -99,3 +99,19 @@ export function describeError(err: unknown, url: string): string {
   if (/fetch failed/.test(message) && e?.cause && (e.cause as Error).message) return `${(e.cause as Error).message} (${url})`;
   return message;
 }
+
+/**
+ * A JSON-RPC error answer or a local request failure of an MCP session, worded like the SDK's
+ * McpError (`MCP error <code>: <message>`) so callers read both alike (`code`: -32601 unknown
+ * method, -32602 bad params, -32001 timed out, -32000 connection closed…).
+ */
+export class McpRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(`MCP error ${code}: ${message}`);
+    this.name = 'McpError';
+  }
+}
