@@ -138,15 +138,16 @@ const cliCommandsApart = {
 
 /**
  * zod and the MCP SDK (with ajv) are ~0.8 MB of every CLI command's bundle, and a cold `aop discover`
- * needs neither (its MCP session and its checks are plain code: src/core/mcp-client/mcp-session.ts).
- * In the CLI bundles, every `import … from 'zod…'` / `'@modelcontextprotocol/sdk/…'` of our code
+ * needs neither (its MCP session and its checks are plain code: src/core/mcp-client/mcp-session.ts),
+ * nor cockatiel (~10 ms to load; its breakers are made on a server's first call).
+ * In the CLI bundles, every `import … from 'zod…'` / `'@modelcontextprotocol/sdk/…'` / `'cockatiel'` of our code
  * resolves to a small module of getters that require dist/cli-deps.js on the first read of any
  * value (the technique of the A2A SDK above). dist/cli-deps.js holds the parts used, built once
  * after the CLI from the list the CLI build met; the SDK inside it shares that one zod. A module-level
  * use of a value (a schema built at load) loads it at start-up: build such schemas on first use.
  * The extension and the language server bundle both as before. See bench/NOTES.md (CLI cold start).
  */
-const CLI_DEPS = /^(zod|@modelcontextprotocol\/sdk)(\/|$)/;
+const CLI_DEPS = /^(zod|@modelcontextprotocol\/sdk|cockatiel)(\/|$)/;
 const cliDepsUsed = new Set();
 const cliDepsApart = {
   name: 'cli-deps-apart',

@@ -1,4 +1,4 @@
-import { AopCluster, loadClusterFile, parseClusterConfig, type ClusterConfig } from '../core';
+import { AopCluster, loadClusterFile, urlCluster, type ClusterConfig } from '../core';
 import { UsageError } from './usage';
 import { cliAuth } from './login';
 
@@ -23,9 +23,11 @@ export async function clusterFrom(
     for (const url of urls) {
       if (!isHttpUrl(url)) throw new UsageError(`"${url}" is not a server URL; expected e.g. http://127.0.0.1:8000/mcp`);
     }
-    config = parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }, 'command line');
+    config = urlCluster('cli', urls, headers);
   }
   return new AopCluster(config, {
+    // one discovery or one call, then the command ends: no server notifications to listen for
+    serverStreams: false,
     auth: cliAuth(),
     registry: { log: (level, message) => process.stderr.write(`[${level}] ${message}\n`) },
   });

@@ -25,7 +25,7 @@ export { FileCredentialStore, MemoryCredentialStore, credentialKey } from './clu
 export type { CredentialStore, OAuthRecord } from './cluster/auth/credential-store';
 export type { Approver } from './cluster/auth/mcp-oauth';
 export { AopCluster } from './cluster/cluster';
-export { envLookup, loadClusterFile, parseClusterConfig } from './cluster/config';
+export { envLookup, loadClusterFile, parseClusterConfig, urlCluster } from './cluster/config';
 export type { ClusterConfig, ClusterConfigInput, SecretLookup } from './cluster/config';
 export type { RegistryEntry } from './cluster/registry';
 export type { ServerHealth } from './cluster/server-health';

@@ -3,14 +3,20 @@ import { Role, TaskState, type AgentCard, type Message, type Task } from '@a2a-j
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BrokenCircuitError } from 'cockatiel';
-import { toCallToolResult } from '../execution/tool-schema';
 import { TransportFailure } from '../cluster/server-connection';
 import { ServerHealthTracker, type ServerHealth } from '../cluster/server-health';
 import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { describeError } from '../mcp-client';
 import { A2A_TASK_META, PROTOCOL_META, SPANS_KEY, TRACE_ID_KEY } from '../meta-keys';
 import { A2aPeerError, DEFAULT_PEER_LIMITS, fetchAgentCard, peerFetch, type A2aPeerLimits } from './card-fetch';
-import { StreamState, a2aResult, cardToAgentInfos, isFinalState } from './peer-mapping';
+
+/*
+ * The card and answer mapping (./peer-mapping) and agent results (../execution/tool-schema) build
+ * zod schemas when loaded: imported on first use, so a cluster with no A2A member (a cold
+ * `aop discover`) never loads zod (bench/NOTES.md, CLI cold start).
+ */
+const peerMapping = () => import('./peer-mapping');
+const toolSchema = () => import('../execution/tool-schema');
 
 export interface A2aConnectionOptions {
   id: string;
@@ -59,7 +65,7 @@ export class A2aConnection extends ServerHealthTracker {
       ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory({ fetchImpl })] }),
     );
     const client = await factory.createFromAgentCard(card);
-    const infos = cardToAgentInfos(card, this.url, endpoint);
+    const infos = (await peerMapping()).cardToAgentInfos(card, this.url, endpoint);
     const peer = { client, card, infos, tenants: new Map(infos.map((i) => [i.tool.name, i.tenant])), streaming: card.capabilities?.streaming === true };
     this.peer = peer;
     return peer;
@@ -97,7 +103,7 @@ export class A2aConnection extends ServerHealthTracker {
   ): Promise<CallToolResult> {
     if (this.peer && !this.peer.tenants.has(name)) throw Object.assign(new Error(`Unknown tool: ${name}`), { code: -32602 });
     const task = typeof args.task === 'string' ? args.task : '';
-    if (!task) return toCallToolResult({ result: '', success: false, error: 'invalid arguments: task must be a non-empty string' });
+    if (!task) return (await toolSchema()).toCallToolResult({ result: '', success: false, error: 'invalid arguments: task must be a non-empty string' });
     const started = performance.now();
     this.inFlight++;
     try {
@@ -140,6 +146,7 @@ export class A2aConnection extends ServerHealthTracker {
       referenceTaskIds: [],
     };
     const request = { tenant, message, configuration: undefined, metadata: undefined };
+    const [{ StreamState, a2aResult, isFinalState }, { toCallToolResult }] = await Promise.all([peerMapping(), toolSchema()]);
     let taskId = '';
     try {
       let answer: Task | Message | undefined;

@@ -28,6 +28,11 @@ export interface AopClusterOptions {
   auth?: ClusterAuthOptions;
   /** etcd credentials and log of a cluster with a `registry` (default: AOP_ETCD_* from the environment). */
   registry?: MembershipOptions;
+  /**
+   * Listen on each MCP server's notification stream (tools/list_changed re-discovers that server);
+   * default true. A one-shot command (the CLI) leaves it closed: one request and connection less.
+   */
+  serverStreams?: boolean;
 }
 
 export interface ClusterCallOptions {
@@ -134,6 +139,7 @@ export class AopCluster extends EventEmitter<{ health: [ServerHealth]; registry:
           auth,
           transport,
           createTransport: this.createTransport,
+          serverStream: this.options.serverStreams,
           maxResponseBytes: this.config.max_response_bytes,
           maxTools: this.config.max_tools_per_server,
         });

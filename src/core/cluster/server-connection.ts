@@ -21,6 +21,8 @@ export interface ServerConnectionOptions {
   maxResponseBytes?: number;
   /** Tools kept from this server (cluster `max_tools_per_server`, default 1000). */
   maxTools?: number;
+  /** Listen for the server's notifications (tools/list_changed) on its GET stream; default true. */
+  serverStream?: boolean;
   /** MCP authorization for this server (absent when it has a configured Authorization header). */
   auth?: HttpAuth & { needsSignIn?: boolean };
 }
@@ -77,7 +79,8 @@ export class ServerConnection extends ServerHealthTracker {
         });
         return s;
       },
-      (kind) => this.opts.createTransport(url, headers, kind, this.opts.auth, { maxResponseBytes: this.opts.maxResponseBytes }),
+      (kind) =>
+        this.opts.createTransport(url, headers, kind, this.opts.auth, { maxResponseBytes: this.opts.maxResponseBytes, openServerStream: this.opts.serverStream }),
       this.opts.transport,
       { timeoutMs, signal },
     );

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
+import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { LatencyWindow } from './latency';
 
 export type HealthStatus = 'unknown' | 'up' | 'degraded' | 'down';
@@ -41,7 +41,7 @@ export function isProtocolAnswer(err: unknown): boolean {
  * (ServerConnection, and A2aConnection for an A2A member) extends it and marks its calls up or down.
  */
 export abstract class ServerHealthTracker extends EventEmitter<{ health: [ServerHealth]; toolsChanged: [] }> {
-  protected readonly breaker: CircuitBreakerPolicy;
+  private _breaker?: CircuitBreakerPolicy;
   private readonly latency = new LatencyWindow();
   protected inFlight = 0;
   private status: HealthStatus = 'unknown';
@@ -66,18 +66,29 @@ export abstract class ServerHealthTracker extends EventEmitter<{ health: [Server
     private readonly signIn?: { needsSignIn?: boolean },
   ) {
     super();
-    this.breaker = circuitBreaker(handleWhen(breakerOpts.counts ?? ((e) => !isProtocolAnswer(e))), {
-      halfOpenAfter: breakerOpts.breakerResetMs,
-      breaker: new ConsecutiveBreaker(breakerOpts.breakerFailures),
+  }
+
+  /**
+   * The circuit breaker, made on the first call through it: until then it is closed. (Discovery
+   * does not go through it, so a cold `aop discover` does not load cockatiel: bench/NOTES.md,
+   * CLI cold start.)
+   */
+  protected get breaker(): CircuitBreakerPolicy {
+    if (this._breaker) return this._breaker;
+    const b = circuitBreaker(handleWhen(this.breakerOpts.counts ?? ((e) => !isProtocolAnswer(e))), {
+      halfOpenAfter: this.breakerOpts.breakerResetMs,
+      breaker: new ConsecutiveBreaker(this.breakerOpts.breakerFailures),
     });
-    this.breaker.onStateChange((state) => {
+    b.onStateChange((state) => {
       if (state === CircuitState.Open) this.openedAt = Date.now();
       this.emitHealth();
     });
+    return (this._breaker = b);
   }
 
   get breakerState(): BreakerState {
-    switch (this.breaker.state) {
+    if (!this._breaker) return 'closed';
+    switch (this._breaker.state) {
       case CircuitState.Open:
       case CircuitState.Isolated:
         return 'open';
@@ -94,8 +105,10 @@ export abstract class ServerHealthTracker extends EventEmitter<{ health: [Server
    * the server is routed normally again; otherwise it would stay last in the order and never heal.
    */
   get unavailable(): boolean {
-    if (this.breaker.state === CircuitState.Isolated) return true;
-    return this.breaker.state === CircuitState.Open && Date.now() - this.openedAt < this.breakerOpts.breakerResetMs;
+    const state = this._breaker?.state;
+    if (state === undefined) return false;
+    if (state === CircuitState.Isolated) return true;
+    return state === CircuitState.Open && Date.now() - this.openedAt < this.breakerOpts.breakerResetMs;
   }
 
   get inFlightCount(): number {

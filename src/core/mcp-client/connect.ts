@@ -18,18 +18,24 @@ export type TransportFactory = (
   headers: Record<string, string>,
   kind: TransportKind,
   auth?: HttpAuth,
-  limits?: { maxResponseBytes?: number },
+  options?: TransportOptions,
 ) => Promise<Transport> | Transport;
+
+export interface TransportOptions {
+  maxResponseBytes?: number;
+  /** Open the Streamable HTTP session's GET stream for server notifications (default true). */
+  openServerStream?: boolean;
+}
 
 /**
  * Streamable HTTP through our Node-native client transport (keep-alive pool, JSON fast path;
  * see bench/NOTES.md), with MCP authorization when `auth` is given; `sse` for servers that only
  * speak the old HTTP+SSE transport (no OAuth there: give such a server a token header).
  */
-export const defaultTransportFactory: TransportFactory = (url, headers, kind, auth, limits) =>
+export const defaultTransportFactory: TransportFactory = (url, headers, kind, auth, options) =>
   kind === 'sse'
-    ? new LegacySseClientTransport(url, { headers, maxResponseBytes: limits?.maxResponseBytes })
-    : new NodeHttpClientTransport(url, { headers, auth, maxResponseBytes: limits?.maxResponseBytes });
+    ? new LegacySseClientTransport(url, { headers, maxResponseBytes: options?.maxResponseBytes })
+    : new NodeHttpClientTransport(url, { headers, auth, maxResponseBytes: options?.maxResponseBytes, openServerStream: options?.openServerStream });
 
 /**
  * One JSON Schema validator for every Client, created on first use. Each SDK `Client` otherwise

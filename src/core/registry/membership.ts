@@ -1,9 +1,8 @@
 import type { Etcd3 } from 'etcd3';
 import type { RemoteAgentInfo } from '../cluster/remote-agents';
 import { openEtcd, type EtcdCredentials, etcdCredentialsFromEnv } from './etcd';
-import { recordInfos } from './record';
 import { parseRegistryUrl, type RegistryTarget } from './url';
-import { RegistryWatcher, type RegistryMember, type RegistryViewStatus } from './watcher';
+import type { RegistryMember, RegistryViewStatus, RegistryWatcher } from './watcher';
 
 export interface MembershipOptions {
   credentials?: EtcdCredentials;
@@ -46,6 +45,8 @@ export class RegistryMembership {
       this.opts.log?.('warn', `registry ${this.target.url}: ${this.openError}`);
       return;
     }
+    // the watcher and the record checks build zod schemas when loaded: only a cluster with a registry loads them (bench/NOTES.md, CLI cold start)
+    const [{ RegistryWatcher }, { recordInfos }] = await Promise.all([import('./watcher'), import('./record')]);
     if (this.closed) return void this.client.close();
     const w = new RegistryWatcher({ client: this.client, target: this.target, log: this.opts.log });
     this.watcher = w;
