@@ -1,6 +1,6 @@
 import { AopCluster, loadClusterFile, urlCluster, type ClusterConfig } from '../core';
 import { UsageError } from './usage';
-import { cliAuth } from './login';
+import { cliAuth } from './cli-auth';
 
 /** A cluster from `--cluster FILE`, or an ad-hoc one from URLs given on the command line. */
 export async function clusterFrom(

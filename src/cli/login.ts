@@ -1,13 +1,9 @@
 import { spawn } from 'node:child_process';
-import { AopCluster, parseClusterConfig, loopbackApprover, type ClusterAuthOptions, FileCredentialStore, credentialKey } from '../core';
+import { AopCluster, parseClusterConfig, loopbackApprover, FileCredentialStore, credentialKey } from '../core';
+import { cliAuth } from './cli-auth';
 import type { CliCommand } from './usage';
 import { UsageError, optString } from './usage';
 import { LOGIN_SPEC, LOGOUT_SPEC } from './command-specs';
-
-/** How the CLI's clusters sign in: saved sign-ins from the credentials file, new ones with `aop login`. */
-export function cliAuth(store = new FileCredentialStore()): ClusterAuthOptions {
-  return { store, signInHint: (url) => `run "aop login ${url}"` };
-}
 
 function checkUrl(raw: string | undefined): string {
   if (!raw) throw new UsageError('give the URL of the MCP server');

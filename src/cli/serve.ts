@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { formatDiagnostic, loadClusterFile, AopHost, type HostCluster, TraceStore, defaultTracesDir, recordServerRun, ChildRegistry } from '../core';
 import { existingPaths, optList, optNumber, optPort, optString } from './usage';
-import { cliAuth } from './login';
+import { cliAuth } from './cli-auth';
 import { oauthResourceFrom } from './serve-auth';
 import type { CliCommand } from './usage';
 import { readServeLimits } from './serve-limits';

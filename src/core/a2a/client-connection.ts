@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Role, TaskState, type AgentCard, type Message, type Task } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -6,6 +5,7 @@ import { BrokenCircuitError } from 'cockatiel';
 import { TransportFailure } from '../cluster/server-connection';
 import { ServerHealthTracker, type ServerHealth } from '../cluster/server-health';
 import type { RemoteAgentInfo } from '../cluster/remote-agents';
+import { nodeCrypto } from '../lazy-builtins';
 import { describeError } from '../mcp-client';
 import { A2A_TASK_META, PROTOCOL_META, SPANS_KEY, TRACE_ID_KEY } from '../meta-keys';
 import { A2aPeerError, DEFAULT_PEER_LIMITS, fetchAgentCard, peerFetch, type A2aPeerLimits } from './card-fetch';
@@ -135,7 +135,7 @@ export class A2aConnection extends ServerHealthTracker {
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const message: Message = {
-      messageId: randomUUID(),
+      messageId: nodeCrypto().randomUUID(),
       contextId: '',
       taskId: '',
       role: Role.ROLE_USER,

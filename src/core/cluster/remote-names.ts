@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lazy-builtins';
 
 /**
  * Names that come from remote servers are untrusted (issue #15: `r__nl\nx`, `r__zero\0byte`, a
@@ -39,7 +39,7 @@ export function printableName(name: unknown): string {
 }
 
 export function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 6);
+  return nodeCrypto().createHash('sha256').update(text).digest('hex').slice(0, 6);
 }
 
 /** Screens the pages of a server's tools/list: refuses odd names, keeps at most `max` tools, says what it left out. */

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { nodeHttps } from '../lazy-builtins';
 import { McpHttpError, httpStatusError, isMessage, socketFailure, tooLargeError } from './errors';
 import { pooledAgent } from './pool';
 import { SseReader } from './sse';
@@ -48,7 +48,7 @@ export class LegacySseClientTransport implements Transport {
   }
 
   private requestTo(target: URL, method: 'GET' | 'POST', headers: Record<string, string>, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-    const request = target.protocol === 'https:' ? https.request : http.request;
+    const request = target.protocol === 'https:' ? nodeHttps().request : http.request;
     return request(target, { method, agent: this.agent, headers }, onResponse);
   }
 

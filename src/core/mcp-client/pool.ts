@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
+import { nodeHttps } from '../lazy-builtins';
 
 const pools = new Map<string, http.Agent>();
 
@@ -9,7 +9,7 @@ export function pooledAgent(url: URL): http.Agent {
   let agent = pools.get(origin);
   if (!agent) {
     const opts: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' };
-    agent = url.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
+    agent = url.protocol === 'https:' ? new (nodeHttps().Agent)(opts) : new http.Agent(opts);
     pools.set(origin, agent);
   }
   return agent;

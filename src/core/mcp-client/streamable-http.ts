@@ -1,8 +1,8 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { sendAuthorized, type HttpAuth } from '../cluster/auth/http-auth';
+import { nodeHttps } from '../lazy-builtins';
 import { VERSION } from '../version';
 import { readAnswerStream } from './answer-stream';
 import { McpHttpError, httpStatusError, isMessage, socketFailure, tooLargeError } from './errors';
@@ -77,7 +77,7 @@ export class NodeHttpClientTransport implements Transport, StreamHost {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported URL scheme ${url.protocol} (http: or https:)`);
     this.agent = options.agent ?? pooledAgent(url);
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.request = url.protocol === 'https:' ? https.request : http.request;
+    this.request = url.protocol === 'https:' ? nodeHttps().request : http.request;
     this.base = {
       protocol: url.protocol,
       hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,

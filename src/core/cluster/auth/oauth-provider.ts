@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { AuthorizationServerMetadata, OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { nodeCrypto } from '../../lazy-builtins';
 import { VERSION } from '../../version';
 import type { CredentialStore, OAuthRecord } from './credential-store';
 
@@ -81,7 +81,7 @@ export class AopOAuthProvider implements OAuthClientProvider {
   }
 
   state(): string {
-    this.lastState = randomBytes(24).toString('base64url');
+    this.lastState = nodeCrypto().randomBytes(24).toString('base64url');
     return this.lastState;
   }
 
