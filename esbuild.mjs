@@ -1,7 +1,7 @@
 // Bundles the extension, language server and CLI (node, cjs, `vscode` external) and the webview (browser).
 import { build, context } from 'esbuild';
 import { createRequire } from 'node:module';
-import { existsSync, chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -149,6 +149,29 @@ const cliCommandsApart = {
  */
 const CLI_DEPS = /^(zod|@modelcontextprotocol\/sdk|cockatiel)(\/|$)/;
 const cliDepsUsed = new Set();
+/**
+ * The names src/ imports from each of those paths (a namespace import: every name). The getter
+ * modules define only these: a getter per export of zod and the SDK's types (~600) cost a cold
+ * start its allocations (a young-generation GC) for nothing.
+ */
+const cliDepsNames = (() => {
+  const names = new Map();
+  for (const f of readdirSync('src', { recursive: true })) {
+    if (!String(f).endsWith('.ts')) continue;
+    const text = readFileSync(`src/${f}`, 'utf8');
+    for (const m of text.matchAll(/\bimport\s+(type\s+)?(\{[^}]*\}|\*\s+as\s+\w+)\s+from\s+'([^']+)'/g)) {
+      if (m[1] || !CLI_DEPS.test(m[3])) continue;
+      const set = names.get(m[3]) ?? new Set();
+      names.set(m[3], set);
+      if (m[2].startsWith('*')) set.add('*');
+      else for (const part of m[2].slice(1, -1).split(',')) {
+        const name = part.trim().split(/\s+as\s+/)[0];
+        if (name && !name.startsWith('type ')) set.add(name);
+      }
+    }
+  }
+  return names;
+})();
 const cliDepsApart = {
   name: 'cli-deps-apart',
   setup(b) {
@@ -158,7 +181,11 @@ const cliDepsApart = {
       return { path: args.path, namespace: 'cli-deps-lazy' };
     });
     b.onLoad({ filter: /.*/, namespace: 'cli-deps-lazy' }, (args) => {
-      const names = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => k !== 'default' && k !== '__esModule');
+      const exported = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => k !== 'default' && k !== '__esModule');
+      const used = cliDepsNames.get(args.path);
+      const names = !used || used.has('*') ? exported : [...used];
+      const missing = names.filter((n) => !exported.includes(n));
+      if (missing.length) return { errors: [{ text: `${args.path} has no export ${missing.join(', ')} (cli-deps-apart reads the names from the sources' import lines)` }] };
       return {
         contents: [
           'let part;',

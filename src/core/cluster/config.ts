@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { z } from 'zod';
 import { parseRegistryUrl } from '../registry/url';
 
@@ -122,7 +122,7 @@ export function parseClusterConfig(value: unknown, source = 'cluster'): ClusterC
 export async function loadClusterFile(file: string): Promise<ClusterConfig> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await fsp.readFile(file, 'utf8');
   } catch (err) {
     throw new ClusterConfigError(`cannot read cluster file ${file}: ${(err as Error).message}`);
   }

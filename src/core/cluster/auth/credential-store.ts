@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { existsSync, promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -80,12 +80,15 @@ export class FileCredentialStore implements CredentialStore {
   constructor(readonly file: string = defaultCredentialsFile()) {}
 
   private async read(): Promise<FileShape> {
+    // No file, no sign-ins: answered without the async fs machinery (fs/promises, the thread pool),
+    // which a cold `aop discover` would otherwise start for nothing (bench/NOTES.md, CLI cold start).
+    if (!existsSync(this.file)) return { version: 1, servers: {} };
     let text: string;
     try {
-      const st = await stat(this.file);
+      const st = await fsp.stat(this.file);
       if (st.size > MAX_FILE_BYTES) throw new Error(`credentials file ${this.file} is larger than ${MAX_FILE_BYTES} bytes`);
-      if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) await chmod(this.file, 0o600);
-      text = await readFile(this.file, 'utf8');
+      if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) await fsp.chmod(this.file, 0o600);
+      text = await fsp.readFile(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, servers: {} };
       throw err;
@@ -104,13 +107,13 @@ export class FileCredentialStore implements CredentialStore {
   }
 
   private async write(data: FileShape): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await fsp.mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
-      await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
-      await rename(tmp, this.file);
+      await fsp.writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
+      await fsp.rename(tmp, this.file);
     } catch (err) {
-      await unlink(tmp).catch(() => {});
+      await fsp.unlink(tmp).catch(() => {});
       throw err;
     }
   }
