@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AopCluster } from '../../src/core/cluster/cluster';
-import { urlCluster } from '../../src/core/cluster/config';
+import { parseClusterConfig, urlCluster } from '../../src/core/cluster/config';
 import { MAX_TOOL_PAGES } from '../../src/core/cluster/server-connection';
 import { LATEST_PROTOCOL_VERSION } from '../../src/core/mcp-client/result-checks';
 import { startBareSdkServer, type BareSdkServer } from '../support/sdk-server';
@@ -22,6 +22,13 @@ async function discoverOnce(url: string, headers: Record<string, string> = {}, s
   const registry = await cluster.discover();
   return { cluster, registry, health: cluster.health()[0] };
 }
+
+test('the cluster of command-line URLs is what the cluster schema makes of them (without zod)', () => {
+  const urls = ['http://127.0.0.1:8000/mcp', 'https://mcp.example.com/mcp'];
+  const headers = { Authorization: 'Bearer x', 'X-Team': 'a' };
+  assert.deepEqual(urlCluster('cli', urls, headers), parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers })) }));
+  assert.deepEqual(urlCluster('cli', urls, {}), parseClusterConfig({ name: 'cli', servers: urls.map((url) => ({ url, headers: {} })) }));
+});
 
 describe('discovery of a bare SDK server', () => {
   const servers: BareSdkServer[] = [];

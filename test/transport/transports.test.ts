@@ -3,20 +3,19 @@
  * the SDK's McpServer + StreamableHTTPServerTransport (SSE-only answers).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { createServer, request, type Server as HttpServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { NodeHttpClientTransport } from '../../src/core/mcp-client';
 import type { ChatModel, ChatRequest, ChatResponse } from '../../src/core/models/types';
 import { AopServer } from '../../src/core/server/aop-server';
 import { makeAgent } from '../support/agents';
 import { untilNotified, waitUntil } from '../support/aop';
+import { serveSdkSessions } from '../support/sdk-server';
 
 /** Model calls that saw their abort signal (the server side of a cancellation). */
 let modelAborts = 0;
@@ -65,47 +64,20 @@ async function startAop(token?: string): Promise<{ server: AopServer; url: strin
 }
 
 async function startSdkServer(): Promise<{ url: string; close(): Promise<void>; mcp: () => McpServer[] }> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const servers: McpServer[] = [];
-  const http: HttpServer = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-    const sid = req.headers['mcp-session-id'] as string | undefined;
-    let t = sid ? sessions.get(sid) : undefined;
-    if (!t && req.method === 'POST' && isInitializeRequest(body)) {
-      const nt = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, nt) });
-      const mcp = new McpServer({ name: 'sdk', version: '0' });
-      mcp.registerTool('echo', { inputSchema: { task: z.string() } }, async ({ task }, extra) => {
-        const token = extra._meta?.progressToken;
-        if (token !== undefined) {
-          for (let i = 1; i <= 3; i++) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i } });
-        }
-        return { content: [{ type: 'text', text: `sdk: ${task}` }] };
-      });
-      servers.push(mcp);
-      await mcp.connect(nt);
-      t = nt;
-    }
-    if (!t) {
-      res.writeHead(404).end();
-      return;
-    }
-    await t.handleRequest(req, res, body);
+  const http = await serveSdkSessions(async (transport) => {
+    const mcp = new McpServer({ name: 'sdk', version: '0' });
+    mcp.registerTool('echo', { inputSchema: { task: z.string() } }, async ({ task }, extra) => {
+      const token = extra._meta?.progressToken;
+      if (token !== undefined) {
+        for (let i = 1; i <= 3; i++) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i } });
+      }
+      return { content: [{ type: 'text', text: `sdk: ${task}` }] };
+    });
+    servers.push(mcp);
+    await mcp.connect(transport);
   });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-  const port = (http.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    mcp: () => servers,
-    async close() {
-      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
-      await new Promise<void>((r) => {
-        http.close(() => r());
-        http.closeAllConnections();
-      });
-    },
-  };
+  return { ...http, mcp: () => servers };
 }
 
 async function connect(url: string, headers?: Record<string, string>): Promise<{ client: Client; transport: NodeHttpClientTransport }> {

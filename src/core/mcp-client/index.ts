@@ -7,7 +7,7 @@
 export { connectMcp, connectWithFallback, defaultTransportFactory, newClient, newSession, type TransportChoice, type TransportFactory } from './connect';
 export { McpSession } from './mcp-session';
 export { checkCallToolResult, checkListToolsResult } from './result-checks';
-export { McpRpcError, describeError, socketCode } from './errors';
+export { describeError, socketCode } from './errors';
 export { destroyPooledAgents } from './pool';
 export { CLIENT_USER_AGENT, NodeHttpClientTransport } from './streamable-http';
 export { SseDataQueue, SseReader, type SseEvent } from './sse';
