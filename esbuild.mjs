@@ -200,6 +200,28 @@ const cliDepsApart = {
   },
 };
 
+/**
+ * esbuild escapes non-ASCII characters in code but keeps some comments as written, and one `—`
+ * in a comment makes V8 hold the whole bundle as a two-byte string: a slower read (UTF-8
+ * decoding) and compile for every CLI start (2–9 ms for dist/cli-discover.js, bench/NOTES.md,
+ * CLI cold start). Such characters in the CLI bundles become `?` (one UTF-16 unit each, so the
+ * source maps' columns still hold).
+ */
+const asciiOutput = {
+  name: 'ascii-output',
+  setup(b) {
+    b.initialOptions.metafile = true;
+    b.onEnd((result) => {
+      for (const out of Object.keys(result.metafile?.outputs ?? {})) {
+        if (!out.endsWith('.js')) continue;
+        const text = readFileSync(out, 'utf8');
+        // eslint-disable-next-line no-control-regex
+        if (/[^\x00-\x7f]/.test(text)) writeFileSync(out, text.replace(/[^\x00-\x7f]/gu, (c) => '?'.repeat(c.length)));
+      }
+    });
+  },
+};
+
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
   // vscode-languageclient and its protocol (~0.4 MB minified): required when the first agent file opens
@@ -238,7 +260,7 @@ const configs = [
   { ...nodeConfig, entryPoints: nodeEntries, plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart] },
 ];
 if (cliEntries.length) {
-  configs.push({ ...nodeConfig, entryPoints: cliEntries, plugins: [zodEnglishOnly, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart, cliDepsApart] });
+  configs.push({ ...nodeConfig, entryPoints: cliEntries, plugins: [zodEnglishOnly, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart, cliDepsApart, asciiOutput] });
 }
 /** dist/cli-deps.js: the zod and MCP SDK parts the CLI build met (cliDepsApart), keyed by import path. */
 const cliDepsConfig = () => ({
@@ -256,7 +278,7 @@ const cliDepsConfig = () => ({
   entryPoints: undefined,
   outdir: undefined,
   outfile: `${outdir}/cli-deps.js`,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, asciiOutput],
 });
 if (existsSync('webview/main.ts')) {
   configs.push({
