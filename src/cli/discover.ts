@@ -1,4 +1,4 @@
-import { type ServerHealth, type RegistryViewStatus } from '../core';
+import { nowMs, type ServerHealth, type RegistryViewStatus } from '../core';
 import { formatDuration } from '../shared/format';
 import { clusterFrom } from './cluster-options';
 import type { CliCommand } from './usage';
@@ -13,9 +13,9 @@ export const discoverCommand: CliCommand = {
     if (token) headers.Authorization = `Bearer ${token}`;
     const cluster = await clusterFrom(optString(values, 'cluster'), positionals, headers);
     try {
-      const t0 = performance.now();
+      const t0 = nowMs();
       const registry = await cluster.discover();
-      const ms = performance.now() - t0;
+      const ms = nowMs() - t0;
       const query = optString(values, 'search');
       const entries = query ? registry.search(query) : registry.entries();
       const health = cluster.health();

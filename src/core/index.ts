@@ -9,6 +9,7 @@ export { findProgram, splitCommandLine } from './agents/command-line';
 export { PROVIDERS, formatDiagnostic } from './agents/definition';
 export type { AgentDefinition, AgentDiagnostic, AgentSourceKind, ProviderKind, Severity } from './agents/definition';
 export { closestMatch } from './agents/did-you-mean';
+export { nowMs } from './clock';
 export { splitFrontMatter } from './agents/front-matter';
 export { AGENT_KEYS, AGENT_KEY_DOCS, PROVIDER_DOCS, formatKeyDoc, keyDoc, keyTypeLabel } from './agents/key-docs';
 export { FOREIGN_KEYS } from './agents/mapped-formats';

@@ -2,6 +2,7 @@ import { Role, TaskState, type AgentCard, type Message, type Task } from '@a2a-j
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BrokenCircuitError } from 'cockatiel';
+import { nowMs } from '../clock';
 import { TransportFailure } from '../cluster/server-connection';
 import { ServerHealthTracker, type ServerHealth } from '../cluster/server-health';
 import type { RemoteAgentInfo } from '../cluster/remote-agents';
@@ -73,10 +74,10 @@ export class A2aConnection extends ServerHealthTracker {
 
   /** Reads the card; never throws (a failure marks the member down with the reason). */
   async discover(timeoutMs: number): Promise<RemoteAgentInfo[] | undefined> {
-    const started = performance.now();
+    const started = nowMs();
     try {
       const peer = await this.connect(timeoutMs);
-      this.markUp(performance.now() - started);
+      this.markUp(nowMs() - started);
       return peer.infos;
     } catch (err) {
       this.peer = undefined;
@@ -104,11 +105,11 @@ export class A2aConnection extends ServerHealthTracker {
     if (this.peer && !this.peer.tenants.has(name)) throw Object.assign(new Error(`Unknown tool: ${name}`), { code: -32602 });
     const task = typeof args.task === 'string' ? args.task : '';
     if (!task) return (await toolSchema()).toCallToolResult({ result: '', success: false, error: 'invalid arguments: task must be a non-empty string' });
-    const started = performance.now();
+    const started = nowMs();
     this.inFlight++;
     try {
       const result = await this.breaker.execute(() => this.run(name, task, opts));
-      this.markUp(performance.now() - started);
+      this.markUp(nowMs() - started);
       return result;
     } catch (err) {
       if (opts.signal?.aborted || /^Unknown tool/.test((err as Error)?.message)) throw err;

@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { BrokenCircuitError } from 'cockatiel';
+import { nowMs } from '../clock';
 import { checkListToolsResult, connectWithFallback, describeError, newClient, newSession, type McpSession, type TransportChoice, type TransportFactory } from '../mcp-client';
 import { ToolScreen } from './remote-names';
 import { remoteAgentInfos, type RemoteAgentInfo } from './remote-agents';
@@ -121,7 +122,7 @@ export class ServerConnection extends ServerHealthTracker {
    * Never throws: a failure marks the server down and returns undefined.
    */
   async discover(timeoutMs: number): Promise<RemoteAgentInfo[] | undefined> {
-    const started = performance.now();
+    const started = nowMs();
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const work = (async () => {
@@ -143,7 +144,7 @@ export class ServerConnection extends ServerHealthTracker {
       })();
       const infos = await raceTimeout(work, timeoutMs, `${this.name} did not answer discovery within ${timeoutMs} ms`);
       this.agentCount = infos.length;
-      this.markUp(performance.now() - started);
+      this.markUp(nowMs() - started);
       if (this.warnings.length) this.emitHealth();
       return infos;
     } catch (err) {
@@ -169,7 +170,7 @@ export class ServerConnection extends ServerHealthTracker {
       asTask?: boolean;
     },
   ): Promise<CallToolResult> {
-    const started = performance.now();
+    const started = nowMs();
     this.inFlight++;
     try {
       const result = await this.breaker.execute(async () => {
@@ -196,7 +197,7 @@ export class ServerConnection extends ServerHealthTracker {
           throw err;
         }
       });
-      this.markUp(performance.now() - started);
+      this.markUp(nowMs() - started);
       return result;
     } catch (err) {
       if (opts.signal?.aborted) throw err;
