@@ -51,7 +51,22 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
     return item;
   }
 
-  getChildren(node?: NodeView): NodeView[] {
+  /**
+   * Waits for the host at first: its bundle loads right after activation, and until then VS Code
+   * shows the view's progress bar rather than an empty tree.
+   */
+  async getChildren(node?: NodeView): Promise<NodeView[]> {
+    if (!this.local.host) {
+      try {
+        await this.local.loaded;
+      } catch (err) {
+        return [message('failed', `AOP could not start: ${err instanceof Error ? err.message : String(err)}`, 'error')];
+      }
+    }
+    return this.children(node);
+  }
+
+  private children(node?: NodeView): NodeView[] {
     if (!node) return this.roots();
     switch (node.kind) {
       case 'workspace':
@@ -82,9 +97,9 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
       trusted: vscode.workspace.isTrusted,
       serverState: this.local.state,
       serverError: this.local.error,
-      agents: host.agents().map((agent) => ({
+      agents: (host?.agents() ?? []).map((agent) => ({
         agent,
-        runtime: host.runtime(agent.name),
+        runtime: host?.runtime(agent.name),
         running: this.runningTasks(agent.name).length,
       })),
       problems: diags.map((d) => ({ file: d.file, line: d.line, message: d.message })),
