@@ -12,7 +12,7 @@ export type LocalServerState = 'stopped' | 'starting' | 'running' | 'untrusted' 
  *
  * The host comes from its own bundle, loaded after activation (AgentExtension): until `loaded`
  * settles, `host` is undefined, the state is `starting` and nothing is served; `ensureStarted()`
- * waits for it.
+ * waits for it, and `ready` for its first start.
  */
 export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode.Disposable {
   private secret?: string;
@@ -22,6 +22,13 @@ export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode
   private disposed = false;
   private readonly editor = new EditorChatModel(() => readSettings().defaultModel);
   private readonly changed = () => this.emit('changed');
+  /**
+   * Settles when the host is loaded and its first start has been tried, whatever came of it
+   * (rejects if the host cannot be loaded): the Agent Explorer waits for it, so it shows VS Code's
+   * progress bar rather than "no agents" while the window starts.
+   */
+  readonly ready: Promise<void>;
+  private firstStartTried!: () => void;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -29,6 +36,11 @@ export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode
     readonly loaded: Promise<AopHost>,
   ) {
     super();
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.firstStartTried = resolve;
+      loaded.catch(reject);
+    });
+    this.ready.catch(() => undefined); // the explorer shows it; AgentExtension reports it
     loaded.then(
       (host) => {
         if (this.disposed) return void host.close();
@@ -93,18 +105,21 @@ export class LocalServer extends EventEmitter<{ changed: [] }> implements vscode
   async ensureStarted(): Promise<AopServer | undefined> {
     this.untrusted = !vscode.workspace.isTrusted;
     if (this.untrusted) {
+      this.firstStartTried();
       this.emit('changed');
       return undefined;
     }
     const host = await this.loaded;
-    if (!host.server) await host.reload(this.settings());
     try {
+      if (!host.server) await host.reload(this.settings());
       const server = await host.start();
       this.log.info(`local AOP server at ${server.url} with ${server.agents().length} agents`);
       return server;
     } catch (err) {
       this.log.error(`local AOP server failed to start: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
+    } finally {
+      this.firstStartTried();
     }
   }
 

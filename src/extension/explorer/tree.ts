@@ -52,16 +52,15 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
   }
 
   /**
-   * Waits for the host at first: its bundle loads right after activation, and until then VS Code
-   * shows the view's progress bar rather than an empty tree.
+   * Waits for the window's start at first — the host's bundle loads right after activation, then
+   * the server reads the agent files — so VS Code shows the view's progress bar rather than the
+   * "no agents yet" welcome meanwhile.
    */
   async getChildren(node?: NodeView): Promise<NodeView[]> {
-    if (!this.local.host) {
-      try {
-        await this.local.loaded;
-      } catch (err) {
-        return [message('failed', `AOP could not start: ${err instanceof Error ? err.message : String(err)}`, 'error')];
-      }
+    try {
+      await this.local.ready;
+    } catch (err) {
+      return [message('failed', `AOP could not start: ${err instanceof Error ? err.message : String(err)}`, 'error')];
     }
     return this.children(node);
   }
