@@ -158,6 +158,7 @@ export class AgentExtension implements EditorContext, vscode.Disposable {
         changed();
       },
       (err: unknown) => {
+        if (this.disposed) return; // deactivated while the host was loading: nothing to report
         const message = err instanceof Error ? err.message : String(err);
         this.log.error(`could not load the AOP host: ${err instanceof Error ? (err.stack ?? message) : message}`);
         void vscode.window.showErrorMessage(`AOP Agents could not start: ${message}`, 'Show Log').then((c) => {
