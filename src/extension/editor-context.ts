@@ -11,18 +11,11 @@ import type { UriHandlerSignIn } from './sign-in';
  * What commands and panels get from the extension (AgentExtension implements it): they depend on
  * this, not on the class that registers them, so there is no extension ↔ commands import circle.
  */
-/** What loads after activation, from the host's own bundle (AgentExtension.loadHost). */
-export interface LoadedHost {
-  readonly host: AopHost;
-  readonly traces: TraceStore;
-  readonly metrics: Metrics;
-}
-
 export interface EditorContext {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
-  /** Settles when the host is loaded (right after activation): `host`, `traces` and `metrics` are there from then on. */
-  readonly hostLoaded: Promise<LoadedHost>;
+  /** Settles with the host once its bundle is loaded (right after activation): `host`, `traces` and `metrics` are there from then on. */
+  readonly hostLoaded: Promise<AopHost>;
   readonly host: AopHost;
   readonly local: LocalServer;
   readonly clusters: ClusterManager;

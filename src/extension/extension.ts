@@ -10,7 +10,7 @@ import type { Metrics, TraceStore, AopHost, Logger } from '../core';
 import { registerTracePanelSerializer } from './trace-panel-loader';
 import { UriHandlerSignIn } from './sign-in';
 import { agentDocumentSelector } from './agent-file-selector';
-import type { EditorContext, LoadedHost } from './editor-context';
+import type { EditorContext } from './editor-context';
 
 /**
  * The one object that owns everything the extension creates; disposing it disposes all of it
@@ -25,8 +25,8 @@ import type { EditorContext, LoadedHost } from './editor-context';
  */
 export class AgentExtension implements EditorContext, vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
-  /** Settles when the host's bundle is loaded and the host made (rejects if it cannot be). */
-  readonly hostLoaded: Promise<LoadedHost>;
+  /** Settles with the host when its bundle is loaded and the host made (rejects if it cannot be). */
+  readonly hostLoaded: Promise<AopHost>;
   readonly local: LocalServer;
   readonly clusters: ClusterManager;
   readonly explorer: AgentExplorer;
@@ -37,7 +37,7 @@ export class AgentExtension implements EditorContext, vscode.Disposable {
   readonly results: ResultDocuments;
   private readonly disposables: vscode.Disposable[] = [];
   private statusBar?: AopStatusBar;
-  private loaded?: LoadedHost;
+  private loaded?: AopHost;
   private disposed = false;
 
   /** Settles when the traces of earlier sessions are in `traces` (the Traces panel waits for it). */
@@ -47,13 +47,12 @@ export class AgentExtension implements EditorContext, vscode.Disposable {
     this.log = this.own(vscode.window.createOutputChannel('AOP', { log: true }));
     // after activate() has returned (setImmediate): activation does not wait for the host's bundle
     this.hostLoaded = new Promise((resolve) => setImmediate(resolve)).then(() => this.loadHost());
-    const host = this.hostLoaded.then((loaded) => loaded.host);
     this.tracesLoaded = this.hostLoaded.then(
-      ({ traces }) => traces.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`)),
+      (host) => host.traceStore.load().catch((err: unknown) => this.log.warn(`could not read old traces: ${String(err)}`)),
       () => undefined,
     );
-    this.local = this.own(new LocalServer(this.log, host));
-    this.clusters = this.own(new ClusterManager(context.secrets, this.log, host));
+    this.local = this.own(new LocalServer(this.log, this.hostLoaded));
+    this.clusters = this.own(new ClusterManager(context.secrets, this.log, this.hostLoaded));
     this.signIn = this.own(new UriHandlerSignIn(vscode, context.extension.id));
     this.explorer = this.own(new AgentExplorer(this.local, this.clusters));
     this.mcp = this.own(new AopMcpProvider(this.local));
@@ -62,28 +61,24 @@ export class AgentExtension implements EditorContext, vscode.Disposable {
 
   /** The window's AOP host (src/core/host): agents, server, clusters, traces. Once `hostLoaded` has settled. */
   get host(): AopHost {
-    return this.loadedHost().host;
-  }
-
-  /** The traces of this window's calls (and of earlier sessions, see `tracesLoaded`). Once `hostLoaded` has settled. */
-  get traces(): TraceStore {
-    return this.loadedHost().traces;
-  }
-
-  get metrics(): Metrics {
-    return this.loadedHost().metrics;
-  }
-
-  private loadedHost(): LoadedHost {
     if (!this.loaded) throw new Error('AOP Agents is still starting: try again in a moment');
     return this.loaded;
   }
 
+  /** The traces of this window's calls (and of earlier sessions, see `tracesLoaded`). Once `hostLoaded` has settled. */
+  get traces(): TraceStore {
+    return this.host.traceStore;
+  }
+
+  get metrics(): Metrics {
+    return this.host.metrics;
+  }
+
   /** The host's bundle (`import('../core')`: dist/extension-host.js when built) and the host made from it. */
-  private async loadHost(): Promise<LoadedHost> {
+  private async loadHost(): Promise<AopHost> {
     if (this.disposed) throw new Error('AOP Agents was deactivated');
     const started = performance.now();
-    const { AopHost, Metrics, TraceStore } = await import('../core');
+    const { AopHost, TraceStore } = await import('../core');
     if (this.disposed) throw new Error('AOP Agents was deactivated');
     const storage = this.context.storageUri ?? this.context.globalStorageUri;
     const traces = new TraceStore({
@@ -91,12 +86,10 @@ export class AgentExtension implements EditorContext, vscode.Disposable {
       onError: (err) => this.log.warn(`trace store: ${err instanceof Error ? err.message : String(err)}`),
     });
     this.own({ dispose: () => void traces.flush() });
-    const metrics = new Metrics();
     const logger: Logger = (level, message) => this.log[level === 'warn' ? 'warn' : level](message);
-    const host = new AopHost({ roots: [] }, { traceStore: traces, metrics, logger });
-    this.loaded = { host, traces, metrics };
+    const host = new AopHost({ roots: [] }, { traceStore: traces, logger });
     this.log.info(`host loaded in ${(performance.now() - started).toFixed(1)} ms`);
-    return this.loaded;
+    return (this.loaded = host);
   }
 
   own<T extends vscode.Disposable>(d: T): T {
@@ -146,7 +139,7 @@ export class AgentExtension implements EditorContext, vscode.Disposable {
     // server start behind it (chat's resolveMcpServerDefinition and every command wait for what
     // they need).
     void this.hostLoaded.then(
-      async ({ host }) => {
+      async (host) => {
         // Busy/idle flips of agents show in the tree and the status bar as they happen (the
         // explorer coalesces bursts into one redraw).
         host.on('busy', changed);
