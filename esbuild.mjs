@@ -123,14 +123,24 @@ const CLI_MAIN = 'src/cli/main.ts';
 const cliCommandModules = existsSync(CLI_MAIN)
   ? [...new Set([...readFileSync(CLI_MAIN, 'utf8').matchAll(/\bimport\('\.\/([\w-]+)'\)/g)].map((m) => m[1]))]
   : [];
+/**
+ * Parts of the extension loaded on first use, each its own bundle (dist/<name>.js), by
+ * `import('./<name>')` from src/extension: the language client (vscode-languageclient, ~0.4 MB)
+ * when the first agent file opens (extension.ts), the Traces panel (its feed, messages and the
+ * zod-checked webview protocol) when it opens or is restored (trace-panel-loader.ts).
+ */
+const EXTENSION_PARTS_APART = ['language-client', 'trace-panel'];
 const cliCommandsApart = {
   name: 'cli-commands-apart',
   setup(b) {
     b.onResolve({ filter: /^\.\/[\w-]+$/ }, (args) => {
-      if (args.kind !== 'dynamic-import') return undefined;
+      const extensionPart = /[\\/]src[\\/]extension[\\/][\w-]+\.ts$/.test(args.importer) && EXTENSION_PARTS_APART.includes(args.path.slice(2));
+      if (args.kind !== 'dynamic-import') {
+        // a static import would copy the part into dist/extension.js
+        return extensionPart ? { errors: [{ text: `${args.path} is a bundle of its own (EXTENSION_PARTS_APART in esbuild.mjs): load it with import()` }] } : undefined;
+      }
       if (/[\\/]src[\\/]cli[\\/]main\.ts$/.test(args.importer) && cliCommandModules.includes(args.path.slice(2))) return requireApart(`./cli-${args.path.slice(2)}.js`);
-      // the extension loads its language client when the first agent file opens (src/extension/extension.ts)
-      if (/[\\/]src[\\/]extension[\\/]extension\.ts$/.test(args.importer) && args.path === './language-client') return requireApart('./language-client.js');
+      if (extensionPart) return requireApart(`./${args.path.slice(2)}.js`);
       return undefined;
     });
   },
@@ -201,6 +211,57 @@ const cliDepsApart = {
 };
 
 /**
+ * The extension's entry and its host. dist/extension.js is the editor glue only (src/extension):
+ * activate() registers the views, commands and providers from it and returns. The host half —
+ * src/core with the MCP SDK, zod, yaml and ajv, ~0.9 MB — is dist/extension-host.js, built from
+ * src/core/index.ts (the core's public surface) and required right after activation:
+ * AgentExtension loads it with `import('../core')`, and every static `import { X } from '../core'`
+ * in src/extension resolves to a small module of getters that require dist/extension-host.js on the
+ * first read of any value (as for the A2A SDK above). Types are erased; a value of the core used at
+ * module top level or during activate() would load the host there — the activation bench reports
+ * it. The core exists once, in that bundle. See bench/NOTES.md (extension activation).
+ */
+const CORE_ENTRY = 'src/core/index.ts';
+const coreValueNames = () => {
+  const text = readFileSync(CORE_ENTRY, 'utf8');
+  if (/^export\s+(\*|default|const|let|var|function|class|enum)\b/m.test(text)) {
+    throw new Error(`${CORE_ENTRY}: only \`export { … } from '…'\` and \`export type\` lines are understood by esbuild.mjs (extension host bundle); update coreValueNames`);
+  }
+  return [...text.matchAll(/^export\s*\{([^}]*)\}\s*from\b/gm)].flatMap((m) =>
+    m[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && !s.startsWith('type '))
+      .map((s) => s.split(/\s+as\s+/).pop()),
+  );
+};
+const extensionHostApart = {
+  name: 'extension-host-apart',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\.\/)+core$/ }, (args) => {
+      if (!/[\\/]src[\\/]extension[\\/]/.test(args.importer)) return undefined;
+      if (args.kind === 'dynamic-import') return requireApart('./extension-host.js');
+      return { path: 'core', namespace: 'extension-host-lazy' };
+    });
+    // one ES module in front of the getters: its importers share its namespace (a CommonJS module
+    // would be copied into a namespace per importing file at load, see vscodeOnce below)
+    b.onLoad({ filter: /^core$/, namespace: 'extension-host-lazy' }, () => ({ contents: "export * from 'core-getters';", loader: 'js' }));
+    b.onLoad({ filter: /^core-getters$/, namespace: 'extension-host-lazy' }, () => ({
+      contents: [
+        'let core;',
+        "const load = () => (core ??= require('./extension-host.js'));",
+        "Object.defineProperty(exports, '__esModule', { value: true });",
+        `for (const name of ${JSON.stringify(coreValueNames())}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+      ].join('\n'),
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /.*/, namespace: 'extension-host-lazy' }, (args) =>
+      args.path === 'core-getters' ? { path: args.path, namespace: 'extension-host-lazy' } : { path: args.path, external: true },
+    );
+  },
+};
+
+/**
  * esbuild escapes non-ASCII characters in code but keeps some comments as written, and one `—`
  * in a comment makes V8 hold the whole bundle as a two-byte string: a slower read (UTF-8
  * decoding) and compile for every CLI start (2–9 ms for dist/cli-discover.js, bench/NOTES.md,
@@ -222,10 +283,25 @@ const asciiOutput = {
   },
 };
 
+/**
+ * `import * as vscode from 'vscode'` in each of ~15 modules would copy the API object's ~300 keys
+ * into a namespace of its own at load (esbuild's __toESM of a CommonJS module, ~10–20 ms of
+ * dist/extension.js's require). They share one instead: `vscode` resolves to a module that
+ * re-exports it, copied once.
+ */
+const vscodeOnce = {
+  name: 'vscode-once',
+  setup(b) {
+    b.onResolve({ filter: /^vscode$/ }, (args) => (args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' }));
+    b.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+  },
+};
+
 const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
-  // vscode-languageclient and its protocol (~0.4 MB minified): required when the first agent file opens
-  { in: 'src/extension/language-client.ts', out: 'language-client' },
+  // src/core for the extension (~0.9 MB minified): required right after activation
+  { in: CORE_ENTRY, out: 'extension-host' },
+  ...EXTENSION_PARTS_APART.map((m) => ({ in: `src/extension/${m}.ts`, out: m })),
   { in: 'src/language-server/server.ts', out: 'language-server' },
 ].filter((e) => existsSync(e.in));
 const cliEntries = [
@@ -257,7 +333,7 @@ const nodeConfig = {
   metafile: Boolean(metafile),
 };
 const configs = [
-  { ...nodeConfig, entryPoints: nodeEntries, plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart] },
+  { ...nodeConfig, entryPoints: nodeEntries, plugins: [zodEnglishOnly, etcd3Protos, etcd3Apart, cliCommandsApart, extensionHostApart, vscodeOnce, requireApartLoader, a2aSdkApart] },
 ];
 if (cliEntries.length) {
   configs.push({ ...nodeConfig, entryPoints: cliEntries, plugins: [zodEnglishOnly, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart, cliDepsApart, asciiOutput] });

@@ -188,22 +188,35 @@ async function main(): Promise<void> {
 
   log('extension (production bundle size, activation with a fake vscode)…');
   const ex = await child(['bench/suites/extension.ts', String(quick ? 3 : 10)]);
+  const extensionMB = ((ex.bytes as number) + (ex.hostBytes as number)) / 1e6;
   rows.push(
-    { suite: 'extension', what: 'production dist/extension.js size (`node esbuild.mjs --production`)', goal: '≤ 1.5 MB', measured: `${((ex.bytes as number) / 1e6).toFixed(2)} MB (${((ex.bytes as number) / 1024).toFixed(0)} KiB)`, ok: (ex.bytes as number) <= 1.5e6 },
     {
       suite: 'extension',
-      what: `activation: activate() p50 / p99 (fake vscode, example workspace; activate() registers views, commands and the MCP provider, then returns — the server, clusters and language client start after it; ${ex.samples} cold processes)`,
+      what: 'production bundles required at start-up (`node esbuild.mjs --production`): dist/extension.js (entry) + dist/extension-host.js (the host, loaded after activation)',
+      goal: '≤ 1.5 MB',
+      measured: `${extensionMB.toFixed(2)} MB (${((ex.bytes as number) / 1024).toFixed(0)} KiB + ${((ex.hostBytes as number) / 1024).toFixed(0)} KiB)`,
+      ok: extensionMB <= 1.5,
+    },
+    {
+      suite: 'extension',
+      what: `activation: activate() p50 / p99 (fake vscode, example workspace; activate() registers views, commands and the MCP provider, then returns — the host's bundle, the server, clusters and language client load after it; ${ex.samples} cold processes)`,
       goal: '≤ 50 ms',
       measured: `${ms(ex.activateP50 as number, 1)} / ${ms(ex.activateP99 as number, 1)}${ex.errors ? ` (errors: ${ex.errors})` : ''}`,
       ok: (ex.activateP50 as number) <= 50,
     },
-    { suite: 'extension', what: 'activation: require(bundle) p50 / p99 (module load before activate())', goal: '—', measured: `${ms(ex.requireP50 as number, 1)} / ${ms(ex.requireP99 as number, 1)}` },
+    { suite: 'extension', what: 'activation: require(dist/extension.js) p50 / p99 (module load before activate())', goal: '—', measured: `${ms(ex.requireP50 as number, 1)} / ${ms(ex.requireP99 as number, 1)}` },
     {
       suite: 'extension',
-      what: 'activation: require(bundle) + activate() p50 / p99; bundles meant for first use (dist/a2a-sdk.js, dist/etcd3.js) loaded by activation',
+      what: 'activation: require(bundle) + activate() p50 / p99; bundles meant for later (dist/extension-host.js before activate() returned; dist/a2a-sdk.js, etcd3.js, trace-panel.js, language-client.js by the start) loaded',
       goal: '≤ 60 ms; none',
       measured: `${ms(ex.totalP50 as number, 1)} / ${ms(ex.totalP99 as number, 1)}; ${ex.lazyLoaded || 'none'}`,
       ok: (ex.totalP50 as number) <= 60 && !ex.lazyLoaded,
+    },
+    {
+      suite: 'extension',
+      what: `host ready, after activate() returned: host's bundle loaded p50 / p99; local server serving the catalog (${ex.agents} example agents) p50 / p99`,
+      goal: '—',
+      measured: `${ms(ex.hostLoadedP50 as number, 0)} / ${ms(ex.hostLoadedP99 as number, 0)}; ${ms(ex.servedP50 as number, 0)} / ${ms(ex.servedP99 as number, 0)}`,
     },
   );
 

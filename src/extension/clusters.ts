@@ -22,27 +22,40 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
   private readonly auth: ClusterAuthOptions;
   private readonly changed = () => this.emit('changed');
 
+  /** The window's host, once its bundle is loaded (no cluster before). */
+  private host?: AopHost;
+  private disposed = false;
+
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly log: vscode.LogOutputChannel,
-    private readonly host: AopHost,
+    /** Settles with the host when its bundle is loaded (after activation). */
+    private readonly loaded: Promise<AopHost>,
   ) {
     super();
     this.auth = { store: new SecretStorageCredentialStore(secrets), signInHint: () => 'use "Sign in" on this server in the AOP explorer' };
-    host.on('cluster', this.changed);
-    host.on('clusters', this.changed);
+    loaded.then(
+      (host) => {
+        if (this.disposed) return;
+        this.host = host;
+        host.on('cluster', this.changed);
+        host.on('clusters', this.changed);
+      },
+      () => undefined, // reported by AgentExtension; reload() rejects with it
+    );
   }
 
   all(): AopCluster[] {
-    return this.host.clusters();
+    return this.host?.clusters() ?? [];
   }
 
   get(name: string): AopCluster | undefined {
-    return this.host.cluster(name);
+    return this.host?.cluster(name);
   }
 
   /** Rebuilds every cluster from the settings and SecretStorage; the host federates them into its server. */
   async reload(): Promise<void> {
+    const host = await this.loaded;
     const settings = readSettings();
     const specs: HostCluster[] = [];
     const problems: ClusterProblem[] = [];
@@ -79,7 +92,7 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
       }
     }
     this.problems = problems;
-    await this.host.setClusters(specs, settings.maxRemoteTools);
+    await host.setClusters(specs, settings.maxRemoteTools);
   }
 
   async addCluster(config: ClusterConfigInput): Promise<void> {
@@ -114,7 +127,8 @@ export class ClusterManager extends EventEmitter<{ changed: [] }> implements vsc
   }
 
   dispose(): void {
-    this.host.off('cluster', this.changed);
-    this.host.off('clusters', this.changed);
+    this.disposed = true;
+    this.host?.off('cluster', this.changed);
+    this.host?.off('clusters', this.changed);
   }
 }

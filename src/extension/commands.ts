@@ -6,7 +6,7 @@ import { agentTemplate, validateAgentName } from './agent-template';
 import { registryInputProblem } from './explorer/registry-node';
 import { parseRegistryUrl, type CallStep } from '../core';
 import { pickAgent } from './pick-agent';
-import { TracePanel, exportTraces } from './trace-panel';
+import { exportTraces, showTraces } from './trace-panel-loader';
 import { signIn, signOut } from './sign-in-commands';
 import { runLocalTask } from './local-task';
 import { PartialAnswer } from './progress-text';
@@ -14,7 +14,7 @@ import { TASK_COMMANDS } from './task-commands';
 
 type Handler = (ext: EditorContext, ...args: unknown[]) => unknown;
 
-/** Every command of the extension, as a table (id → handler). */
+/** Every command of the extension, as a table (id → handler). Handlers run once the host is loaded (`registerCommands`). */
 export const COMMANDS: Record<string, Handler> = {
   'aop.invokeAgent': invokeAgent,
   'aop.createAgent': createAgent,
@@ -26,7 +26,7 @@ export const COMMANDS: Record<string, Handler> = {
   'aop.copyServerUrl': copyServerUrl,
   'aop.openDefinition': openDefinition,
   'aop.copyToolName': copyToolName,
-  'aop.showTraces': (ext, arg) => void TracePanel.show(ext, { agent: toolOf(arg).tool }),
+  'aop.showTraces': (ext, arg) => showTraces(ext, { agent: toolOf(arg).tool }),
   'aop.exportTraces': (ext, arg) => exportTraces(ext, toolOf(arg).tool),
   'aop.signIn': signIn,
   'aop.signOut': signOut,
@@ -37,6 +37,8 @@ export function registerCommands(ext: EditorContext): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
+        // the host loads right after activation: a command run before waits for it
+        await ext.hostLoaded;
         return await handler(ext, ...args);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);

@@ -14,6 +14,8 @@ import type { UriHandlerSignIn } from './sign-in';
 export interface EditorContext {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
+  /** Settles with the host once its bundle is loaded (right after activation): `host`, `traces` and `metrics` are there from then on. */
+  readonly hostLoaded: Promise<AopHost>;
   readonly host: AopHost;
   readonly local: LocalServer;
   readonly clusters: ClusterManager;

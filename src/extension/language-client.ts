@@ -23,7 +23,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { WORKSPACE_AGENT_GLOBS } from '../core';
-import { AGENT_DOCUMENT_SELECTOR } from './agent-file-selector';
+import { agentDocumentSelector } from './agent-file-selector';
 
 export interface KnownModelLike {
   id: string;
@@ -41,7 +41,7 @@ export function startLanguageClient(context: vscode.ExtensionContext, outputChan
   const watchers = WORKSPACE_AGENT_GLOBS.map((glob) => vscode.workspace.createFileSystemWatcher(glob));
   context.subscriptions.push(...watchers);
   const clientOptions: LanguageClientOptions = {
-    documentSelector: AGENT_DOCUMENT_SELECTOR,
+    documentSelector: agentDocumentSelector(),
     synchronize: { fileEvents: watchers },
     initializationOptions: { defaultProvider: 'editor' },
     outputChannel,

@@ -13,8 +13,9 @@ export class AopStatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const n = this.local.host.agents().length;
-    const busy = this.local.host.inFlight();
+    // no host yet (its bundle loads after activation): the state is `starting`
+    const n = this.local.host?.agents().length ?? 0;
+    const busy = this.local.host?.inFlight() ?? 0;
     switch (this.local.state) {
       case 'running':
         this.item.text = `$(${busy ? 'loading~spin' : 'hubot'}) ${n} agent${n === 1 ? '' : 's'}${busy ? ` · ${busy} running` : ''}`;

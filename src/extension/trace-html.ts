@@ -2,8 +2,6 @@
  * The Traces webview's HTML: strict CSP with a nonce. Pure (no `vscode` import) so the bench and
  * the screenshots render exactly what the panel does, from the real `dist/` files.
  */
-import { randomBytes } from 'node:crypto';
-
 export interface TraceHtmlOptions {
   /** `webview.cspSource`. */
   cspSource: string;
@@ -20,8 +18,9 @@ export interface TraceHtmlOptions {
   inlineStyle?: string;
 }
 
+/** A CSP nonce (Web Crypto, like the window token: no node:crypto in the extension's entry bundle). */
 export function newNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64').replace(/[^A-Za-z0-9]/g, '');
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');

@@ -1,37 +1,19 @@
 /**
  * The Traces webview panel (`aop.traces`): one instance, revealed when open; its HTML is
  * `trace-html.ts`, its data `trace-feed.ts`, its answers to the webview `trace-messages.ts`
- * (the protocol: `src/shared/trace-protocol.ts`). This file is the `vscode` side only.
+ * (the protocol: `src/shared/trace-protocol.ts`). This file is the `vscode` side only. It is a
+ * bundle of its own, loaded when the panel opens (trace-panel-loader.ts).
  *
  * It depends on `TracePanelContext` (the little it reads of the extension), not on the extension
  * class: `EditorContext` (and so `AgentExtension`) fits it, and nothing here imports `extension.ts`.
  */
 import * as vscode from 'vscode';
-import { type AopServer, toOtlp, type TraceStore, type TraceRecord } from '../core';
+import { toOtlp, type TraceRecord } from '../core';
 import { parseWebviewState, type HostMessage, type TraceFilter } from '../shared/trace-protocol';
 import { TraceFeed } from './trace-feed';
 import { traceHtml, newNonce } from './trace-html';
 import { TraceMessages, type TracePanelPort } from './trace-messages';
-
-/** What the panel uses of the extension (`EditorContext` is one). */
-export interface TracePanelContext {
-  readonly context: { readonly extensionUri: vscode.Uri };
-  readonly traces: TraceStore;
-  /** Settles when the traces of earlier sessions are in `traces`. */
-  readonly tracesLoaded: Promise<void>;
-  readonly log: { warn(message: string): void };
-  readonly local: { readonly aop?: Pick<AopServer, 'agents' | 'agent' | 'tasks'> };
-  /** Where a task's kept result opens, read-only. */
-  readonly results: { showTask(taskId: string, markdown: string): Thenable<unknown> };
-  own<T extends vscode.Disposable>(d: T): T;
-}
-
-export const TRACE_VIEW_TYPE = 'aop.traces';
-
-export interface ShowTracesOptions {
-  /** Filter the list to this agent. */
-  agent?: string;
-}
+import { TRACE_VIEW_TYPE, type ShowTracesOptions, type TracePanelContext } from './trace-panel-context';
 
 export class TracePanel implements vscode.Disposable {
   private static current?: TracePanel;
@@ -53,17 +35,19 @@ export class TracePanel implements vscode.Disposable {
     return new TracePanel(ext, panel, filter);
   }
 
-  /** Registers the serializer that brings the panel back after a reload (`onWebviewPanel:aop.traces`). */
-  static registerSerializer(ext: TracePanelContext): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
-        // The webview re-sends its state with `ready`; the saved one is only checked here.
-        void parseWebviewState(state);
-        panel.webview.options = TracePanel.options(ext);
-        TracePanel.current?.dispose();
-        new TracePanel(ext, panel, undefined);
-      },
-    });
+  /** A panel brought back after a reload (the serializer of trace-panel-loader.ts, `onWebviewPanel:aop.traces`). */
+  static async restore(ext: TracePanelContext, panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    // The webview re-sends its state with `ready`; the saved one is only checked here.
+    void parseWebviewState(state);
+    panel.webview.options = TracePanel.options(ext);
+    try {
+      await ext.hostLoaded; // restored at start-up: the trace store comes with the host
+    } catch {
+      panel.dispose(); // AgentExtension has said why
+      return;
+    }
+    TracePanel.current?.dispose();
+    new TracePanel(ext, panel, undefined);
   }
 
   /** The open panel, if any (tests). */

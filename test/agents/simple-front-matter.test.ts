@@ -3,14 +3,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isMap, isNode, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { parseSimpleFrontMatter } from '../../src/core/agents/simple-front-matter';
+import { isMap, isNode, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
+import { parseSimpleFrontMatter, type SimpleEntry } from '../../src/core/agents/simple-front-matter';
 
+/** What matters of a yaml node: its value and where it is written (a list: each item too). */
 function shape(node: unknown): unknown {
-  if (isScalar(node)) return { v: node.value, r: node.range?.slice(0, 2) };
-  if (isSeq(node)) return { items: node.items.map(shape), r: node.range?.slice(0, 2) };
-  if (isMap(node)) return node.items.map((p) => ({ k: shape(p.key), v: shape(p.value) }));
-  return node === null ? null : String(node);
+  if (isScalar(node)) return node.value === null ? null : { v: node.value, r: node.range?.slice(0, 2) };
+  if (isSeq(node)) return { v: node.toJSON(), r: node.range?.slice(0, 2), items: node.items.map((i) => (isNode(i) ? i.range?.slice(0, 2) : undefined)) };
+  return String(node);
+}
+
+/** The same shape from the fast path's entries. */
+function fastShape(entry: SimpleEntry): unknown {
+  if (entry.value === null) return null;
+  return Array.isArray(entry.value) ? { v: entry.value, r: entry.range, items: entry.items } : { v: entry.value, r: entry.range };
 }
 
 function assertSame(text: string): boolean {
@@ -18,14 +24,13 @@ function assertSame(text: string): boolean {
   if (!fast) return false;
   const full = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   assert.deepEqual(full.errors, [], `the fast path took invalid YAML:\n${text}`);
-  assert.deepEqual(fast.toJS(), full.toJS(), `values differ for:\n${text}`);
-  const fastMap = fast.contents as Node;
+  assert.deepEqual(Object.fromEntries([...fast].map(([k, e]) => [k, e.value])), full.toJS(), `values differ for:\n${text}`);
   const fullMap = full.contents as Node;
-  assert.ok(isNode(fastMap) && isMap(fullMap));
+  assert.ok(isMap(fullMap));
   // Empty values: yaml gives a null scalar at the end of the key line; only the value matters there.
-  const norm = (m: unknown) =>
-    (shape(m) as Array<{ k: unknown; v: { v: unknown; r?: number[] } | null }>).map((p) => ({ k: p.k, v: p.v && p.v.v === null ? null : p.v }));
-  assert.deepEqual(norm(fastMap), norm(fullMap), `ranges differ for:\n${text}`);
+  const expected = fullMap.items.map((p) => ({ k: { v: (p.key as Scalar).value, r: (p.key as Scalar).range?.slice(0, 2) }, v: shape(p.value) }));
+  const actual = [...fast].map(([k, e]) => ({ k: { v: k, r: e.keyRange }, v: fastShape(e) }));
+  assert.deepEqual(actual, expected, `ranges differ for:\n${text}`);
   return true;
 }
 

@@ -57,31 +57,31 @@ test('the tree follows the host: the Workspace row counts agents; a call in flig
   const tree = explorerOn(host);
   try {
     await host.start();
-    const [workspace, ...rest] = tree.getChildren();
+    const [workspace, ...rest] = await tree.getChildren();
     assert.equal(rest.length, 0, 'no Clusters row without clusters');
     assert.equal(workspace.label, 'Workspace');
     assert.match(workspace.description ?? '', /^2 agents · :41234$/);
     const item = tree.getTreeItem(workspace) as unknown as { label: string; collapsibleState: number };
     assert.equal(item.label, 'Workspace');
 
-    const idle = tree.getChildren(workspace);
+    const idle = await tree.getChildren(workspace);
     assert.deepEqual(idle.map((n) => n.label), ['alpha', 'beta']);
     assert.equal(idle[0].collapsible, 'none');
 
     const call = host.invoke('alpha', { task: 'slow' });
     await waitUntil(() => model.waiting, 10_000, 'the model to get the call');
-    const busy = tree.getChildren(workspace).find((n) => n.label === 'alpha')!;
+    const busy = (await tree.getChildren(workspace)).find((n) => n.label === 'alpha')!;
     assert.match(busy.description ?? '', /busy|running/i);
     assert.equal(busy.collapsible, 'expanded', 'a running agent opens to show its calls');
-    const tasks = tree.getChildren(busy);
+    const tasks = await tree.getChildren(busy);
     assert.equal(tasks.length, 1);
     assert.equal(tasks[0].label, 'running');
 
     model.finish();
     await call;
-    const after = tree.getChildren(workspace).find((n) => n.label === 'alpha')!;
+    const after = (await tree.getChildren(workspace)).find((n) => n.label === 'alpha')!;
     assert.doesNotMatch(after.description ?? '', /busy|running/i);
-    assert.equal(tree.getChildren(after).length, 0);
+    assert.equal((await tree.getChildren(after)).length, 0);
   } finally {
     tree.dispose();
     await host.close();
@@ -93,9 +93,9 @@ test('an untrusted workspace: the Workspace row says so and lists nothing to run
   const host = new AopHost({ roots: [], watch: false, listen: 'none' });
   const tree = explorerOn(host);
   try {
-    const [workspace] = tree.getChildren();
+    const [workspace] = await tree.getChildren();
     assert.equal(workspace.description, 'not trusted');
-    const [why] = tree.getChildren(workspace);
+    const [why] = await tree.getChildren(workspace);
     assert.match(String(why.label), /not trusted/);
   } finally {
     fake.workspace.isTrusted = true;

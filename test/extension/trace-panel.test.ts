@@ -18,7 +18,9 @@ import type { HostMessage } from '../../src/shared/trace-protocol';
 
 const fake = installFakeVscode();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { TracePanel, TRACE_VIEW_TYPE } = require('../../src/extension/trace-panel') as typeof import('../../src/extension/trace-panel');
+const { TracePanel } = require('../../src/extension/trace-panel') as typeof import('../../src/extension/trace-panel');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { TRACE_VIEW_TYPE } = require('../../src/extension/trace-panel-context') as typeof import('../../src/extension/trace-panel-context');
 
 let model: FakeOpenAi;
 let aop: TestServer;
@@ -46,6 +48,7 @@ function context() {
     owned,
     warnings,
     context: { extensionUri: uri('/ext') as never },
+    hostLoaded: Promise.resolve(),
     traces: store,
     tracesLoaded: Promise.resolve(),
     log: { warn: (m: string) => void warnings.push(m) },

@@ -1,4 +1,4 @@
-import { promises as fs, type Dirent } from 'node:fs';
+import { closeSync, openSync, promises as fs, readFileSync, readSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import type { AgentSourceKind } from './definition';
@@ -38,10 +38,19 @@ export class AgentFileMatcher {
   }
 }
 
+/** A `.` or `..` segment, or an empty one (a leading, doubled or trailing separator): such a path goes through path.relative. */
+const DOT_SEGMENT = /(^|[\\/])\.{1,2}([\\/]|$)|^[\\/]|[\\/][\\/]|[\\/]$/;
+
 /** `file` relative to `root` with `/` separators; undefined when it is outside. */
 export function relativeTo(root: string, file: string): string | undefined {
+  // The common case, a path the scan built under the root, without path.relative's normalising.
+  if (file.length > root.length + 1 && file.startsWith(root) && file[root.length] === path.sep) {
+    const rest = file.slice(root.length + 1);
+    if (!DOT_SEGMENT.test(rest)) return path.sep === '/' ? rest : rest.split(path.sep).join('/');
+  }
   const rel = path.relative(root, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  // `..` or `../x` is outside; `..x` is a file name.
+  if (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
 }
 
@@ -71,6 +80,25 @@ export async function listDirectory(dir: string): Promise<DirectoryListing | und
     }
   }
   return listing;
+}
+
+/** One buffer for every small read: agent files are a few hundred bytes, and a scan reads thousands. */
+const SMALL_FILE = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A file's text, read synchronously: open, one read, close (readFileSync also asks the size
+ * first and allocates a buffer per file; this is ~1.5× cheaper for small files). Bigger files take
+ * the usual path. Throws what fs throws.
+ */
+export function readTextFileSync(file: string): string {
+  const fd = openSync(file, 'r');
+  let length: number;
+  try {
+    length = readSync(fd, SMALL_FILE, 0, SMALL_FILE.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return length < SMALL_FILE.length ? SMALL_FILE.toString('utf8', 0, length) : readFileSync(file, 'utf8');
 }
 
 export function isMissing(e: unknown): boolean {

@@ -1,10 +1,10 @@
 import { toolEntryDiagnostics } from './tool-entries';
 import { EventEmitter } from 'node:events';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentDefinition, AgentDiagnostic, ProviderKind } from './definition';
-import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf } from './agent-files';
+import { AgentFileMatcher, isMissing, listDirectory, readTextFileSync, sourceKindOf } from './agent-files';
 import { DirectoryWatcher } from './directory-watcher';
 import { parseAgentFile, type ParseAgentResult } from './parse';
 import { resolveAgentNames } from './agent-names';
@@ -240,13 +240,13 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
     let text: string;
     try {
       // One synchronous read is several times cheaper than fs.promises.readFile (open, fstat, read,
-      // close on the thread pool) for files this small; yield now and then so a big folder never
-      // holds the event loop for long.
+      // close on the thread pool) for files this small (readTextFileSync); yield now and then so a
+      // big folder never holds the event loop for long.
       if (++this.readsSinceYield >= YIELD_EVERY_READS) {
         this.readsSinceYield = 0;
         await new Promise<void>((r) => setImmediate(r));
       }
-      text = readFileSync(file, 'utf8');
+      text = readTextFileSync(file);
     } catch (e) {
       if (isMissing(e)) {
         this.files.delete(file);

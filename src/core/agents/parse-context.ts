@@ -24,8 +24,13 @@ export interface ParseContext {
   keyRange(key: string): SourceRange;
 }
 
-/** Drops the keys whose value is undefined (definitions and diagnostics stay small and comparable). */
+/**
+ * A copy without the keys whose value is undefined (definitions and diagnostics stay small and
+ * comparable). A copy, not `delete`: deleting a property turns an object into a slow dictionary,
+ * and definitions are read on every call.
+ */
 export function withoutUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
+  const copy = {} as T;
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] !== undefined) copy[key] = value[key];
+  return copy;
 }

@@ -1,18 +1,31 @@
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+/** Offsets `[start, end)` in the front matter text, as the yaml package's `node.range` gives them. */
+export type Span = [start: number, end: number];
+
+/** One `key: value` line: the value as the yaml package would give it, and where each part is written. */
+export interface SimpleEntry {
+  keyRange: Span;
+  value: unknown;
+  /** The whole value (quotes and brackets included); empty (`[s, s]`) for `key:` with nothing after it. */
+  range: Span;
+  /** A flow list's items, in order. */
+  items?: Span[];
+}
+
+/** The keys of a simple front matter in written order. */
+export type SimpleFrontMatter = Map<string, SimpleEntry>;
 
 /**
  * A fast path for the front matter most agent files have: one `key: value` per line, where a value
  * is a plain scalar, a quoted string without escapes, or a flow list of such (`[a, b]`), with
- * blank lines and comments between. It builds the same document the `yaml` package would (nodes,
- * values and source ranges), about ten times faster, which matters for folders of thousands of
- * agents. Anything else — nesting, block lists, anchors, escapes, tags, multi-line strings, tabs,
- * duplicate keys — returns undefined and the caller uses the full YAML parser, which also owns
- * every error message. `test/agents/simple-front-matter.test.ts` checks both agree.
+ * blank lines and comments between. It gives the values the `yaml` package would give and the
+ * offsets its nodes would carry, without building a document, which matters for folders of
+ * thousands of agents. Anything else — nesting, block lists, anchors, escapes, tags, multi-line
+ * strings, tabs, duplicate keys — returns undefined and the caller uses the full YAML parser, which
+ * also owns every error message. `test/agents/simple-front-matter.test.ts` checks both agree.
  */
-export function parseSimpleFrontMatter(text: string): Document.Parsed | undefined {
+export function parseSimpleFrontMatter(text: string): SimpleFrontMatter | undefined {
   if (text.includes('\r') || text.includes('\t')) return undefined;
-  const map = new YAMLMap<Scalar, Scalar | YAMLSeq>();
-  const keys = new Set<string>();
+  const entries: SimpleFrontMatter = new Map();
   let offset = 0;
   for (const line of text.split('\n')) {
     const start = offset;
@@ -22,33 +35,29 @@ export function parseSimpleFrontMatter(text: string): Document.Parsed | undefine
     const m = KEY_LINE.exec(line);
     if (!m) return undefined;
     const key = m[1];
-    if (keys.has(key)) return undefined;
-    keys.add(key);
-    const keyNode = scalar(key, start, start + key.length);
+    if (entries.has(key)) return undefined;
     const rest = m[2] ?? '';
     const valueStart = start + line.length - rest.length;
-    const value = rest.trimStart() === '' ? scalar(null, valueStart, valueStart, true) : parseValue(rest.trimStart(), valueStart + (rest.length - rest.trimStart().length));
-    if (value === undefined) return undefined;
-    map.items.push(new Pair(keyNode, value));
+    const written = rest.trimStart();
+    const found = written === '' ? entry(null, valueStart, valueStart) : parseValue(written, valueStart + (rest.length - written.length));
+    if (found === undefined) return undefined;
+    found.keyRange = [start, start + key.length];
+    entries.set(key, found);
   }
-  if (map.items.length === 0) return undefined;
-  map.range = [map.items[0].key.range![0], offset - 1, offset - 1];
-  const doc = new Document() as Document.Parsed;
-  doc.contents = map as unknown as Document.Parsed['contents'];
-  return doc;
+  return entries.size === 0 ? undefined : entries;
 }
 
 /** `key:` then nothing, or at least one space and the rest of the line. */
 const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:$|( .*)$)/;
 
 /** A value with a possible trailing comment, at `at` (offset of its first character). */
-function parseValue(text: string, at: number): Scalar | YAMLSeq | undefined {
+function parseValue(text: string, at: number): SimpleEntry | undefined {
   const first = text[0];
   if (first === '#') return undefined; // `key: # comment`: rare, the full parser handles it
   if (first === '"' || first === "'") {
-    const q = quoted(text, at);
+    const q = quoted(text);
     if (!q || !isCommentOrEmpty(text.slice(q.length))) return undefined;
-    return q.node;
+    return entry(q.value, at, at + q.length);
   }
   if (first === '[') {
     const close = text.indexOf(']');
@@ -59,7 +68,7 @@ function parseValue(text: string, at: number): Scalar | YAMLSeq | undefined {
   if (plain === undefined) return undefined;
   const resolved = resolvePlain(plain);
   if (resolved === NEEDS_FULL_PARSER) return undefined;
-  return scalar(resolved, at, at + plain.length);
+  return entry(resolved, at, at + plain.length);
 }
 
 function isCommentOrEmpty(rest: string): boolean {
@@ -67,44 +76,43 @@ function isCommentOrEmpty(rest: string): boolean {
   return t === '' || (t.startsWith('#') && rest.length > t.length);
 }
 
-/** `"…"` or `'…'` without escapes, on one line. */
-function quoted(text: string, at: number): { node: Scalar; length: number } | undefined {
+/** `"…"` or `'…'` without escapes, on one line: its value and written length (quotes included). */
+function quoted(text: string): { value: string; length: number } | undefined {
   const q = text[0];
   const end = text.indexOf(q, 1);
   if (end < 0) return undefined;
   const inner = text.slice(1, end);
   if (q === '"' && inner.includes('\\')) return undefined;
   if (q === "'" && text[end + 1] === "'") return undefined; // '' is an escaped quote
-  const node = scalar(inner, at, at + end + 1);
-  node.type = q === '"' ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE;
-  return { node, length: end + 1 };
+  return { value: inner, length: end + 1 };
 }
 
 /** `a, b, "c"` inside `[…]`: plain or quoted items, no nesting. */
-function flowList(inner: string, innerAt: number, start: number, end: number): YAMLSeq | undefined {
-  const seq = new YAMLSeq<Scalar>();
-  seq.flow = true;
-  seq.range = [start, end, end];
-  if (inner.trim() === '') return seq;
-  let at = innerAt;
-  for (const raw of inner.split(',')) {
-    const lead = raw.length - raw.trimStart().length;
-    const item = raw.trim();
-    const itemAt = at + lead;
-    at += raw.length + 1;
-    if (item === '') return undefined;
-    if (item[0] === '"' || item[0] === "'") {
-      const q = quoted(item, itemAt);
-      if (!q || q.length !== item.length) return undefined;
-      seq.items.push(q.node);
-      continue;
+function flowList(inner: string, innerAt: number, start: number, end: number): SimpleEntry | undefined {
+  const values: unknown[] = [];
+  const items: Span[] = [];
+  if (inner.trim() !== '') {
+    let at = innerAt;
+    for (const raw of inner.split(',')) {
+      const lead = raw.length - raw.trimStart().length;
+      const item = raw.trim();
+      const itemAt = at + lead;
+      at += raw.length + 1;
+      if (item === '') return undefined;
+      if (item[0] === '"' || item[0] === "'") {
+        const q = quoted(item);
+        if (!q || q.length !== item.length) return undefined;
+        values.push(q.value);
+      } else {
+        if (/[[\]{}#:"'`]/.test(item) || INDICATOR.test(item)) return undefined;
+        const resolved = resolvePlain(item);
+        if (resolved === NEEDS_FULL_PARSER) return undefined;
+        values.push(resolved);
+      }
+      items.push([itemAt, itemAt + item.length]);
     }
-    if (/[[\]{}#:"'`]/.test(item) || INDICATOR.test(item)) return undefined;
-    const resolved = resolvePlain(item);
-    if (resolved === NEEDS_FULL_PARSER) return undefined;
-    seq.items.push(scalar(resolved, itemAt, itemAt + item.length));
   }
-  return seq;
+  return { keyRange: [0, 0], value: values, range: [start, end], items };
 }
 
 /** Characters that start something other than a plain scalar (or are reserved). */
@@ -134,9 +142,7 @@ function resolvePlain(s: string): string | number | boolean | null | typeof NEED
   return s;
 }
 
-function scalar(value: unknown, start: number, end: number, empty = false): Scalar {
-  const node = new Scalar(value);
-  node.range = [start, end, end];
-  if (!empty) node.type = Scalar.PLAIN;
-  return node;
+/** A value's entry; its key's range is filled in by the caller. */
+function entry(value: unknown, start: number, end: number): SimpleEntry {
+  return { keyRange: [0, 0], value, range: [start, end] };
 }

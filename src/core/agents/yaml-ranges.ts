@@ -1,5 +1,6 @@
 import { isMap, isNode, isScalar, visit, type Document, type Pair } from 'yaml';
 import type { Path } from './parse-context';
+import type { SimpleFrontMatter, Span } from './simple-front-matter';
 import type { SourceRange, SourceText } from './source-text';
 
 /**
@@ -7,8 +8,10 @@ import type { SourceRange, SourceText } from './source-text';
  * ranges (line, column), for diagnostics that point at the exact key or value.
  */
 export class YamlRanges {
-  /** The parsed front matter (undefined until it parsed without errors). */
+  /** The parsed front matter (undefined until it parsed without errors)… */
   doc?: Document.Parsed;
+  /** …or, for the simple shape most files have, its entries (simple-front-matter.ts). */
+  simple?: SimpleFrontMatter;
   /** Offset of the YAML text in the file. */
   yamlStart = 0;
 
@@ -20,6 +23,7 @@ export class YamlRanges {
 
   /** The value node at `path`, or the closest enclosing node that exists, or the header line. */
   pathRange(path: Path): SourceRange {
+    if (this.simple) return this.simplePathRange(path);
     for (let n = path.length; n > 0 && this.doc; n--) {
       const node = this.doc.getIn(path.slice(0, n) as unknown[], true);
       if (isNode(node) && node.range && node.range[1] > node.range[0]) return this.nodeRange(node);
@@ -29,8 +33,25 @@ export class YamlRanges {
   }
 
   keyRange(key: string): SourceRange {
+    if (this.simple) {
+      const entry = this.simple.get(key);
+      return entry ? this.span(entry.keyRange) : this.header;
+    }
     const pair = this.pair(key);
     return pair && isNode(pair.key) ? this.nodeRange(pair.key) : this.header;
+  }
+
+  /** The same answers as with a document: a list item, else the value, else the key, else the header. */
+  private simplePathRange(path: Path): SourceRange {
+    const entry = path.length > 0 ? this.simple!.get(String(path[0])) : undefined;
+    if (!entry) return this.header;
+    const item = path.length > 1 && typeof path[1] === 'number' ? entry.items?.[path[1]] : undefined;
+    if (item && item[1] > item[0]) return this.span(item);
+    return entry.range[1] > entry.range[0] ? this.span(entry.range) : this.span(entry.keyRange);
+  }
+
+  private span([start, end]: Span): SourceRange {
+    return this.range(start, end);
   }
 
   private pair(key: string): Pair | undefined {

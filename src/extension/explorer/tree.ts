@@ -51,7 +51,21 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
     return item;
   }
 
-  getChildren(node?: NodeView): NodeView[] {
+  /**
+   * Waits for the window's start at first — the host's bundle loads right after activation, then
+   * the server reads the agent files — so VS Code shows the view's progress bar rather than the
+   * "no agents yet" welcome meanwhile.
+   */
+  async getChildren(node?: NodeView): Promise<NodeView[]> {
+    try {
+      await this.local.ready;
+    } catch (err) {
+      return [message('failed', `AOP could not start: ${err instanceof Error ? err.message : String(err)}`, 'error')];
+    }
+    return this.children(node);
+  }
+
+  private children(node?: NodeView): NodeView[] {
     if (!node) return this.roots();
     switch (node.kind) {
       case 'workspace':
@@ -82,9 +96,9 @@ export class AgentExplorer implements vscode.TreeDataProvider<NodeView>, vscode.
       trusted: vscode.workspace.isTrusted,
       serverState: this.local.state,
       serverError: this.local.error,
-      agents: host.agents().map((agent) => ({
+      agents: (host?.agents() ?? []).map((agent) => ({
         agent,
-        runtime: host.runtime(agent.name),
+        runtime: host?.runtime(agent.name),
         running: this.runningTasks(agent.name).length,
       })),
       problems: diags.map((d) => ({ file: d.file, line: d.line, message: d.message })),
