@@ -276,7 +276,6 @@ const asciiOutput = {
       for (const out of Object.keys(result.metafile?.outputs ?? {})) {
         if (!out.endsWith('.js')) continue;
         const text = readFileSync(out, 'utf8');
-        // eslint-disable-next-line no-control-regex
         if (/[^\x00-\x7f]/.test(text)) writeFileSync(out, text.replace(/[^\x00-\x7f]/gu, (c) => '?'.repeat(c.length)));
       }
     });
