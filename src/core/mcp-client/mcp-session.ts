@@ -8,6 +8,11 @@ const CONNECTION_CLOSED = -32000;
 const REQUEST_TIMEOUT = -32001;
 const METHOD_NOT_FOUND = -32601;
 
+/** Why `signal` aborted, as an error (the SDK rejects an aborted request with the signal's reason). */
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'aborted'));
+}
+
 interface Pending {
   resolve(result: unknown): void;
   reject(err: Error): void;
@@ -83,9 +88,10 @@ export class McpSession {
   request<T>(method: string, params: Record<string, unknown>, check: (result: unknown) => T, opts: SessionRequestOptions): Promise<T> {
     const transport = this.transport;
     if (!transport || this.closed) return Promise.reject(new McpRpcError(CONNECTION_CLOSED, 'Connection closed'));
+    const signal = opts.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = `aop-${this.nextId++}`;
     return new Promise<T>((resolve, reject) => {
-      const signal = opts.signal;
       const settle = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -97,9 +103,8 @@ export class McpSession {
         transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: err.message } }).catch(() => {});
         reject(err);
       };
-      const onAbort = () => giveUp(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason ?? 'aborted')));
+      const onAbort = () => giveUp(abortError(signal!));
       const timer = setTimeout(() => giveUp(new McpRpcError(REQUEST_TIMEOUT, 'Request timed out', { timeout: opts.timeout })), opts.timeout);
-      if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         resolve: (result) => {
