@@ -219,6 +219,14 @@ async function main(): Promise<void> {
       measured: `${ms(ex.hostLoadedP50 as number, 0)} / ${ms(ex.hostLoadedP99 as number, 0)}; ${ms(ex.servedP50 as number, 0)} / ${ms(ex.servedP99 as number, 0)}`,
     },
   );
+  const ef = await child(['bench/suites/extension.ts', 'files', String(quick ? 2000 : 10_000), String(quick ? 1 : 3)]);
+  rows.push({
+    suite: 'extension',
+    what: `${ef.files} agent files in the workspace: require(dist/extension.js) → local server serving every agent, median of ${ef.samples} (max); RSS then`,
+    goal: '≤ 1 s; ≤ 150 MiB',
+    measured: `${ms(ef.servedP50, 0)} (${ms(ef.servedMax, 0)}); ${ef.rssMiB.toFixed(0)} MiB`,
+    ok: ef.servedP50 <= 1000 && ef.rssMiB <= 150,
+  });
 
   log('registry (real etcd on loopback, 1,000 simulated servers)…');
   try {

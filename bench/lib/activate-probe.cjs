@@ -226,6 +226,7 @@ const context = {
       servedMs: served - done,
       cpuServedMs: (cpuServed.user + cpuServed.system) / 1000,
       agents,
+      rssMiB: process.memoryUsage().rss / 2 ** 20,
       errors,
       lazyLoaded,
     }) + '\n',

@@ -15,7 +15,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { summary } from '../lib/stats';
+import { median, summary } from '../lib/stats';
+import { writeAgentFiles } from './startup';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../..');
@@ -27,6 +28,7 @@ interface ProbeResult {
   hostLoadedMs: number;
   servedMs: number;
   agents: number;
+  rssMiB: number;
   errors: string[];
   lazyLoaded: string[];
   error?: string;
@@ -34,10 +36,16 @@ interface ProbeResult {
 
 const FIGURES = ['requireMs', 'activateMs', 'totalMs', 'hostLoadedMs', 'servedMs', 'agents'] as const;
 
-export async function extensionBench(samples: number): Promise<Record<string, number | string>> {
+/** The production bundles, built into bench/out/prod (dist/ untouched); returns the entry bundle. */
+async function productionBuild(): Promise<string> {
   const outdir = join(root, 'bench/out/prod');
   await run(process.execPath, ['esbuild.mjs', '--production', `--outdir=${outdir}`], { cwd: root, timeout: 120_000 });
-  const bundle = join(outdir, 'extension.js');
+  return join(outdir, 'extension.js');
+}
+
+export async function extensionBench(samples: number): Promise<Record<string, number | string>> {
+  const bundle = await productionBuild();
+  const outdir = join(root, 'bench/out/prod');
   const bytes = statSync(bundle).size;
   const hostBytes = statSync(join(outdir, 'extension-host.js')).size;
   const storage = mkdtempSync(join(tmpdir(), 'aop-activate-'));
@@ -98,6 +106,41 @@ export async function extensionBench(samples: number): Promise<Record<string, nu
   };
 }
 
+/**
+ * The extension's catalog at 10,000 agent files (the figure `aop serve` has in the start-up suite):
+ * a workspace of `files` agent files written to disk, then the probe — require, activate(), the host
+ * loaded, the local server running with every agent served — in fresh processes. Reports from the
+ * end of activate() to served (median of `samples`, after one run that warms the file cache) and
+ * the RSS then.
+ */
+export async function extensionCatalogBench(files: number, samples: number): Promise<Record<string, number>> {
+  const bundle = await productionBuild();
+  const workspace = mkdtempSync(join(tmpdir(), 'aop-activate-files-'));
+  const storage = mkdtempSync(join(tmpdir(), 'aop-activate-'));
+  const served: number[] = [];
+  const rss: number[] = [];
+  try {
+    writeAgentFiles(workspace, files);
+    for (let i = 0; i < samples + 1; i++) {
+      const { stdout } = await run(process.execPath, [join(root, 'bench/lib/activate-probe.cjs'), bundle, workspace, storage, root], { cwd: root, timeout: 120_000 });
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
+      if (r.error) throw new Error(`activation probe failed: ${r.error}`);
+      if (r.agents !== files) throw new Error(`activation probe: the local server served ${r.agents} of ${files} agents`);
+      if (i === 0) continue;
+      served.push(r.totalMs + r.servedMs);
+      rss.push(r.rssMiB);
+    }
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+    rmSync(storage, { recursive: true, force: true });
+  }
+  return { files, servedP50: median(served), servedMax: Math.max(...served), rssMiB: median(rss), samples };
+}
+
 if (require.main === module) {
-  printResultAndExit(extensionBench(Number(process.argv[2] ?? 10)));
+  printResultAndExit(
+    process.argv[2] === 'files'
+      ? extensionCatalogBench(Number(process.argv[3] ?? 10_000), Number(process.argv[4] ?? 3))
+      : extensionBench(Number(process.argv[2] ?? 10)),
+  );
 }

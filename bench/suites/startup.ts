@@ -3,6 +3,8 @@
  * `node dist/cli.js serve` as a user runs it; measured from spawn to the first successful
  * tools/call answer (initialize + tools/call over HTTP), and the server's RSS after that call.
  * Needs dist/cli.js (npm run bench builds it).
+ *
+ * Usage: startup.ts [FILES] [RUNS] [BASELINE_CLI]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +36,10 @@ async function post(url: string, body: unknown, sid?: string): Promise<{ sid?: s
 }
 
 /** One cold start: ms to the first answered call, and the server's RSS in MiB. */
-async function once(dir: string, n: number): Promise<{ ms: number; rssMiB: number }> {
+async function once(dir: string, n: number, cli = join(ROOT, 'dist/cli.js')): Promise<{ ms: number; rssMiB: number }> {
   const traces = mkdtempSync(join(tmpdir(), 'aop-bench-traces-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--no-watch', '--traces-dir', traces, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--no-watch', '--traces-dir', traces, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let err = '';
@@ -60,18 +62,41 @@ async function once(dir: string, n: number): Promise<{ ms: number; rssMiB: numbe
   }
 }
 
-export async function startup(n: number, runs: number): Promise<Record<string, number>> {
+/**
+ * With `baselineCli` (another build's cli.js, e.g. the previous commit's), every run also starts
+ * that one on the same files, alternating which goes first, and the result carries the median of
+ * the paired ratios baseline / this.
+ */
+export async function startup(n: number, runs: number, baselineCli?: string): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'aop-bench-files-'));
   try {
     writeAgentFiles(dir, n);
     const results = [];
-    for (let i = 0; i < runs; i++) results.push(await once(dir, n));
-    return { files: n, firstCallP50: median(results.map((r) => r.ms)), firstCallMax: Math.max(...results.map((r) => r.ms)), rssMiB: median(results.map((r) => r.rssMiB)), runs };
+    const ratios: number[] = [];
+    const baseline: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      if (!baselineCli) {
+        results.push(await once(dir, n));
+        continue;
+      }
+      const pair = i % 2 ? [await once(dir, n, baselineCli), await once(dir, n)] : [await once(dir, n), await once(dir, n, baselineCli)].reverse();
+      baseline.push(pair[0].ms);
+      results.push(pair[1]);
+      ratios.push(pair[0].ms / pair[1].ms);
+    }
+    return {
+      files: n,
+      firstCallP50: median(results.map((r) => r.ms)),
+      firstCallMax: Math.max(...results.map((r) => r.ms)),
+      rssMiB: median(results.map((r) => r.rssMiB)),
+      runs,
+      ...(baselineCli ? { baselineP50: median(baseline), pairedSpeedup: median(ratios) } : {}),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 if (require.main === module) {
-  printResultAndExit(startup(Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 3)));
+  printResultAndExit(startup(Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 3), process.argv[4]));
 }
