@@ -39,6 +39,12 @@ export class TransportFailure extends Error {
   }
 }
 
+/**
+ * task-call.ts (zod and the SDK's task helpers), loaded by the first call and kept: an `import()`
+ * per call went through the module loader each time (run from sources under tsx: ~0.5 ms a call).
+ */
+let taskCall: typeof import('./task-call') | undefined;
+
 /** Most tools/list pages followed in one discovery (a server whose cursors never end is cut there, with a warning). */
 export const MAX_TOOL_PAGES = 1000;
 
@@ -175,7 +181,7 @@ export class ServerConnection extends ServerHealthTracker {
     try {
       const result = await this.breaker.execute(async () => {
         const { client, session } = await this.callSession(Math.min(opts.timeoutMs, 10_000), opts.signal);
-        const { PASS_THROUGH_RESULT, callToolAsTask } = await import('./task-call');
+        const { PASS_THROUGH_RESULT, callToolAsTask } = taskCall ?? (taskCall = await import('./task-call'));
         try {
           if (opts.asTask && session.serverCapabilities?.tasks?.requests?.tools?.call) {
             const reconnect = async () => (this.drop(), (await this.callSession(Math.min(opts.timeoutMs, 10_000), opts.signal)).client);
