@@ -54,6 +54,20 @@ const etcd3Protos = {
  * real `import()`, and Node's ESM loader then runs cjs-module-lexer over the whole CommonJS file
  * to find its exports: ~0.2–0.4 s for a 1–2 MB bundle (profile in bench/NOTES.md, CLI cold start).
  */
+/**
+ * A CommonJS module whose exports `names` are getters over `source` (an expression that requires
+ * another bundle), evaluated on the first read of any of them: how the A2A SDK, the CLI's deps and
+ * the extension's host are loaded on first use while the sources keep static imports.
+ */
+const lazyGetters = (source, names) => ({
+  contents: [
+    'let loaded;',
+    `const load = () => (loaded ??= ${source});`,
+    "Object.defineProperty(exports, '__esModule', { value: true });",
+    `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+  ].join('\n'),
+  loader: 'js',
+});
 const requireApart = (file) => ({ path: file, namespace: 'require-apart' });
 const requireApartLoader = {
   name: 'require-apart',
@@ -98,15 +112,7 @@ const a2aSdkApart = {
     });
     b.onLoad({ filter: /.*/, namespace: 'a2a-sdk-lazy' }, (args) => {
       const names = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => k !== 'default' && k !== '__esModule');
-      return {
-        contents: [
-          'let sdk;',
-          `const load = () => (sdk ??= require('./a2a-sdk.js').${A2A_SDK_PARTS[args.path]});`,
-          "Object.defineProperty(exports, '__esModule', { value: true });",
-          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
-        ].join('\n'),
-        loader: 'js',
-      };
+      return lazyGetters(`require('./a2a-sdk.js').${A2A_SDK_PARTS[args.path]}`, names);
     });
     b.onResolve({ filter: /.*/, namespace: 'a2a-sdk-lazy' }, (args) => ({ path: args.path, external: true }));
   },
@@ -196,15 +202,7 @@ const cliDepsApart = {
       const names = !used || used.has('*') ? exported : [...used];
       const missing = names.filter((n) => !exported.includes(n));
       if (missing.length) return { errors: [{ text: `${args.path} has no export ${missing.join(', ')} (cli-deps-apart reads the names from the sources' import lines)` }] };
-      return {
-        contents: [
-          'let part;',
-          `const load = () => (part ??= require('./cli-deps.js').default[${JSON.stringify(args.path)}]);`,
-          "Object.defineProperty(exports, '__esModule', { value: true });",
-          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
-        ].join('\n'),
-        loader: 'js',
-      };
+      return lazyGetters(`require('./cli-deps.js').default[${JSON.stringify(args.path)}]`, names);
     });
     b.onResolve({ filter: /.*/, namespace: 'cli-deps-lazy' }, (args) => ({ path: args.path, external: true }));
   },
@@ -246,15 +244,7 @@ const extensionHostApart = {
     // one ES module in front of the getters: its importers share its namespace (a CommonJS module
     // would be copied into a namespace per importing file at load, see vscodeOnce below)
     b.onLoad({ filter: /^core$/, namespace: 'extension-host-lazy' }, () => ({ contents: "export * from 'core-getters';", loader: 'js' }));
-    b.onLoad({ filter: /^core-getters$/, namespace: 'extension-host-lazy' }, () => ({
-      contents: [
-        'let core;',
-        "const load = () => (core ??= require('./extension-host.js'));",
-        "Object.defineProperty(exports, '__esModule', { value: true });",
-        `for (const name of ${JSON.stringify(coreValueNames())}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
-      ].join('\n'),
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /^core-getters$/, namespace: 'extension-host-lazy' }, () => lazyGetters("require('./extension-host.js')", coreValueNames()));
     b.onResolve({ filter: /.*/, namespace: 'extension-host-lazy' }, (args) =>
       args.path === 'core-getters' ? { path: args.path, namespace: 'extension-host-lazy' } : { path: args.path, external: true },
     );
