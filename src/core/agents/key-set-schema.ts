@@ -15,7 +15,8 @@ const byKeySet = new Map<string, z.ZodType>();
  * checks, messages and result as the whole schema for that input, without walking the twenty-odd
  * keys it does not write — a large share of the parse for folders of thousands of small files.
  * `input` holds only schema keys (the parser drops and reports the others first). Cached by the
- * keys as written (in order): a folder's files share a few such lists. `test/agents/key-set-schema.test.ts` holds it to the whole schema.
+ * keys as written (in order): a folder's files share a few such lists.
+ * `test/agents/key-set-schema.test.ts` holds it to the whole schema.
  */
 export function frontMatterSchemaFor(input: Record<string, unknown>): z.ZodType {
   const keys = Object.keys(input).join(',');

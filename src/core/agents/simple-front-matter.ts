@@ -11,6 +11,9 @@ export interface SimpleEntry {
   items?: Span[];
 }
 
+/** What a value line gives before its key is known. */
+type WrittenValue = Omit<SimpleEntry, 'keyRange'>;
+
 /** The keys of a simple front matter in written order. */
 export type SimpleFrontMatter = Map<string, SimpleEntry>;
 
@@ -39,10 +42,9 @@ export function parseSimpleFrontMatter(text: string): SimpleFrontMatter | undefi
     const rest = m[2] ?? '';
     const valueStart = start + line.length - rest.length;
     const written = rest.trimStart();
-    const found = written === '' ? entry(null, valueStart, valueStart) : parseValue(written, valueStart + (rest.length - written.length));
+    const found = written === '' ? value(null, valueStart, valueStart) : parseValue(written, valueStart + (rest.length - written.length));
     if (found === undefined) return undefined;
-    found.keyRange = [start, start + key.length];
-    entries.set(key, found);
+    entries.set(key, { keyRange: [start, start + key.length], ...found });
   }
   return entries.size === 0 ? undefined : entries;
 }
@@ -51,13 +53,13 @@ export function parseSimpleFrontMatter(text: string): SimpleFrontMatter | undefi
 const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:$|( .*)$)/;
 
 /** A value with a possible trailing comment, at `at` (offset of its first character). */
-function parseValue(text: string, at: number): SimpleEntry | undefined {
+function parseValue(text: string, at: number): WrittenValue | undefined {
   const first = text[0];
   if (first === '#') return undefined; // `key: # comment`: rare, the full parser handles it
   if (first === '"' || first === "'") {
     const q = quoted(text);
     if (!q || !isCommentOrEmpty(text.slice(q.length))) return undefined;
-    return entry(q.value, at, at + q.length);
+    return value(q.value, at, at + q.length);
   }
   if (first === '[') {
     const close = text.indexOf(']');
@@ -68,7 +70,7 @@ function parseValue(text: string, at: number): SimpleEntry | undefined {
   if (plain === undefined) return undefined;
   const resolved = resolvePlain(plain);
   if (resolved === NEEDS_FULL_PARSER) return undefined;
-  return entry(resolved, at, at + plain.length);
+  return value(resolved, at, at + plain.length);
 }
 
 function isCommentOrEmpty(rest: string): boolean {
@@ -88,31 +90,29 @@ function quoted(text: string): { value: string; length: number } | undefined {
 }
 
 /** `a, b, "c"` inside `[…]`: plain or quoted items, no nesting. */
-function flowList(inner: string, innerAt: number, start: number, end: number): SimpleEntry | undefined {
-  const values: unknown[] = [];
-  const items: Span[] = [];
-  if (inner.trim() !== '') {
-    let at = innerAt;
-    for (const raw of inner.split(',')) {
-      const lead = raw.length - raw.trimStart().length;
-      const item = raw.trim();
-      const itemAt = at + lead;
-      at += raw.length + 1;
-      if (item === '') return undefined;
-      if (item[0] === '"' || item[0] === "'") {
-        const q = quoted(item);
-        if (!q || q.length !== item.length) return undefined;
-        values.push(q.value);
-      } else {
-        if (/[[\]{}#:"'`]/.test(item) || INDICATOR.test(item)) return undefined;
-        const resolved = resolvePlain(item);
-        if (resolved === NEEDS_FULL_PARSER) return undefined;
-        values.push(resolved);
-      }
-      items.push([itemAt, itemAt + item.length]);
+function flowList(inner: string, innerAt: number, start: number, end: number): WrittenValue | undefined {
+  const list = { ...value([] as unknown[], start, end), items: [] as Span[] };
+  if (inner.trim() === '') return list;
+  let at = innerAt;
+  for (const raw of inner.split(',')) {
+    const lead = raw.length - raw.trimStart().length;
+    const item = raw.trim();
+    const itemAt = at + lead;
+    at += raw.length + 1;
+    if (item === '') return undefined;
+    if (item[0] === '"' || item[0] === "'") {
+      const q = quoted(item);
+      if (!q || q.length !== item.length) return undefined;
+      list.value.push(q.value);
+    } else {
+      if (/[[\]{}#:"'`]/.test(item) || INDICATOR.test(item)) return undefined;
+      const resolved = resolvePlain(item);
+      if (resolved === NEEDS_FULL_PARSER) return undefined;
+      list.value.push(resolved);
     }
+    list.items.push([itemAt, itemAt + item.length]);
   }
-  return { keyRange: [0, 0], value: values, range: [start, end], items };
+  return list;
 }
 
 /** Characters that start something other than a plain scalar (or are reserved). */
@@ -142,7 +142,6 @@ function resolvePlain(s: string): string | number | boolean | null | typeof NEED
   return s;
 }
 
-/** A value's entry; its key's range is filled in by the caller. */
-function entry(value: unknown, start: number, end: number): SimpleEntry {
-  return { keyRange: [0, 0], value, range: [start, end] };
+function value<T>(v: T, start: number, end: number): { value: T; range: Span } {
+  return { value: v, range: [start, end] };
 }
