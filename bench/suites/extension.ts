@@ -13,7 +13,7 @@ import { printResultAndExit } from '../lib/child-main';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { median, summary } from '../lib/stats';
 import { writeAgentFiles } from './startup';
@@ -34,7 +34,7 @@ interface ProbeResult {
   error?: string;
 }
 
-const FIGURES = ['requireMs', 'activateMs', 'totalMs', 'hostLoadedMs', 'servedMs', 'agents'] as const;
+const FIGURES = ['requireMs', 'activateMs', 'totalMs', 'hostLoadedMs', 'servedMs', 'agents', 'rssMiB'] as const;
 
 /** The production bundles, built into bench/out/prod (dist/ untouched); returns the entry bundle. */
 async function productionBuild(): Promise<string> {
@@ -43,11 +43,23 @@ async function productionBuild(): Promise<string> {
   return join(outdir, 'extension.js');
 }
 
+/**
+ * One cold process: the probe requires `bundle`, activates it on `workspace` and waits for the
+ * catalog served. Fails on the probe's error or any figure missing from its answer.
+ */
+async function probe(bundle: string, workspace: string, storage: string, timeoutMs: number): Promise<ProbeResult> {
+  const { stdout } = await run(process.execPath, [join(root, 'bench/lib/activate-probe.cjs'), bundle, workspace, storage, root], { cwd: root, timeout: timeoutMs });
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
+  if (r.error) throw new Error(`activation probe failed: ${r.error}`);
+  const missing = FIGURES.filter((k) => typeof r[k] !== 'number' || !Number.isFinite(r[k]));
+  if (missing.length) throw new Error(`activation probe: no ${missing.join(', ')} in ${stdout.trim()}`);
+  return r;
+}
+
 export async function extensionBench(samples: number): Promise<Record<string, number | string>> {
   const bundle = await productionBuild();
-  const outdir = join(root, 'bench/out/prod');
   const bytes = statSync(bundle).size;
-  const hostBytes = statSync(join(outdir, 'extension-host.js')).size;
+  const hostBytes = statSync(join(dirname(bundle), 'extension-host.js')).size;
   const storage = mkdtempSync(join(tmpdir(), 'aop-activate-'));
   const req: number[] = [];
   const act: number[] = [];
@@ -59,14 +71,7 @@ export async function extensionBench(samples: number): Promise<Record<string, nu
   const lazyLoaded = new Set<string>();
   try {
     for (let i = 0; i < samples + 1; i++) {
-      const { stdout } = await run(process.execPath, [join(root, 'bench/lib/activate-probe.cjs'), bundle, join(root, 'examples'), storage, root], {
-        cwd: root,
-        timeout: 60_000,
-      });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
-      if (r.error) throw new Error(`activation probe failed: ${r.error}`);
-      const missing = FIGURES.filter((k) => typeof r[k] !== 'number' || !Number.isFinite(r[k]));
-      if (missing.length) throw new Error(`activation probe: no ${missing.join(', ')} in ${stdout.trim()}`);
+      const r = await probe(bundle, join(root, 'examples'), storage, 60_000);
       if (r.agents < 1) throw new Error(`activation probe: the local server served ${r.agents} agents of examples/`);
       if (i === 0) continue; // first run warms the OS file cache
       req.push(r.requireMs);
@@ -109,9 +114,8 @@ export async function extensionBench(samples: number): Promise<Record<string, nu
 /**
  * The extension's catalog at 10,000 agent files (the figure `aop serve` has in the start-up suite):
  * a workspace of `files` agent files written to disk, then the probe — require, activate(), the host
- * loaded, the local server running with every agent served — in fresh processes. Reports from the
- * end of activate() to served (median of `samples`, after one run that warms the file cache) and
- * the RSS then.
+ * loaded, the local server running with every agent served — in fresh processes. Reports from
+ * `require` to served (median of `samples`, after one run that warms the file cache) and the RSS then.
  */
 export async function extensionCatalogBench(files: number, samples: number): Promise<Record<string, number>> {
   const bundle = await productionBuild();
@@ -122,9 +126,7 @@ export async function extensionCatalogBench(files: number, samples: number): Pro
   try {
     writeAgentFiles(workspace, files);
     for (let i = 0; i < samples + 1; i++) {
-      const { stdout } = await run(process.execPath, [join(root, 'bench/lib/activate-probe.cjs'), bundle, workspace, storage, root], { cwd: root, timeout: 120_000 });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
-      if (r.error) throw new Error(`activation probe failed: ${r.error}`);
+      const r = await probe(bundle, workspace, storage, 120_000);
       if (r.agents !== files) throw new Error(`activation probe: the local server served ${r.agents} of ${files} agents`);
       if (i === 0) continue;
       served.push(r.totalMs + r.servedMs);
