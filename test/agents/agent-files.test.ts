@@ -1,12 +1,13 @@
 // The scan's shortcuts: relativeTo must answer exactly what path.relative answers; readTextFileSync
-// exactly what readFileSync reads.
+// exactly what readFileSync reads; readTexts on its worker thread exactly what readTextFileSync reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { readTextFileSync, relativeTo } from '../../src/core/agents/agent-files';
+import { listDirectorySync, readTextFileSync, relativeTo } from '../../src/core/agents/agent-files';
+import { readTexts, type FileText } from '../../src/core/agents/file-texts';
 
 function viaPathRelative(root: string, file: string): string | undefined {
   const rel = path.relative(root, file);
@@ -44,6 +45,78 @@ test('readTextFileSync reads small, boundary-sized and big files whole, and thro
     assert.equal(readTextFileSync(path.join(dir, 'small')), cases.small);
     assert.throws(() => readTextFileSync(path.join(dir, 'missing')), { code: 'ENOENT' });
     assert.throws(() => readTextFileSync(dir), { code: 'EISDIR' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function all(files: string[], threshold: number): Promise<FileText[]> {
+  const out: FileText[] = [];
+  for await (const read of readTexts(files, threshold)) out.push(read);
+  return out;
+}
+
+test('readTexts gives, in order, what readTextFileSync reads or throws, on its worker thread and on this one', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aop-read-'));
+  try {
+    const texts = ['', 'name: é ✓\n', 'x'.repeat(64 * 1024), 'ü'.repeat(50_000) + 'end'];
+    const files: string[] = [];
+    for (let i = 0; i < 700; i++) {
+      const file = path.join(dir, `f${i}`);
+      if (i % 97 === 5) files.push(path.join(dir, `missing-${i}`));
+      else if (i % 101 === 7) files.push(dir);
+      else {
+        writeFileSync(file, texts[i % texts.length] + i);
+        files.push(file);
+      }
+    }
+    const expected = files.map((file) => {
+      try {
+        return { file, text: readTextFileSync(file) };
+      } catch (e) {
+        return { file, code: (e as NodeJS.ErrnoException).code, message: (e as Error).message };
+      }
+    });
+    const shape = (r: FileText) => (r.error ? { file: r.file, code: r.error.code, message: r.error.message } : { file: r.file, text: r.text });
+    // threshold 0: the worker reads all of them (700 files: several batches); a big threshold: this thread
+    for (const threshold of [0, 10_000]) assert.deepEqual((await all(files, threshold)).map(shape), expected, `threshold ${threshold}`);
+    assert.ok(expected.some((r) => r.code === 'ENOENT') && expected.some((r) => r.code === 'EISDIR'), 'the list has both kinds of failure');
+    assert.deepEqual(await all([], 0), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readTexts stopped early gives nothing more', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aop-read-'));
+  try {
+    const files = Array.from({ length: 600 }, (_, i) => path.join(dir, `f${i}`));
+    for (const [i, file] of files.entries()) writeFileSync(file, String(i));
+    const got: string[] = [];
+    for await (const read of readTexts(files, 0)) {
+      got.push(read.text!);
+      if (got.length === 3) break;
+    }
+    assert.deepEqual(got, ['0', '1', '2']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('listDirectorySync: files, folders, links to files; a dangling or looping link and a missing folder are not files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aop-list-'));
+  try {
+    writeFileSync(path.join(dir, 'a.agent.md'), 'x');
+    mkdirSync(path.join(dir, 'sub'));
+    symlinkSync(path.join(dir, 'a.agent.md'), path.join(dir, 'link.agent.md'));
+    symlinkSync(path.join(dir, 'gone'), path.join(dir, 'dangling.agent.md'));
+    symlinkSync(path.join(dir, 'loop.agent.md'), path.join(dir, 'loop.agent.md'));
+    symlinkSync(path.join(dir, 'sub'), path.join(dir, 'dirlink'));
+    const listing = listDirectorySync(dir)!;
+    assert.deepEqual(listing.files.sort(), [path.join(dir, 'a.agent.md'), path.join(dir, 'link.agent.md')]);
+    assert.deepEqual(listing.dirs, [path.join(dir, 'sub')]);
+    assert.equal(listDirectorySync(path.join(dir, 'missing')), undefined);
+    assert.equal(listDirectorySync(path.join(dir, 'a.agent.md')), undefined, 'a file is no folder (ENOTDIR)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -132,6 +132,42 @@ describe('AgentCatalog.load', () => {
   });
 });
 
+describe('AgentCatalog.load of a big folder (texts read on a worker thread)', () => {
+  it('gives every agent and finding, with line numbers; the fixture agents among them are those a small load gives', async () => {
+    const { dir, cleanup } = await tempWorkspace(true);
+    try {
+      // more files than WORKER_READ_THRESHOLD, across folders; a bad file deep in the list, a duplicate name
+      for (let i = 0; i < 400; i++) {
+        const folder = path.join(dir, 'many', `g${i % 7}`);
+        await mkdir(folder, { recursive: true });
+        await writeFile(path.join(folder, `a${i}.agent.md`), i === 333 ? '---\nname: [oops\n---\n' : agentFile(i === 390 ? 'a1' : `a${i}`));
+      }
+      const big = new AgentCatalog({ roots: [dir] });
+      const bigLog = recordEvents(big);
+      await big.load();
+      // the same files one root at a time: each root below the worker's threshold is read here
+      const small = new AgentCatalog({ roots: [dir], exclude: ['**/node_modules/**', 'many/**'] });
+      await small.load();
+      assert.equal(big.agents().length, 398 + small.agents().length, '400 files, one broken, one a duplicate');
+      for (const agent of small.agents()) assert.deepEqual(big.get(agent.name), agent, agent.name);
+      assert.equal(big.get('a7')?.description, 'Agent a7.');
+      const findings = [...big.diagnostics()].map(([file, list]) => [path.relative(dir, file), list.map((d) => `${d.code}@${d.line}`)]);
+      assert.deepEqual(
+        findings.filter(([file]) => String(file).startsWith('many')),
+        [
+          [path.join('many', 'g4', 'a333.agent.md'), ['yaml-syntax@3']],
+          [path.join('many', 'g5', 'a390.agent.md'), ['duplicate-name@2']],
+        ],
+      );
+      assert.equal(bigLog.filter((e) => e.startsWith('added:')).length, big.agents().length);
+      small.dispose();
+      big.dispose();
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe('AgentCatalog programmatic agents', () => {
   it('set/delete emit events; a programmatic agent wins over a file of the same name', async () => {
     const { dir, cleanup } = await tempWorkspace();

@@ -1,4 +1,4 @@
-import { closeSync, openSync, promises as fs, readFileSync, readSync, type Dirent } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import type { AgentSourceKind } from './definition';
@@ -60,11 +60,15 @@ export interface DirectoryListing {
   dirs: string[];
 }
 
-/** One folder's entries as absolute paths; undefined when the folder is gone. Symbolic links to files count as files. */
-export async function listDirectory(dir: string): Promise<DirectoryListing | undefined> {
+/**
+ * One folder's entries as absolute paths; undefined when the folder is gone. Symbolic links to
+ * files count as files. Synchronous: a listing is one system call, and awaiting one per folder
+ * left the thread idle between folders (~70 ms over the 100 folders of 10,000 agent files).
+ */
+export function listDirectorySync(dir: string): DirectoryListing | undefined {
   let entries: Dirent[];
   try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     if (isMissing(e)) return undefined;
     throw e;
@@ -74,12 +78,23 @@ export async function listDirectory(dir: string): Promise<DirectoryListing | und
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) listing.dirs.push(full);
     else if (entry.isFile()) listing.files.push(full);
-    else if (entry.isSymbolicLink()) {
-      const target = await fs.stat(full).catch(() => undefined);
-      if (target?.isFile()) listing.files.push(full);
-    }
+    else if (entry.isSymbolicLink() && linksToFile(full)) listing.files.push(full);
   }
   return listing;
+}
+
+/** A link whose target is a file (a dangling, looping or unreadable link is not). */
+function linksToFile(link: string): boolean {
+  try {
+    return statSync(link).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** listDirectorySync for callers that await. */
+export async function listDirectory(dir: string): Promise<DirectoryListing | undefined> {
+  return listDirectorySync(dir);
 }
 
 /** One buffer for every small read: agent files are a few hundred bytes, and a scan reads thousands. */

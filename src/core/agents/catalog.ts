@@ -1,17 +1,18 @@
 import { toolEntryDiagnostics } from './tool-entries';
 import { EventEmitter } from 'node:events';
-import { promises as fs } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentDefinition, AgentDiagnostic, ProviderKind } from './definition';
-import { AgentFileMatcher, isMissing, listDirectory, readTextFileSync, sourceKindOf } from './agent-files';
+import { AgentFileMatcher, isMissing, listDirectorySync, sourceKindOf } from './agent-files';
+import { readTexts, type FileText } from './file-texts';
 import { DirectoryWatcher } from './directory-watcher';
 import { parseAgentFile, type ParseAgentResult } from './parse';
 import { resolveAgentNames } from './agent-names';
 
 
-/** Agent files read (synchronously) between two yields to the event loop. */
-const YIELD_EVERY_READS = 64;
+/** Agent files parsed, or folders listed, between two yields to the event loop. */
+const YIELD_EVERY = 64;
 
 export interface AgentCatalogOptions {
   /** Folders to scan and single agent files. */
@@ -42,6 +43,18 @@ interface LoadedFile {
   result: ParseAgentResult;
 }
 
+/** An agent file and the root it was found under. */
+type FoundFile = [file: string, root: string];
+
+/** The file's or folder's stat; undefined when it is gone or cannot be read. */
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 interface TrackedDir {
   root: string;
   ino: number;
@@ -65,7 +78,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   private timer?: NodeJS.Timeout;
   private loaded = false;
   private disposed = false;
-  private readsSinceYield = 0;
+  private sinceYield = 0;
 
   constructor(private readonly options: AgentCatalogOptions) {
     super();
@@ -99,7 +112,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   reloadFile(file: string): Promise<void> {
     const full = path.resolve(file);
     return this.enqueue(async () => {
-      await this.readFile(full, this.files.get(full)?.root ?? this.rootOf(full));
+      await this.readFiles([[full, this.files.get(full)?.root ?? this.rootOf(full)]]);
       this.commit();
     });
   }
@@ -172,32 +185,39 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   private async scanAll(): Promise<void> {
     const seenFiles = new Set<string>();
     const seenDirs = new Set<string>();
+    const found: FoundFile[] = [];
     for (const root of this.roots) {
-      const stat = await fs.stat(root).catch(() => undefined);
+      const stat = statOrUndefined(root);
       if (stat?.isFile()) {
         seenFiles.add(root);
         this.trackDir(path.dirname(root), root, -1, seenDirs);
-        await this.readFile(root, root);
+        found.push([root, root]);
       } else if (stat?.isDirectory()) {
-        await this.walk(root, root, seenFiles, seenDirs);
+        await this.collect(root, root, seenFiles, seenDirs, found);
       }
     }
+    await this.readFiles(found);
     for (const file of [...this.files.keys()]) if (!seenFiles.has(file)) this.files.delete(file);
     for (const dir of [...this.dirs.keys()]) if (!seenDirs.has(dir)) this.untrackDir(dir);
   }
 
-  private async walk(dir: string, root: string, seenFiles: Set<string>, seenDirs: Set<string>): Promise<void> {
+  /**
+   * Lists `dir` and its sub-folders (watching each before its files are read) and adds the agent
+   * files to `found`, in the order a depth-first walk meets them.
+   */
+  private async collect(dir: string, root: string, seenFiles: Set<string>, seenDirs: Set<string>, found: FoundFile[]): Promise<void> {
     if (seenDirs.has(dir) || this.matcher.isExcludedDir(root, dir)) return;
-    const stat = await fs.stat(dir).catch(() => undefined);
-    const listing = stat?.isDirectory() ? await listDirectory(dir) : undefined;
+    await this.yieldNow();
+    const stat = statOrUndefined(dir);
+    const listing = stat?.isDirectory() ? listDirectorySync(dir) : undefined;
     if (!stat || !listing) return;
     this.trackDir(dir, root, stat.ino, seenDirs);
     for (const file of listing.files) {
       if (!this.matcher.isAgentFile(root, file) || seenFiles.has(file)) continue;
       seenFiles.add(file);
-      await this.readFile(file, root);
+      found.push([file, root]);
     }
-    for (const sub of listing.dirs) await this.walk(sub, root, seenFiles, seenDirs);
+    for (const sub of listing.dirs) await this.collect(sub, root, seenFiles, seenDirs, found);
   }
 
   /** Re-reads one watched folder: new, changed and deleted files, new and deleted sub-folders. */
@@ -206,10 +226,10 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
     if (!tracked) return;
     if (tracked.ino === -1) {
       // The parent folder of a file root: only that file matters.
-      await this.readFile(tracked.root, tracked.root);
+      await this.readFiles([[tracked.root, tracked.root]]);
       return;
     }
-    const listing = await listDirectory(dir);
+    const listing = listDirectorySync(dir);
     if (!listing) {
       this.forgetTree(dir);
       return;
@@ -218,37 +238,45 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
     for (const file of [...this.files.keys()]) {
       if (path.dirname(file) === dir && !present.has(file) && !this.roots.includes(file)) this.files.delete(file);
     }
-    for (const file of listing.files) {
-      if (this.matcher.isAgentFile(tracked.root, file)) await this.readFile(file, tracked.root);
-    }
+    const found: FoundFile[] = listing.files.filter((file) => this.matcher.isAgentFile(tracked.root, file)).map((file) => [file, tracked.root]);
     const subdirs = new Set(listing.dirs);
     for (const known of [...this.dirs.keys()]) {
       if (path.dirname(known) === dir && !subdirs.has(known)) this.forgetTree(known);
     }
     for (const sub of listing.dirs) {
-      const stat = await fs.stat(sub).catch(() => undefined);
+      const stat = statOrUndefined(sub);
       const known = this.dirs.get(sub);
       if (known && stat && known.ino === stat.ino) continue;
       // New folder, or one deleted and created again (its old watcher is dead).
       if (known) this.forgetTree(sub);
-      await this.walk(sub, tracked.root, new Set(this.files.keys()), new Set());
+      await this.collect(sub, tracked.root, new Set([...this.files.keys(), ...found.map(([file]) => file)]), new Set(), found);
+    }
+    await this.readFiles(found);
+  }
+
+  /**
+   * Reads and parses files into `files` (many files are read on a worker thread while this one
+   * parses: file-texts.ts); a missing file is dropped, an unreadable one reported.
+   */
+  private async readFiles(found: readonly FoundFile[]): Promise<void> {
+    let i = 0;
+    for await (const read of readTexts(found.map(([file]) => file))) {
+      await this.yieldNow();
+      this.ingest(read, found[i++][1]);
     }
   }
 
-  /** Reads and parses one file into `files`; a missing or unreadable file is dropped or reported. */
-  private async readFile(file: string, root: string): Promise<void> {
-    let text: string;
-    try {
-      // One synchronous read is several times cheaper than fs.promises.readFile (open, fstat, read,
-      // close on the thread pool) for files this small (readTextFileSync); yield now and then so a
-      // big folder never holds the event loop for long.
-      if (++this.readsSinceYield >= YIELD_EVERY_READS) {
-        this.readsSinceYield = 0;
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      text = readTextFileSync(file);
-    } catch (e) {
-      if (isMissing(e)) {
+  /** Yields to the event loop every YIELD_EVERY calls, so a big folder never holds it for long. */
+  private async yieldNow(): Promise<void> {
+    if (++this.sinceYield < YIELD_EVERY) return;
+    this.sinceYield = 0;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+
+  /** One file read (or its read error) into `files`. */
+  private ingest({ file, text, error }: FileText, root: string): void {
+    if (error) {
+      if (isMissing(error)) {
         this.files.delete(file);
         return;
       }
@@ -259,7 +287,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
         endLine: 1,
         endColumn: 1,
         severity: 'error',
-        message: `cannot read the file: ${(e as Error).message}`,
+        message: `cannot read the file: ${error.message}`,
         code: 'read-error',
       };
       this.files.set(file, { root, text: '', result: { diagnostics: [diagnostic] } });
