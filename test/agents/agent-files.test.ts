@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { listDirectorySync, readTextFileSync, relativeTo } from '../../src/core/agents/agent-files';
-import { readTexts, type FileText } from '../../src/core/agents/file-texts';
+import { FileTexts, readTexts, type FileText } from '../../src/core/agents/file-texts';
 
 function viaPathRelative(root: string, file: string): string | undefined {
   const rel = path.relative(root, file);
@@ -80,6 +80,17 @@ test('readTexts gives, in order, what readTextFileSync reads or throws, on its w
     const shape = (r: FileText) => (r.error ? { file: r.file, code: r.error.code, message: r.error.message } : { file: r.file, text: r.text });
     // threshold 0: the worker reads all of them (700 files: several batches); a big threshold: this thread
     for (const threshold of [0, 10_000]) assert.deepEqual((await all(files, threshold)).map(shape), expected, `threshold ${threshold}`);
+    // given in pieces as a walk finds them: the worker starts at the threshold, in the middle of a piece
+    const pieces = new FileTexts(150);
+    for (const [from, to] of [[0, 100], [100, 101], [101, 420], [420, 700]]) pieces.add(files.slice(from, to));
+    const inPieces: FileText[] = [];
+    for await (const read of pieces.texts()) inPieces.push(read);
+    assert.deepEqual(inPieces.map(shape), expected, 'given in pieces');
+    assert.equal(pieces.readHere, 0, 'the worker read every file, the first 150 too');
+    const few = new FileTexts(10_000);
+    few.add(files.slice(0, 20));
+    for await (const read of few.texts()) assert.ok(read.file);
+    assert.equal(few.readHere, 20);
     assert.ok(expected.some((r) => r.code === 'ENOENT') && expected.some((r) => r.code === 'EISDIR'), 'the list has both kinds of failure');
     assert.deepEqual(await all([], 0), []);
   } finally {

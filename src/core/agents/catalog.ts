@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentDefinition, AgentDiagnostic, ProviderKind } from './definition';
 import { AgentFileMatcher, isMissing, listDirectorySync, sourceKindOf } from './agent-files';
-import { readTexts, type FileText } from './file-texts';
+import { FileTexts, type FileText } from './file-texts';
 import { DirectoryWatcher } from './directory-watcher';
 import { parseAgentFile, type ParseAgentResult } from './parse';
 import { resolveAgentNames } from './agent-names';
@@ -43,8 +43,21 @@ interface LoadedFile {
   result: ParseAgentResult;
 }
 
-/** An agent file and the root it was found under. */
-type FoundFile = [file: string, root: string];
+/** Agent files in the order found, the root each was found under, and their texts (read as they are found). */
+class FoundFiles {
+  readonly files: string[] = [];
+  readonly roots: string[] = [];
+  readonly texts = new FileTexts();
+
+  add(files: readonly string[], root: string): this {
+    for (const file of files) {
+      this.files.push(file);
+      this.roots.push(root);
+    }
+    this.texts.add(files);
+    return this;
+  }
+}
 
 /** The file's or folder's stat; undefined when it is gone or cannot be read. */
 function statOrUndefined(p: string): Stats | undefined {
@@ -112,7 +125,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   reloadFile(file: string): Promise<void> {
     const full = path.resolve(file);
     return this.enqueue(async () => {
-      await this.readFiles([[full, this.files.get(full)?.root ?? this.rootOf(full)]]);
+      await this.readFiles(new FoundFiles().add([full], this.files.get(full)?.root ?? this.rootOf(full)));
       this.commit();
     });
   }
@@ -185,13 +198,13 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   private async scanAll(): Promise<void> {
     const seenFiles = new Set<string>();
     const seenDirs = new Set<string>();
-    const found: FoundFile[] = [];
+    const found = new FoundFiles();
     for (const root of this.roots) {
       const stat = statOrUndefined(root);
       if (stat?.isFile()) {
         seenFiles.add(root);
         this.trackDir(path.dirname(root), root, -1, seenDirs);
-        found.push([root, root]);
+        found.add([root], root);
       } else if (stat?.isDirectory()) {
         await this.collect(root, root, seenFiles, seenDirs, found);
       }
@@ -203,20 +216,18 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
 
   /**
    * Lists `dir` and its sub-folders (watching each before its files are read) and adds the agent
-   * files to `found`, in the order a depth-first walk meets them.
+   * files to `found`, in the order a depth-first walk meets them (their reading starts meanwhile).
    */
-  private async collect(dir: string, root: string, seenFiles: Set<string>, seenDirs: Set<string>, found: FoundFile[]): Promise<void> {
+  private async collect(dir: string, root: string, seenFiles: Set<string>, seenDirs: Set<string>, found: FoundFiles): Promise<void> {
     if (seenDirs.has(dir) || this.matcher.isExcludedDir(root, dir)) return;
     await this.yieldNow();
     const stat = statOrUndefined(dir);
     const listing = stat?.isDirectory() ? listDirectorySync(dir) : undefined;
     if (!stat || !listing) return;
     this.trackDir(dir, root, stat.ino, seenDirs);
-    for (const file of listing.files) {
-      if (!this.matcher.isAgentFile(root, file) || seenFiles.has(file)) continue;
-      seenFiles.add(file);
-      found.push([file, root]);
-    }
+    const files = listing.files.filter((file) => this.matcher.isAgentFile(root, file) && !seenFiles.has(file));
+    for (const file of files) seenFiles.add(file);
+    found.add(files, root);
     for (const sub of listing.dirs) await this.collect(sub, root, seenFiles, seenDirs, found);
   }
 
@@ -226,7 +237,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
     if (!tracked) return;
     if (tracked.ino === -1) {
       // The parent folder of a file root: only that file matters.
-      await this.readFiles([[tracked.root, tracked.root]]);
+      await this.readFiles(new FoundFiles().add([tracked.root], tracked.root));
       return;
     }
     const listing = listDirectorySync(dir);
@@ -238,7 +249,10 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
     for (const file of [...this.files.keys()]) {
       if (path.dirname(file) === dir && !present.has(file) && !this.roots.includes(file)) this.files.delete(file);
     }
-    const found: FoundFile[] = listing.files.filter((file) => this.matcher.isAgentFile(tracked.root, file)).map((file) => [file, tracked.root]);
+    const found = new FoundFiles().add(
+      listing.files.filter((file) => this.matcher.isAgentFile(tracked.root, file)),
+      tracked.root,
+    );
     const subdirs = new Set(listing.dirs);
     for (const known of [...this.dirs.keys()]) {
       if (path.dirname(known) === dir && !subdirs.has(known)) this.forgetTree(known);
@@ -249,7 +263,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
       if (known && stat && known.ino === stat.ino) continue;
       // New folder, or one deleted and created again (its old watcher is dead).
       if (known) this.forgetTree(sub);
-      await this.collect(sub, tracked.root, new Set([...this.files.keys(), ...found.map(([file]) => file)]), new Set(), found);
+      await this.collect(sub, tracked.root, new Set([...this.files.keys(), ...found.files]), new Set(), found);
     }
     await this.readFiles(found);
   }
@@ -258,11 +272,11 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
    * Reads and parses files into `files` (many files are read on a worker thread while this one
    * parses: file-texts.ts); a missing file is dropped, an unreadable one reported.
    */
-  private async readFiles(found: readonly FoundFile[]): Promise<void> {
+  private async readFiles(found: FoundFiles): Promise<void> {
     let i = 0;
-    for await (const read of readTexts(found.map(([file]) => file))) {
+    for await (const read of found.texts.texts()) {
       await this.yieldNow();
-      this.ingest(read, found[i++][1]);
+      this.ingest(read, found.roots[i++]);
     }
   }
 
