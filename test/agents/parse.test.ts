@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AGENT_DEFAULTS, agentId, formatDiagnostic, parseAgentFile, type AgentDiagnostic } from '../../src/core/agents';
 
@@ -260,4 +261,10 @@ describe('parseAgentFile: diagnostics with exact ranges', () => {
     assert.deepEqual(diagnostics.map(where), ['1:1-1:4 error missing-key', '2:1-2:5 error unknown-key', '4:14-4:16 error invalid-value']);
     assert.match(diagnostics[1].message, /did you mean `name`\?/);
   });
+});
+
+it('agentId is the first 16 hex digits of sha256(root NUL file), the same on every Node', () => {
+  for (const [file, root] of [['/ws/a.agent.md', '/ws'], ['/ws/ü/b.agent.md', undefined]] as const) {
+    assert.equal(agentId(file, root), createHash('sha256').update(`${root ?? ''}\0${file}`).digest('hex').slice(0, 16));
+  }
 });

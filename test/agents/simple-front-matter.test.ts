@@ -64,20 +64,23 @@ test('anything beyond the simple shape goes to the full parser', () => {
     'key: # only a comment\n',
     'list: [a, [b]]\n',
     'm: {a: 1}\n',
+    'name: a\u00a0b\n',
+    'name: "a\u2028b"\n',
+    ' name: x\n',
   ];
   for (const s of full) assert.equal(parseSimpleFrontMatter(s), undefined, `should need the full parser:\n${s}`);
 });
 
 test('property: whenever the fast path answers, yaml agrees on values and ranges', () => {
   const word = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,12}$/);
-  const plainChar = fc.constantFrom(...'abcXYZ019 .,/:#-_()@%&*!?\'"[]{}|>~+='.split(''));
+  const plainChar = fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...'abcXYZ019 .,/:#-_()@%&*!?\'"[]{}|>~+='.split('')) }, { weight: 1, arbitrary: fc.constantFrom('\u00a0', '\u2028', '\ufeff', 'é') });
   const plain = fc.array(plainChar, { minLength: 1, maxLength: 20 }).map((a) => a.join(''));
   const value = fc.oneof(
     plain,
     fc.constantFrom('true', 'False', 'null', '~', '42', '-7', '3.14', '007', '0.5', 'yes', 'NO'),
     plain.map((p) => `"${p}"`),
     plain.map((p) => `'${p}'`),
-    fc.array(fc.oneof(plain, plain.map((p) => `"${p}"`)), { maxLength: 4 }).map((a) => `[${a.join(', ')}]`),
+    fc.tuple(fc.array(fc.oneof(plain, plain.map((p) => `"${p}"`)), { maxLength: 4 }), fc.constantFrom(', ', ',', ' , ', ',   '), fc.constantFrom('', ' ', '  ')).map(([a, sep, pad]) => `[${pad}${a.join(sep)}${pad}]`),
     fc.constant(''),
   );
   const line = fc.oneof(

@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { splitCommandLine } from './command-line';
 import { AGENT_DEFAULTS, type AgentDefinition, type AgentFrontMatter, type ProviderKind } from './definition';
 import { withoutUndefined, type ParseAgentOptions, type ParseContext } from './parse-context';
 import { isReservedToolName } from './reserved-names';
 
+/** Node's one-shot digest (20.12+): no Hash object per call, ~2× cheaper for thousands of agents. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
+
 /** Stable agent id: a short sha256 of the root folder and the file path. */
 export function agentId(file: string, root?: string): string {
-  return createHash('sha256')
-    .update(`${root ?? ''}\0${file}`)
-    .digest('hex')
-    .slice(0, 16);
+  const data = `${root ?? ''}\0${file}`;
+  return (oneShotHash ? oneShotHash('sha256', data) : crypto.createHash('sha256').update(data).digest('hex')).slice(0, 16);
 }
 
 /**

@@ -27,30 +27,59 @@ export type SimpleFrontMatter = Map<string, SimpleEntry>;
  * also owns every error message. `test/agents/simple-front-matter.test.ts` checks both agree.
  */
 export function parseSimpleFrontMatter(text: string): SimpleFrontMatter | undefined {
-  if (text.includes('\r') || text.includes('\t')) return undefined;
+  if (ODD_WHITESPACE.test(text)) return undefined;
   const entries: SimpleFrontMatter = new Map();
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const start = offset;
-    offset += line.length + 1;
-    const trimmed = line.trimStart();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const m = KEY_LINE.exec(line);
-    if (!m) return undefined;
-    const key = m[1];
+  // Lines by index, without split/trim/match arrays: cold code runs once per file for thousands of files.
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const lineStart = start;
+    start = end + 1;
+    let first = lineStart;
+    while (first < end && text.charCodeAt(first) === SPACE) first++;
+    if (first === end || text.charCodeAt(first) === HASH) continue; // blank or comment
+    if (first !== lineStart) return undefined; // indented: nesting or a continuation
+    const colon = keyEnd(text, lineStart, end);
+    if (colon < 0) return undefined;
+    const key = text.slice(lineStart, colon);
     if (entries.has(key)) return undefined;
-    const rest = m[2] ?? '';
-    const valueStart = start + line.length - rest.length;
-    const written = rest.trimStart();
-    const found = written === '' ? value(null, valueStart, valueStart) : parseValue(written, valueStart + (rest.length - written.length));
+    let at = colon + 1;
+    while (at < end && text.charCodeAt(at) === SPACE) at++;
+    const found: WrittenValue | undefined = at === end ? value(null, colon + 1, colon + 1) : parseValue(text.slice(at, end), at);
     if (found === undefined) return undefined;
-    entries.set(key, { keyRange: [start, start + key.length], ...found });
+    entries.set(key, { keyRange: [lineStart, colon], value: found.value, range: found.range, ...(found.items ? { items: found.items } : {}) });
   }
   return entries.size === 0 ? undefined : entries;
 }
 
-/** `key:` then nothing, or at least one space and the rest of the line. */
-const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:$|( .*)$)/;
+/**
+ * White space other than spaces and line feeds (tabs, carriage returns, no-break spaces, line
+ * separators…): yaml has its own rules for each, so such text goes to it.
+ */
+const ODD_WHITESPACE = /[^\S \n]/;
+const SPACE = 32;
+const HASH = 35;
+const COLON = 58;
+
+/**
+ * Where the `:` of a `key:` line is (a key is `[A-Za-z_][A-Za-z0-9_-]*`, then `:` at the end of
+ * the line or before a space), or -1.
+ */
+function keyEnd(text: string, from: number, end: number): number {
+  let i = from;
+  let c = text.charCodeAt(i);
+  if (!(isLetter(c) || c === 95)) return -1;
+  for (i++; i < end; i++) {
+    c = text.charCodeAt(i);
+    if (!(isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 45)) break;
+  }
+  if (i >= end || text.charCodeAt(i) !== COLON) return -1;
+  return i + 1 === end || text.charCodeAt(i + 1) === SPACE ? i : -1;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
 
 /** A value with a possible trailing comment, at `at` (offset of its first character). */
 function parseValue(text: string, at: number): WrittenValue | undefined {
@@ -89,56 +118,76 @@ function quoted(text: string): { value: string; length: number } | undefined {
   return { value: inner, length: end + 1 };
 }
 
+/** Characters a plain flow-list item never has here (brackets, braces, comments, `:`, quotes). */
+const NOT_IN_FLOW_ITEM = /[[\]{}#:"'`]/;
+
 /** `a, b, "c"` inside `[…]`: plain or quoted items, no nesting. */
 function flowList(inner: string, innerAt: number, start: number, end: number): WrittenValue | undefined {
-  const list = { ...value([] as unknown[], start, end), items: [] as Span[] };
-  if (inner.trim() === '') return list;
-  let at = innerAt;
-  for (const raw of inner.split(',')) {
-    const lead = raw.length - raw.trimStart().length;
-    const item = raw.trim();
-    const itemAt = at + lead;
-    at += raw.length + 1;
-    if (item === '') return undefined;
+  const values: unknown[] = [];
+  const items: Span[] = [];
+  let from = 0;
+  for (;;) {
+    let to = inner.indexOf(',', from);
+    const last = to < 0;
+    if (last) to = inner.length;
+    let a = from;
+    let b = to;
+    while (a < b && inner.charCodeAt(a) === SPACE) a++;
+    while (b > a && inner.charCodeAt(b - 1) === SPACE) b--;
+    if (a === b) {
+      // `[]` or `[  ]` is an empty list; an empty item anywhere else is not ours
+      if (last && from === 0) return { value: values, range: [start, end], items };
+      return undefined;
+    }
+    const item = inner.slice(a, b);
     if (item[0] === '"' || item[0] === "'") {
       const q = quoted(item);
       if (!q || q.length !== item.length) return undefined;
-      list.value.push(q.value);
+      values.push(q.value);
     } else {
-      if (/[[\]{}#:"'`]/.test(item) || INDICATOR.test(item)) return undefined;
+      if (NOT_IN_FLOW_ITEM.test(item) || INDICATOR.test(item)) return undefined;
       const resolved = resolvePlain(item);
       if (resolved === NEEDS_FULL_PARSER) return undefined;
-      list.value.push(resolved);
+      values.push(resolved);
     }
-    list.items.push([itemAt, itemAt + item.length]);
+    items.push([innerAt + a, innerAt + b]);
+    if (last) return { value: values, range: [start, end], items };
+    from = to + 1;
   }
-  return list;
 }
 
 /** Characters that start something other than a plain scalar (or are reserved). */
 const INDICATOR = /^[&*!|>%@`{}[\],#'"]|^[-?:](?:\s|$)/;
+const COMMENT_START = /\s#/;
+const MAPPING_COLON = /:(\s|$)/;
+const CONTROL = /[\x00-\x1f\x7f\u0085\u2028\u2029\ufeff]/;
 
 /** The plain scalar at the start of `text` (up to a ` #` comment), or undefined when it is not one. */
 function plainText(text: string): string | undefined {
   if (INDICATOR.test(text)) return undefined;
-  const hash = text.search(/\s#/);
+  const hash = text.search(COMMENT_START);
   const value = (hash < 0 ? text : text.slice(0, hash)).trimEnd();
-  if (value === '' || /:(\s|$)/.test(value) || /[\x00-\x1f\x7f\u0085\u2028\u2029\ufeff]/.test(value)) return undefined;
+  if (value === '' || MAPPING_COLON.test(value) || CONTROL.test(value)) return undefined;
   return value;
 }
 
 const NEEDS_FULL_PARSER = Symbol('needs the full parser');
+const INTEGER = /^-?[0-9]{1,15}$/;
+const DECIMAL = /^-?[0-9]{1,15}\.[0-9]{1,15}$/;
+const NUMBER_LIKE = /^[-+.0-9]/;
+const NUMBER_START = /^[-+]?(\.|[0-9])/;
+const INF_OR_NAN = /^\.(inf|Inf|INF|nan|NaN|NAN)$/;
 
 /** YAML 1.2 core schema for the plain scalars we take; anything number-like but unusual goes to the full parser. */
 function resolvePlain(s: string): string | number | boolean | null | typeof NEEDS_FULL_PARSER {
   if (s === '~' || s === 'null' || s === 'Null' || s === 'NULL') return null;
   if (s === 'true' || s === 'True' || s === 'TRUE') return true;
   if (s === 'false' || s === 'False' || s === 'FALSE') return false;
-  if (/^-?[0-9]{1,15}$/.test(s)) return Number(s);
-  if (/^-?[0-9]{1,15}\.[0-9]{1,15}$/.test(s)) return Number(s);
+  if (INTEGER.test(s)) return Number(s);
+  if (DECIMAL.test(s)) return Number(s);
   // 0x1f, 0o17, +1, .5, 1e3, .inf, .nan …: let yaml decide.
-  if (/^[-+.0-9]/.test(s) && /^[-+]?(\.|[0-9])/.test(s)) return NEEDS_FULL_PARSER;
-  if (/^\.(inf|Inf|INF|nan|NaN|NAN)$/.test(s)) return NEEDS_FULL_PARSER;
+  if (NUMBER_LIKE.test(s) && NUMBER_START.test(s)) return NEEDS_FULL_PARSER;
+  if (INF_OR_NAN.test(s)) return NEEDS_FULL_PARSER;
   return s;
 }
 
