@@ -11,6 +11,7 @@ export const DEFAULT_AGENT_EXCLUDE: readonly string[] = ['**/node_modules/**', '
 
 /** The file format, decided by where the file lives. */
 export function sourceKindOf(file: string): AgentSourceKind {
+  if (!file.includes('.github') && !file.includes('.claude')) return 'aop';
   const normalized = file.split(path.sep).join('/');
   if (/(^|\/)\.github\/agents\/[^/]+$/.test(normalized)) return 'vscode';
   if (/(^|\/)\.claude\/agents\/[^/]+$/.test(normalized)) return 'claude';

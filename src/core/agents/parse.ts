@@ -26,6 +26,13 @@ export interface ParseAgentResult {
 type ZodIssue = z.ZodError['issues'][number];
 
 const AOP_KEYS = Object.keys(agentFrontMatterSchema.shape) as (keyof AgentFrontMatter)[];
+const AOP_KEY_SET: ReadonlySet<string> = new Set(AOP_KEYS);
+/** Keys a file of each format may write: ours, and the format's own. */
+const KNOWN_KEYS: Record<AgentSourceKind, readonly string[]> = {
+  aop: AOP_KEYS,
+  vscode: [...new Set([...AOP_KEYS, ...FOREIGN_KEYS.vscode])],
+  claude: [...new Set([...AOP_KEYS, ...FOREIGN_KEYS.claude])],
+};
 const SECRET_KEY = /api[-_]?key$|^token$|secret|password/i;
 
 /** Parses and validates one agent file. Never throws; every problem becomes a diagnostic with an exact range. */
@@ -142,12 +149,10 @@ class AgentFileParser implements ParseContext {
 
   /** Keeps our keys; foreign keys of a mapped format are dropped silently; anything else is reported. */
   private knownKeys(values: Record<string, unknown>): Record<string, unknown> {
-    const foreign = this.kind === 'aop' ? [] : FOREIGN_KEYS[this.kind];
-    const known = new Set<string>([...AOP_KEYS, ...foreign]);
     const input: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(values)) {
-      if ((AOP_KEYS as string[]).includes(key)) input[key] = value;
-      else if (!known.has(key)) this.reportUnknownKey(key, [...known]);
+    for (const key of Object.keys(values)) {
+      if (AOP_KEY_SET.has(key)) input[key] = values[key];
+      else if (!KNOWN_KEYS[this.kind].includes(key)) this.reportUnknownKey(key, [...KNOWN_KEYS[this.kind]]);
     }
     return input;
   }
