@@ -75,8 +75,10 @@ export function listDirectorySync(dir: string): DirectoryListing | undefined {
     throw e;
   }
   const listing: DirectoryListing = { files: [], dirs: [] };
+  // `dir` comes resolved (no `.`, `..` or doubled separators) and a name has no separator: join by hand
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = prefix + entry.name;
     if (entry.isDirectory()) listing.dirs.push(full);
     else if (entry.isFile()) listing.files.push(full);
     else if (entry.isSymbolicLink() && linksToFile(full)) listing.files.push(full);

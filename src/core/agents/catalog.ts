@@ -84,6 +84,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   private readonly dirs = new Map<string, TrackedDir>();
   private readonly programmatic = new Map<string, AgentDefinition>();
   private active = new Map<string, AgentDefinition>();
+  /** Findings per file, only files that have some. */
   private published = new Map<string, AgentDiagnostic[]>();
   private queue: Promise<void> = Promise.resolve();
   private watcher?: DirectoryWatcher;
@@ -163,7 +164,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
 
   /** Findings per file, only files that have some. */
   diagnostics(): Map<string, AgentDiagnostic[]> {
-    return new Map([...this.published].filter(([, list]) => list.length > 0));
+    return new Map(this.published);
   }
 
   dispose(): void {
@@ -346,24 +347,25 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
   private commit(always = false): void {
     if (this.disposed) return;
     const next = new Map<string, AgentDefinition>(this.programmatic);
-    const diagnostics = new Map<string, AgentDiagnostic[]>();
-    const parsed = new Map([...this.files].map(([file, loaded]) => [file, loaded.result]));
+    const parsed = new Map<string, ParseAgentResult>();
+    for (const [file, loaded] of this.files) parsed.set(file, loaded.result);
     const { winners, duplicates } = resolveAgentNames(parsed, new Set(this.programmatic.keys()));
     for (const [name, { agent }] of winners) next.set(name, agent);
-    for (const file of [...this.files.keys()].sort()) {
-      const { result } = this.files.get(file)!;
+    // Only files with findings are kept (a list is copied only when something is added to it).
+    const found: [file: string, list: AgentDiagnostic[]][] = [];
+    let names: Set<string> | undefined;
+    for (const [file, result] of parsed) {
       const duplicate = duplicates.get(file);
-      diagnostics.set(file, duplicate ? [...result.diagnostics, duplicate] : [...result.diagnostics]);
-    }
-
-    for (const [file, list] of diagnostics) {
-      const { result } = this.files.get(file)!;
+      let list = duplicate ? [...result.diagnostics, duplicate] : result.diagnostics;
       const agent = result.agent;
       if (agent?.tools?.length && next.get(agent.name) === agent) {
         const fallback = result.nameRange ?? { line: 1, column: 1, endLine: 1, endColumn: 4 };
-        list.push(...toolEntryDiagnostics(agent, result.toolRanges, fallback, new Set(next.keys())));
+        const more = toolEntryDiagnostics(agent, result.toolRanges, fallback, (names ??= new Set(next.keys())));
+        if (more.length) list = [...list, ...more];
       }
+      if (list.length) found.push([file, list]);
     }
+    const diagnostics = new Map(found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
     const previous = this.active;
     const previousDiagnostics = this.published;
@@ -389,6 +391,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
         this.emit('added', agent);
       }
     }
+    // Files whose findings may have changed: those with findings before or now.
     const files = new Set([...previousDiagnostics.keys(), ...diagnostics.keys()]);
     for (const file of [...files].sort()) {
       const before = previousDiagnostics.get(file) ?? [];
