@@ -6,6 +6,9 @@ export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,40}$/;
 export const PROVIDERS = ['editor', 'openai', 'command'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 
+/** The name of an environment variable (`api_key_env`, `env` entries). */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** One `tools:` entry: `name`, `prefix/name` or `prefix/*`. */
 export const TOOL_ENTRY_PATTERN = /^[a-zA-Z0-9_.-]{1,64}(\/([a-zA-Z0-9_.-]{1,64}|\*))?$/;
 const TOOL_ENTRY_MESSAGE = 'must be <agent>, <cluster>/<agent>, <cluster>/*, <server>/<tool> or <server>/*';
@@ -47,7 +50,7 @@ export const agentFrontMatterSchema = z.strictObject({
   base_url: z.url().optional().describe('OpenAI-compatible endpoint (provider: openai).'),
   api_key_env: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .regex(ENV_NAME_PATTERN)
     .optional()
     .describe('Name of the environment variable holding the API key (provider: openai).'),
   command: z
@@ -65,7 +68,7 @@ export const agentFrontMatterSchema = z.strictObject({
   capabilities: z.array(z.string().min(1)).optional(),
   role: z.string().min(1).optional(),
   env: z
-    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable'))
+    .array(z.string().regex(ENV_NAME_PATTERN, 'must be the name of an environment variable'))
     .max(256)
     .optional()
     .describe('Environment variables passed through to the command (provider: command); others are not.'),

@@ -7,6 +7,7 @@ import { mapForeignKeys } from './foreign-front-matter';
 import { splitFrontMatter } from './front-matter';
 import { issueMessage, valueAt } from './issue-messages';
 import { frontMatterSchemaFor } from './key-set-schema';
+import { checkedFrontMatter } from './front-matter-check';
 import { FOREIGN_KEYS } from './mapped-formats';
 import { withoutUndefined, type ParseAgentOptions, type ParseContext, type Path } from './parse-context';
 import { parseSimpleFrontMatter } from './simple-front-matter';
@@ -97,12 +98,16 @@ class AgentFileParser implements ParseContext {
     const prompt = body.trim();
     const input = this.knownKeys(values);
     if (this.kind !== 'aop') this.toolIndex = mapForeignKeys(this, input, values, prompt);
-    const parsed = frontMatterSchemaFor(input).safeParse(input) as z.ZodSafeParseResult<AgentFrontMatter>;
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) this.reportIssue(issue, input);
-      return this.result();
+    let frontMatter = checkedFrontMatter(input);
+    if (!frontMatter) {
+      const parsed = frontMatterSchemaFor(input).safeParse(input) as z.ZodSafeParseResult<AgentFrontMatter>;
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) this.reportIssue(issue, input);
+        return this.result();
+      }
+      frontMatter = parsed.data;
     }
-    const agent = buildAgent(this, parsed.data, prompt, this.opts);
+    const agent = buildAgent(this, frontMatter, prompt, this.opts);
     if (!prompt) {
       this.report('warning', 'empty-prompt', 'the system prompt (the text after the front matter) is empty', bodyAnchor);
     }
