@@ -164,6 +164,16 @@ const cliCommandsApart = {
  * The extension and the language server bundle both as before. See bench/NOTES.md (CLI cold start).
  */
 const CLI_DEPS = /^(zod|@modelcontextprotocol\/sdk|cockatiel)(\/|$)/;
+/**
+ * The MCP SDK is a bundle of its own (dist/cli-sdk.js) beside dist/cli-deps.js (zod, cockatiel):
+ * `aop serve` needs zod from its start (the front-matter schema) and cockatiel on its first call,
+ * but the SDK only for requests its direct paths do not answer; one bundle evaluated all three
+ * (the SDK's schemas, server, client and ajv: ~80 ms of every cold start).
+ */
+const SDK_PATH = /^@modelcontextprotocol\/sdk(\/|$)/;
+const cliBundleOf = (importPath) => (SDK_PATH.test(importPath) ? 'cli-sdk.js' : 'cli-deps.js');
+/** The zod entry points the SDK imports that share zod v4's classes with ours: taken from dist/cli-deps.js, never a second copy. */
+const SHARED_ZOD = ['zod', 'zod/v4', 'zod/v4-mini', 'zod/v4/core'];
 const cliDepsUsed = new Set();
 /**
  * The names src/ imports from each of those paths (a namespace import: every name). The getter
@@ -202,7 +212,7 @@ const cliDepsApart = {
       const names = !used || used.has('*') ? exported : [...used];
       const missing = names.filter((n) => !exported.includes(n));
       if (missing.length) return { errors: [{ text: `${args.path} has no export ${missing.join(', ')} (cli-deps-apart reads the names from the sources' import lines)` }] };
-      return lazyGetters(`require('./cli-deps.js').default[${JSON.stringify(args.path)}]`, names);
+      return lazyGetters(`require('./${cliBundleOf(args.path)}').default[${JSON.stringify(args.path)}]`, names);
     });
     b.onResolve({ filter: /.*/, namespace: 'cli-deps-lazy' }, (args) => ({ path: args.path, external: true }));
   },
@@ -327,24 +337,41 @@ const configs = [
 if (cliEntries.length) {
   configs.push({ ...nodeConfig, entryPoints: cliEntries, plugins: [zodEnglishOnly, etcd3Apart, cliCommandsApart, requireApartLoader, a2aSdkApart, cliDepsApart, asciiOutput] });
 }
-/** dist/cli-deps.js: the zod and MCP SDK parts the CLI build met (cliDepsApart), keyed by import path. */
-const cliDepsConfig = () => ({
+/** A bundle of import paths, each one's namespace under its path: `require(bundle).default[path]`. */
+const pathsBundle = (name, paths, plugins) => ({
   ...nodeConfig,
   stdin: {
     // ESM imports, so the packages' ESM builds are bundled (zodEnglishOnly applies; no zod v3 via the SDK's CommonJS build)
     contents: [
-      ...[...cliDepsUsed].sort().map((p, i) => `import * as p${i} from ${JSON.stringify(p)};`),
-      `export default { ${[...cliDepsUsed].sort().map((p, i) => `${JSON.stringify(p)}: p${i}`).join(', ')} };`,
+      ...paths.map((p, i) => `import * as p${i} from ${JSON.stringify(p)};`),
+      `export default { ${paths.map((p, i) => `${JSON.stringify(p)}: p${i}`).join(', ')} };`,
     ].join('\n'),
     resolveDir: '.',
-    sourcefile: 'cli-deps.js',
+    sourcefile: name,
     loader: 'js',
   },
   entryPoints: undefined,
   outdir: undefined,
-  outfile: `${outdir}/cli-deps.js`,
-  plugins: [zodEnglishOnly, asciiOutput],
+  outfile: `${outdir}/${name}`,
+  plugins: [zodEnglishOnly, ...plugins, asciiOutput],
 });
+/** In dist/cli-sdk.js, the SDK's imports of zod resolve to dist/cli-deps.js (one zod, one set of classes). */
+const sdkSharesZod = {
+  name: 'sdk-shares-zod',
+  setup(b) {
+    const filter = new RegExp(`^(${SHARED_ZOD.map((p) => p.replace(/[/]/g, '\\/')).join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'shared-zod' }));
+    b.onLoad({ filter: /.*/, namespace: 'shared-zod' }, (args) => ({ contents: `module.exports = require('./cli-deps.js').default[${JSON.stringify(args.path)}];`, loader: 'js' }));
+    b.onResolve({ filter: /^\.\/cli-deps\.js$/, namespace: 'shared-zod' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+/** dist/cli-deps.js (zod, cockatiel, and the zod entry points the SDK imports) and dist/cli-sdk.js (the SDK parts the CLI build met). */
+const cliDepsConfigs = () => {
+  const used = [...cliDepsUsed].sort();
+  const sdk = used.filter((p) => SDK_PATH.test(p));
+  const deps = [...new Set([...used.filter((p) => !SDK_PATH.test(p)), ...(sdk.length ? SHARED_ZOD : [])])].sort();
+  return [pathsBundle('cli-deps.js', deps, []), ...(sdk.length ? [pathsBundle('cli-sdk.js', sdk, [sdkSharesZod])] : [])];
+};
 if (existsSync('webview/main.ts')) {
   configs.push({
     ...common,
@@ -367,12 +394,12 @@ if (watch) {
   // dist/cli-deps.js once, from the imports the CLI has now (restart the watch after adding a new zod/SDK import path)
   if (cliEntries.length) {
     await build(configs[1]);
-    await build(cliDepsConfig());
+    for (const c of cliDepsConfigs()) await build(c);
   }
   for (const c of configs) await (await context(c)).watch();
 } else {
   const results = await Promise.all(configs.map((c) => build(c)));
-  if (cliEntries.length) results.push(await build(cliDepsConfig()));
+  if (cliEntries.length) results.push(...(await Promise.all(cliDepsConfigs().map((c) => build(c)))));
   if (metafile) writeFileSync(metafile, JSON.stringify(mergeMetafiles(results.map((r) => r.metafile).filter(Boolean))));
   if (existsSync(`${outdir}/cli.js`)) chmodSync(`${outdir}/cli.js`, 0o755);
 }

@@ -11,8 +11,10 @@ import {
   InitializeResultSchema,
   LATEST_PROTOCOL_VERSION as SDK_LATEST,
   ListToolsResultSchema,
+  RELATED_TASK_META_KEY as SDK_RELATED_TASK,
   SUPPORTED_PROTOCOL_VERSIONS as SDK_SUPPORTED,
 } from '@modelcontextprotocol/sdk/types.js';
+import { RELATED_TASK_META_KEY } from '../../src/core/mcp-protocol';
 import {
   LATEST_PROTOCOL_VERSION,
   MAX_CURSOR_LENGTH,
@@ -40,9 +42,10 @@ function agree(name: string, check: (v: unknown) => unknown, schema: { safeParse
   return cases.length;
 }
 
-test('the protocol versions are the SDK client’s', () => {
+test('the protocol versions and the related-task key are the SDK’s', () => {
   assert.deepEqual([...SUPPORTED_PROTOCOL_VERSIONS], [...SDK_SUPPORTED]);
   assert.equal(LATEST_PROTOCOL_VERSION, SDK_LATEST);
+  assert.equal(RELATED_TASK_META_KEY, SDK_RELATED_TASK);
 });
 
 test('initialize results: the hand check accepts what InitializeResultSchema accepts', () => {

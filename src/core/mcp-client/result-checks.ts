@@ -9,9 +9,9 @@ import type { CallToolResult, InitializeResult, ListToolsResult } from '@modelco
  * that fails one is refused with where it broke, in words.
  */
 
-/** The MCP protocol versions this client speaks, newest first (the SDK's SUPPORTED_PROTOCOL_VERSIONS; a test keeps them equal). */
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'];
-export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../mcp-protocol';
+
+export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS };
 
 /** Longest `nextCursor` followed (a cursor is opaque, but a peer's is bounded like its other words). */
 export const MAX_CURSOR_LENGTH = 4096;

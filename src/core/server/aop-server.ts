@@ -10,7 +10,7 @@ import { ToolRegistry, type RemoteToolRef, type ToolCallContext } from './tool-r
 import { agentToolHandler } from './agent-tool-handler';
 import { AgentSet } from './agent-set';
 import { registerDiscoveryTools } from '../discovery/register-tools';
-import { createMcpServer, directToolCall } from './mcp-handlers';
+import { createMcpServer, directRequests } from './mcp-handlers';
 import { SessionTable } from './session-table';
 import { DEFAULT_BODY_LIMIT, HttpFront } from './http-front';
 import { errorText, type Logger } from './logger';
@@ -160,7 +160,7 @@ export class AopServer implements ServerContext {
       limits: this.limits,
       maxSessions: options.maxSessions ?? 1000,
       createServer: () => this.createMcpServer(),
-      directRequest: directToolCall(this, { toolsPageSize: this.toolsPageSize, token: options.token }),
+      directRequest: directRequests(this, { toolsPageSize: this.toolsPageSize, token: options.token }),
     });
     this.front = new HttpFront(this, this.sessions, this.a2a, this.log, {
       host: this.host,

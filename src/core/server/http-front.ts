@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { isAgentCardPath } from '../a2a/cards';
 import { VERSION } from '../version';
 import { BodyTooLargeError, checkRequest, isLoopbackHost, loopbackAllowList, readBody, type GuardOptions } from './http-guard';
@@ -9,6 +9,7 @@ import type { Logger } from './logger';
 import { PRM_PATHS, type OAuthResource } from './oauth-resource';
 import type { ServerContext } from './server-context';
 import type { SessionTable } from './session-table';
+import { isInitialize } from './streamable-http/request-checks';
 
 /** Request body cap in bytes unless the server is told otherwise. */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -169,7 +170,7 @@ export class HttpFront {
         return session.transport.handleRequest!(req, res, body);
       }
       const messages = Array.isArray(body) ? body : [body];
-      if (!messages.some((m) => isInitializeRequest(m))) {
+      if (!messages.some((m) => isInitialize(m))) {
         return sendJsonRpcError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: no Mcp-Session-Id header; send initialize first');
       }
       const session = await this.sessions.open(req.socket.remoteAddress ?? 'unknown');

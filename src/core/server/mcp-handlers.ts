@@ -6,7 +6,6 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
-  RELATED_TASK_META_KEY,
   type CallToolRequestParams,
   type CallToolResult,
   type CreateTaskResult,
@@ -22,7 +21,8 @@ import type { ServerContext } from './server-context';
 import type { ToolCallContext } from './tool-registry';
 import { toolsPage } from './tools-pages';
 import type { DirectRequestHandler } from './streamable-http/node-http-transport';
-import { isObject } from './streamable-http/request-checks';
+import { isObject, surelyInitialize } from './streamable-http/request-checks';
+import { LATEST_PROTOCOL_VERSION, RELATED_TASK_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '../mcp-protocol';
 
 export interface McpHandlerOptions {
   /** Tools per tools/list page (0: every tool in one answer). */
@@ -33,6 +33,11 @@ export interface McpHandlerOptions {
 
 const INSTRUCTIONS =
   'Each agent is a tool taking {task}. Use discover_agents / search_agents to find agents; results are {result, success, error}.';
+const CAPABILITIES = { tools: { listChanged: true }, tasks: TASK_CAPABILITIES };
+
+function serverInfo(server: ServerContext): { name: string; version: string; title: string } {
+  return { name: server.name, version: VERSION, title: `AOP server ${server.name}` };
+}
 
 /**
  * One SDK Server (one per session) whose handlers read the server's shared ToolRegistry:
@@ -40,10 +45,7 @@ const INSTRUCTIONS =
  * progress notifications and task-augmented calls, and the MCP tasks/* methods.
  */
 export function createMcpServer(server: ServerContext, options: McpHandlerOptions): Server {
-  const mcp = new Server(
-    { name: server.name, version: VERSION, title: `AOP server ${server.name}` },
-    { capabilities: { tools: { listChanged: true }, tasks: TASK_CAPABILITIES }, instructions: INSTRUCTIONS },
-  );
+  const mcp = new Server(serverInfo(server), { capabilities: CAPABILITIES, instructions: INSTRUCTIONS });
   // The list is rebuilt only on change; each page is serialised once per version, not per request.
   mcp.setRequestHandler(ListToolsRequestSchema, (request) => toolsPage(server.tools.list(), request.params?.cursor, options.toolsPageSize));
   mcp.setRequestHandler(CallToolRequestSchema, (request, extra) => callTool(server, options, request.params, extra));
@@ -114,17 +116,45 @@ function checkedRemoteResult(result: CallToolResult, tool: string): CallToolResu
 }
 
 /**
- * The hot path: a plain tools/call (no task, not related to a task) answered straight from the
- * session's transport, without the SDK Protocol's three failing schema parses per request, the
- * SDK Server's second parse of the request and its parse of our own result. The same `callTool`
- * runs; its answer or error becomes the same JSON-RPC response the Protocol would send. Anything
- * else (initialize, tools/list, tasks/*, task-augmented calls) returns undefined and goes to the SDK.
- * Malformed params get an InvalidParams error in words (the SDK's message is its schema's issue list).
+ * The requests a session's transport answers itself, without the SDK `Protocol` and `Server`:
+ * the hot path and everything a client needs to reach it, so a session that only lists and calls
+ * tools never loads the SDK (the session's `Server` is made on its first other request).
+ * - `initialize` whose params surely pass the SDK's schema: the answer the SDK `Server` gives
+ *   (version negotiation, capabilities, server info, instructions; a test holds the two equal).
+ * - `ping`: `{}`. `tools/list`: the same page as the SDK handler (a non-string cursor goes to it).
+ * - a plain `tools/call` (no task, not related to a task): the SDK `Protocol` would run three zod
+ *   parses of the envelope (two failing, building issue objects), the `Server` a second parse of
+ *   the request and one of our result. The same `callTool` runs; its answer or error becomes the
+ *   same JSON-RPC response. Malformed params get an InvalidParams error in words (the SDK's message
+ *   is its schema's issue list).
+ * Anything else returns undefined and goes to the SDK.
  */
-export function directToolCall(server: ServerContext, options: McpHandlerOptions): DirectRequestHandler {
+export function directRequests(server: ServerContext, options: McpHandlerOptions): DirectRequestHandler {
   return (request, extra) => {
-    if (request.method !== 'tools/call') return undefined;
     const params = request.params;
+    switch (request.method) {
+      case 'tools/call':
+        break;
+      case 'initialize': {
+        if (!surelyInitialize(request)) return undefined;
+        const requested = params!.protocolVersion as string;
+        const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+        return Promise.resolve({ protocolVersion, capabilities: CAPABILITIES, serverInfo: serverInfo(server), instructions: INSTRUCTIONS });
+      }
+      case 'ping':
+        return Promise.resolve({});
+      case 'tools/list': {
+        const cursor = params?.cursor;
+        if (cursor !== undefined && typeof cursor !== 'string') return undefined;
+        try {
+          return Promise.resolve(toolsPage(server.tools.list(), cursor, options.toolsPageSize));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+      default:
+        return undefined;
+    }
     if (params?.task !== undefined) return undefined;
     const meta = params?._meta as Record<string, unknown> | undefined;
     if (meta !== undefined && meta[RELATED_TASK_META_KEY] !== undefined) return undefined;

@@ -6,7 +6,8 @@ import { NodeHttpServerTransport, type DirectRequestHandler } from './streamable
 
 export interface Session {
   transport: Transport & { handleRequest?: NodeHttpServerTransport['handleRequest']; inFlight?: number };
-  server: Server;
+  /** The session's SDK Server: made on the first request the direct paths do not answer. */
+  server?: Server;
   lastSeen: number;
   address: string;
   uses: number;
@@ -17,9 +18,9 @@ export interface SessionTableOptions {
   limits: ServerLimits;
   /** Most concurrent sessions; the idlest idle one is closed past it. */
   maxSessions: number;
-  /** A new SDK Server with the MCP handlers, one per session. */
+  /** A new SDK Server with the MCP handlers, one per session (made when the session first needs it). */
   createServer: () => Server;
-  /** Requests the sessions' transports answer without the SDK Server (the tools/call hot path). */
+  /** Requests the sessions' transports answer without the SDK Server (initialize, ping, tools/list, tools/call). */
   directRequest?: DirectRequestHandler;
 }
 
@@ -56,13 +57,17 @@ export class SessionTable {
     const victim = sessionToEvict(this.sessions, address, maxSessions, limits.maxSessionsPerClient);
     if (victim === undefined) return undefined;
     if (victim !== null) this.close(victim);
-    const server = this.options.createServer();
-    const transport = new NodeHttpServerTransport({
+    const transport: NodeHttpServerTransport = new NodeHttpServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxBatchLength: limits.maxBatchLength,
       maxAnswerBytes: limits.maxAnswerBytes,
       maxInFlight: limits.maxInFlightPerSession,
       directRequest: this.options.directRequest,
+      connectProtocol: () => {
+        const server = this.options.createServer();
+        session.server = server;
+        void server.connect(transport).catch(() => {});
+      },
       onsessioninitialized: (id) => {
         this.sessions.set(id, session);
       },
@@ -70,11 +75,10 @@ export class SessionTable {
         this.sessions.delete(id);
       },
     });
-    const session: Session = { server, lastSeen: Date.now(), transport, address, uses: 1, busy: () => transport.inFlight > 0 };
+    const session: Session = { lastSeen: Date.now(), transport, address, uses: 1, busy: () => transport.inFlight > 0 };
     transport.onclose = () => {
       if (transport.sessionId) this.sessions.delete(transport.sessionId);
     };
-    await server.connect(transport);
     return session;
   }
 
@@ -89,7 +93,7 @@ export class SessionTable {
     const s = this.sessions.get(id);
     if (!s) return;
     this.sessions.delete(id);
-    void s.server.close().catch(() => {});
+    void closeSession(s).catch(() => {});
   }
 
   /** Closes, every while, the sessions idle longer than `idleMs` with no call in flight. */
@@ -109,7 +113,8 @@ export class SessionTable {
   /** Tells every session's client that tools/list changed. */
   broadcastToolListChanged(): void {
     for (const s of this.sessions.values()) {
-      void s.server.sendToolListChanged().catch(() => {});
+      const sent = s.server ? s.server.sendToolListChanged() : s.transport.send({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+      void sent.catch(() => {});
     }
   }
 
@@ -117,6 +122,11 @@ export class SessionTable {
     if (this.idleTimer) clearInterval(this.idleTimer);
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.allSettled(sessions.map((s) => s.server.close()));
+    await Promise.allSettled(sessions.map(closeSession));
   }
+}
+
+/** Closes a session's SDK Server (which closes its transport), or its transport alone. */
+function closeSession(s: Session): Promise<void> {
+  return s.server ? s.server.close() : s.transport.close();
 }

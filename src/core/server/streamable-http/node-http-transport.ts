@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../../mcp-protocol';
 import {
   ErrorCode,
-  SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
   type JSONRPCResultResponse,
   type MessageExtraInfo,
@@ -49,6 +49,13 @@ export interface NodeHttpServerTransportOptions {
   maxInFlight?: number;
   /** Answers some requests itself, without `onmessage` (see DirectRequestHandler). */
   directRequest?: DirectRequestHandler;
+  /**
+   * Called when a message needs `onmessage` and there is none yet: connects the session's SDK
+   * Protocol (synchronously sets `onmessage`). A session whose messages all take the direct path
+   * never loads the SDK. An initialize answered on the direct path is then told to the Protocol
+   * (under an id of its own, its answer dropped), so it knows the client as if it had answered it.
+   */
+  connectProtocol?: () => void;
 }
 
 /** A JSON-RPC request as the transport checked it (id, method, params an object or absent). */
@@ -106,6 +113,8 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
   private readonly exchanges = new Map<RequestId, Exchange>();
   /** Requests answered on the direct path, by id, to cancel them. */
   private readonly direct = new Map<RequestId, AbortController>();
+  /** The initialize answered on the direct path, until the Protocol has been told it. */
+  private directInitialize?: DirectRequest;
   private standalone?: { res: ServerResponse; timer: NodeJS.Timeout; streamId: string };
   private readonly generateId: () => string;
 
@@ -254,7 +263,23 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
       const id = (m.params as { requestId?: unknown } | undefined)?.requestId;
       if (typeof id === 'string' || typeof id === 'number') this.cancelled(id, (m.params as { reason?: unknown }).reason);
     }
+    if (!this.onmessage) {
+      // No Protocol yet, so no handler of a notification and no request of ours a response could answer:
+      // only a request brings the SDK in.
+      if (!('method' in m && 'id' in m)) return;
+      this.connectProtocol(extra);
+    }
     this.onmessage?.(m, extra);
+  }
+
+  private connectProtocol(extra: MessageExtraInfo): void {
+    this.options.connectProtocol?.();
+    const init = this.directInitialize;
+    this.directInitialize = undefined;
+    if (init && this.onmessage) {
+      // its own id: the client may reuse the original one; an answer for this id finds no exchange and is dropped
+      this.onmessage({ jsonrpc: '2.0', id: `aop-initialize-${randomUUID()}`, method: init.method, params: init.params } as JSONRPCMessage, extra);
+    }
   }
 
   /**
@@ -292,6 +317,7 @@ export class NodeHttpServerTransport implements Transport, ExchangeSession {
       this.direct.delete(id);
       return false;
     }
+    if (request.method === 'initialize') this.directInitialize = request;
     answer
       .then(
         (result): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: result as JSONRPCResultResponse['result'] }),

@@ -1,12 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import {
-  SUPPORTED_PROTOCOL_VERSIONS,
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  RELATED_TASK_META_KEY,
-  isJSONRPCResultResponse,
-  type MessageExtraInfo,
-} from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { RELATED_TASK_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '../../mcp-protocol';
 
 export function single(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -35,7 +29,7 @@ export function messageKind(m: unknown): 'request' | 'notification' | 'response'
   const hasId = typeof o.id === 'string' || typeof o.id === 'number';
   if (typeof o.method === 'string') {
     if (hasId) return isRequest(o) ? 'request' : undefined;
-    return o.id === undefined && isJSONRPCNotification(m) ? 'notification' : undefined;
+    return o.id === undefined && isNotification(o) ? 'notification' : undefined;
   }
   if (hasId && ('result' in o || 'error' in o)) return isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m) ? 'response' : undefined;
   return undefined;
@@ -51,7 +45,17 @@ export function messageKind(m: unknown): 'request' | 'notification' | 'response'
 function isRequest(o: Record<string, unknown>): boolean {
   for (const k in o) if (k !== 'jsonrpc' && k !== 'id' && k !== 'method' && k !== 'params') return false;
   if (typeof o.id === 'number' && !Number.isSafeInteger(o.id)) return false;
-  const params = o.params;
+  return paramsWithMeta(o.params);
+}
+
+/** `isJSONRPCNotification` by hand, the same way: jsonrpc, method and params only, params as for a request. */
+function isNotification(o: Record<string, unknown>): boolean {
+  for (const k in o) if (k !== 'jsonrpc' && k !== 'method' && k !== 'params') return false;
+  return paramsWithMeta(o.params);
+}
+
+/** Absent, or an object whose optional `_meta` holds a valid progress token and related task. */
+function paramsWithMeta(params: unknown): boolean {
   if (params === undefined) return true;
   if (!isObject(params)) return false;
   const meta = params._meta;
@@ -61,6 +65,54 @@ function isRequest(o: Record<string, unknown>): boolean {
   if (token !== undefined && typeof token !== 'string' && !(typeof token === 'number' && Number.isSafeInteger(token))) return false;
   const related = meta[RELATED_TASK_META_KEY];
   return related === undefined || (isObject(related) && typeof related.taskId === 'string');
+}
+
+/** What an initialize's params may hold that we can vouch for (anything else: the SDK's schema decides). */
+const CLIENT_INFO_KEYS = new Set(['name', 'version', 'title', 'websiteUrl', 'description']);
+
+/**
+ * A request the SDK's `isInitializeRequest` surely accepts — with the client's capabilities in the
+ * shapes we can vouch for (`roots.listChanged`, object-valued `sampling`, `experimental` and
+ * `extensions`, an empty `elicitation` or `tasks`) — answered without loading the SDK; undefined
+ * when not sure. `test/server/request-checks.test.ts`
+ * holds it to the SDK.
+ */
+export function surelyInitialize(message: { method: string; params?: unknown }): boolean | undefined {
+  if (message.method !== 'initialize') return false;
+  const p = message.params;
+  if (!isObject(p) || typeof p.protocolVersion !== 'string' || !paramsWithMeta(p)) return undefined;
+  const info = p.clientInfo;
+  if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return undefined;
+  for (const k in info) if (!CLIENT_INFO_KEYS.has(k) || typeof info[k] !== 'string') return undefined;
+  const caps = p.capabilities;
+  if (!isObject(caps)) return undefined;
+  for (const k in caps) {
+    const c = caps[k];
+    if (!isObject(c)) return undefined;
+    switch (k) {
+      case 'roots':
+        for (const r in c) if (r !== 'listChanged' || typeof c[r] !== 'boolean') return undefined;
+        break;
+      case 'sampling':
+      case 'experimental':
+      case 'extensions':
+        for (const v of Object.values(c)) if (!isObject(v)) return undefined;
+        break;
+      case 'elicitation':
+      case 'tasks':
+        if (Object.keys(c).length > 0) return undefined;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return true;
+}
+
+/** `isInitializeRequest` (what opens a session): sure by hand, else as the SDK's schema says. */
+export function isInitialize(message: unknown): boolean {
+  if (!isObject(message) || message.method !== 'initialize') return false;
+  return surelyInitialize(message as { method: string; params?: unknown }) ?? isInitializeRequest(message);
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {
