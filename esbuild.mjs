@@ -157,9 +157,10 @@ const cliCommandsApart = {
  * needs neither (its MCP session and its checks are plain code: src/core/mcp-client/mcp-session.ts),
  * nor cockatiel (~10 ms to load; its breakers are made on a server's first call).
  * In the CLI bundles, every `import … from 'zod…'` / `'@modelcontextprotocol/sdk/…'` / `'cockatiel'` of our code
- * resolves to a small module of getters that require dist/cli-deps.js on the first read of any
- * value (the technique of the A2A SDK above). dist/cli-deps.js holds the parts used, built once
- * after the CLI from the list the CLI build met; the SDK inside it shares that one zod. A module-level
+ * resolves to a small module of getters that require dist/cli-deps.js (zod, cockatiel) or
+ * dist/cli-sdk.js (the SDK) on the first read of any value (the technique of the A2A SDK above).
+ * Both hold the parts used, built after the CLI from the list the CLI build met; the SDK's own
+ * imports of zod resolve to dist/cli-deps.js, so there is one zod. A module-level
  * use of a value (a schema built at load) loads it at start-up: build such schemas on first use.
  * The extension and the language server bundle both as before. See bench/NOTES.md (CLI cold start).
  */
