@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { listDirectorySync, readTextFileSync, relativeTo } from '../../src/core/agents/agent-files';
+import { AgentFileMatcher, listDirectorySync, readTextFileSync, relativeTo } from '../../src/core/agents/agent-files';
 import { FileTexts, readTexts, type FileText } from '../../src/core/agents/file-texts';
 
 function viaPathRelative(root: string, file: string): string | undefined {
@@ -131,4 +131,19 @@ test('listDirectorySync: files, folders, links to files; a dangling or looping l
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('agentFilesIn picks what isAgentFile picks, file by file, in folders inside and outside the root', () => {
+  const name = fc.constantFrom('a.agent.md', 'b.md', '..x.agent.md', '.hidden.agent.md', 'x.agent.md.bak', 'agent.md', 'Ü.agent.md');
+  const segment = fc.constantFrom('nested', '.github', 'agents', '.claude', 'node_modules', '.git', 'deep');
+  const matchers = [new AgentFileMatcher(), new AgentFileMatcher(['**/*.md'], ['nested/**', '.claude/**']), new AgentFileMatcher(['*.agent.md'], [])];
+  fc.assert(
+    fc.property(fc.array(segment, { maxLength: 4 }), fc.array(name, { maxLength: 6 }), fc.constantFrom('/w', '/w/', '/other'), (dirs, names, rootish) => {
+      const root = path.resolve('/w');
+      const dir = path.join(rootish, ...dirs);
+      const files = names.map((n) => path.join(dir, n));
+      for (const m of matchers) assert.deepEqual(m.agentFilesIn(root, dir, files), files.filter((f) => m.isAgentFile(root, f)), `${dir}: ${names.join(', ')}`);
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -33,6 +33,24 @@ export class AgentFileMatcher {
     return rel !== undefined && rel !== '' && this.included(rel) && !this.excluded(rel);
   }
 
+  /**
+   * The agent files among `files`, the entries of the folder `dir` under `root` as a listing gives
+   * them (`dir` + separator + name): `isAgentFile` for each, with the folder's relative path
+   * worked out once.
+   */
+  agentFilesIn(root: string, dir: string, files: readonly string[]): string[] {
+    const relDir = relativeTo(root, dir);
+    if (relDir === undefined) return [];
+    const cut = dir.endsWith(path.sep) ? dir.length : dir.length + 1;
+    const out: string[] = [];
+    for (const file of files) {
+      const name = file.slice(cut);
+      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      if (name !== '' && this.included(rel) && !this.excluded(rel)) out.push(file);
+    }
+    return out;
+  }
+
   isExcludedDir(root: string, dir: string): boolean {
     const rel = relativeTo(root, dir);
     return rel === undefined || (rel !== '' && this.excluded(rel));

@@ -226,7 +226,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
     const listing = stat?.isDirectory() ? listDirectorySync(dir) : undefined;
     if (!stat || !listing) return;
     this.trackDir(dir, root, stat.ino, seenDirs);
-    const files = listing.files.filter((file) => this.matcher.isAgentFile(root, file) && !seenFiles.has(file));
+    const files = this.matcher.agentFilesIn(root, dir, listing.files).filter((file) => !seenFiles.has(file));
     for (const file of files) seenFiles.add(file);
     found.add(files, root);
     for (const sub of listing.dirs) await this.collect(sub, root, seenFiles, seenDirs, found);
@@ -251,7 +251,7 @@ export class AgentCatalog extends EventEmitter<AgentCatalogEvents> {
       if (path.dirname(file) === dir && !present.has(file) && !this.roots.includes(file)) this.files.delete(file);
     }
     const found = new FoundFiles().add(
-      listing.files.filter((file) => this.matcher.isAgentFile(tracked.root, file)),
+      this.matcher.agentFilesIn(tracked.root, dir, listing.files),
       tracked.root,
     );
     const subdirs = new Set(listing.dirs);
