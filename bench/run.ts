@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   }
 
   log('start-up from 10,000 agent files on disk (aop serve, cold process)…');
-  const su = await child(['bench/suites/startup.ts', String(quick ? 2000 : 10_000), String(quick ? 1 : 3)]);
+  const su = await child(['bench/suites/startup.ts', String(quick ? 2000 : 10_000), String(quick ? 1 : 5)]);
   rows.push(
     { suite: 'start-up', what: `${su.files} agent files: \`aop serve\` spawn → first answered tools/call, median of ${su.runs} (max)`, goal: '≤ 1 s', measured: `${ms(su.firstCallP50, 0)} (${ms(su.firstCallMax, 0)})`, ok: su.firstCallP50 <= 1000 },
     { suite: 'start-up', what: `${su.files} agent files: server RSS after the first call`, goal: '≤ 150 MiB', measured: `${su.rssMiB.toFixed(0)} MiB`, ok: su.rssMiB <= 150 },

@@ -71,6 +71,8 @@ export async function startup(n: number, runs: number, baselineCli?: string): Pr
   const dir = mkdtempSync(join(tmpdir(), 'aop-bench-files-'));
   try {
     writeAgentFiles(dir, n);
+    // this process's own first fetch (loading undici) is the client's cost, not the server's start
+    await fetch('http://127.0.0.1:1/').catch(() => undefined);
     const results = [];
     const ratios: number[] = [];
     const baseline: number[] = [];
