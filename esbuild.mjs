@@ -49,12 +49,6 @@ const etcd3Protos = {
 };
 
 /**
- * A bundle of its own, loaded at run time by `require()`: `import('x')` in our code becomes
- * `Promise.resolve().then(() => require('./file.js'))`. Marking the file external would keep a
- * real `import()`, and Node's ESM loader then runs cjs-module-lexer over the whole CommonJS file
- * to find its exports: ~0.2–0.4 s for a 1–2 MB bundle (profile in bench/NOTES.md, CLI cold start).
- */
-/**
  * A CommonJS module whose exports `names` are getters over `source` (an expression that requires
  * another bundle), evaluated on the first read of any of them: how the A2A SDK, the CLI's deps and
  * the extension's host are loaded on first use while the sources keep static imports.
@@ -68,6 +62,13 @@ const lazyGetters = (source, names) => ({
   ].join('\n'),
   loader: 'js',
 });
+
+/**
+ * A bundle of its own, loaded at run time by `require()`: `import('x')` in our code becomes
+ * `Promise.resolve().then(() => require('./file.js'))`. Marking the file external would keep a
+ * real `import()`, and Node's ESM loader then runs cjs-module-lexer over the whole CommonJS file
+ * to find its exports: ~0.2–0.4 s for a 1–2 MB bundle (profile in bench/NOTES.md, CLI cold start).
+ */
 const requireApart = (file) => ({ path: file, namespace: 'require-apart' });
 const requireApartLoader = {
   name: 'require-apart',
