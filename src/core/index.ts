@@ -2,7 +2,7 @@
  * The public surface of the core: what the CLI, the extension and the language server may use.
  * Everything else under src/core is internal (enforced by eslint: `npm run lint`).
  */
-export { AgentFileMatcher, DEFAULT_AGENT_INCLUDE, WORKSPACE_AGENT_GLOBS, isMissing, listDirectory, sourceKindOf } from './agents/agent-files';
+export { AgentFileMatcher, DEFAULT_AGENT_INCLUDE, WORKSPACE_AGENT_GLOBS, isMissing, listDirectorySync, sourceKindOf } from './agents/agent-files';
 export { resolveAgentNames } from './agents/agent-names';
 export { AgentCatalog } from './agents/catalog';
 export { findProgram, splitCommandLine } from './agents/command-line';

@@ -113,11 +113,6 @@ function linksToFile(link: string): boolean {
   }
 }
 
-/** listDirectorySync for callers that await. */
-export async function listDirectory(dir: string): Promise<DirectoryListing | undefined> {
-  return listDirectorySync(dir);
-}
-
 /** One buffer for every small read: agent files are a few hundred bytes, and a scan reads thousands. */
 const SMALL_FILE = Buffer.allocUnsafe(64 * 1024);
 

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AgentFileMatcher, isMissing, listDirectory, sourceKindOf, resolveAgentNames, type AgentDiagnostic, type AgentSourceKind, type ProviderKind, parseAgentFile, type ParseAgentResult, toolEntryDiagnostics } from '../../core';
+import { AgentFileMatcher, isMissing, listDirectorySync, sourceKindOf, resolveAgentNames, type AgentDiagnostic, type AgentSourceKind, type ProviderKind, parseAgentFile, type ParseAgentResult, toolEntryDiagnostics } from '../../core';
 
 export interface IndexedAgentFile {
   file: string;
@@ -145,10 +145,15 @@ export class AgentWorkspaceIndex {
 
   private async walk(dir: string, root: string, seen: Set<string>): Promise<void> {
     if (this.matcher.isExcludedDir(root, dir)) return;
-    const listing = await listDirectory(dir).catch(() => undefined);
+    let listing;
+    try {
+      listing = listDirectorySync(dir);
+    } catch {
+      return;
+    }
     if (!listing) return;
-    for (const file of listing.files) {
-      if (seen.has(file) || !this.matcher.isAgentFile(root, file)) continue;
+    for (const file of this.matcher.agentFilesIn(root, dir, listing.files)) {
+      if (seen.has(file)) continue;
       seen.add(file);
       if (!this.files.get(file)?.open) await this.readFromDisk(file).catch(() => undefined);
     }
