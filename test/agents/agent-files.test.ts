@@ -1,5 +1,5 @@
 // The scan's shortcuts: relativeTo must answer exactly what path.relative answers; readTextFileSync
-// exactly what readFileSync reads; readTexts on its worker thread exactly what readTextFileSync reads.
+// exactly what readFileSync reads; FileTexts on its worker thread exactly what readTextFileSync reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { AgentFileMatcher, listDirectorySync, readTextFileSync, relativeTo } from '../../src/core/agents/agent-files';
-import { FileTexts, readTexts, type FileText } from '../../src/core/agents/file-texts';
+import { FileTexts, type FileText } from '../../src/core/agents/file-texts';
 
 function viaPathRelative(root: string, file: string): string | undefined {
   const rel = path.relative(root, file);
@@ -49,6 +49,13 @@ test('readTextFileSync reads small, boundary-sized and big files whole, and thro
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The texts of `files` given all at once, in order. */
+function readTexts(files: string[], threshold: number): AsyncGenerator<FileText> {
+  const reader = new FileTexts(threshold);
+  reader.add(files);
+  return reader.texts();
+}
 
 async function all(files: string[], threshold: number): Promise<FileText[]> {
   const out: FileText[] = [];

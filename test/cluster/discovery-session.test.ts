@@ -9,7 +9,7 @@ import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AopCluster } from '../../src/core/cluster/cluster';
 import { parseClusterConfig, urlCluster } from '../../src/core/cluster/config';
 import { MAX_TOOL_PAGES } from '../../src/core/cluster/server-connection';
-import { LATEST_PROTOCOL_VERSION } from '../../src/core/mcp-client/result-checks';
+import { LATEST_PROTOCOL_VERSION } from '../../src/core/mcp-protocol';
 import { startBareSdkServer, type BareSdkServer } from '../support/sdk-server';
 import { startMember } from '../support/cluster';
 import { runCli } from '../support/cli';

@@ -14,11 +14,9 @@ import {
   RELATED_TASK_META_KEY as SDK_RELATED_TASK,
   SUPPORTED_PROTOCOL_VERSIONS as SDK_SUPPORTED,
 } from '@modelcontextprotocol/sdk/types.js';
-import { RELATED_TASK_META_KEY } from '../../src/core/mcp-protocol';
+import { LATEST_PROTOCOL_VERSION, RELATED_TASK_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '../../src/core/mcp-protocol';
 import {
-  LATEST_PROTOCOL_VERSION,
   MAX_CURSOR_LENGTH,
-  SUPPORTED_PROTOCOL_VERSIONS,
   checkCallToolResult,
   checkInitializeResult,
   checkListToolsResult,

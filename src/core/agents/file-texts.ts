@@ -161,10 +161,3 @@ export class FileTexts {
     wake?.();
   }
 }
-
-/** The texts of `files`, in order (FileTexts with every file given at once). */
-export function readTexts(files: readonly string[], threshold = WORKER_READ_THRESHOLD): AsyncGenerator<FileText> {
-  const reader = new FileTexts(threshold);
-  reader.add(files);
-  return reader.texts();
-}

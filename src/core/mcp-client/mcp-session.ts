@@ -1,7 +1,8 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Implementation, JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { McpRpcError } from './errors';
-import { LATEST_PROTOCOL_VERSION, checkInitializeResult } from './result-checks';
+import { LATEST_PROTOCOL_VERSION } from '../mcp-protocol';
+import { checkInitializeResult } from './result-checks';
 
 /** JSON-RPC error codes the session uses (the SDK's ErrorCode). */
 const CONNECTION_CLOSED = -32000;

@@ -9,9 +9,7 @@ import type { CallToolResult, InitializeResult, ListToolsResult } from '@modelco
  * that fails one is refused with where it broke, in words.
  */
 
-import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../mcp-protocol';
-
-export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS };
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../mcp-protocol';
 
 /** Longest `nextCursor` followed (a cursor is opaque, but a peer's is bounded like its other words). */
 export const MAX_CURSOR_LENGTH = 4096;

@@ -74,8 +74,7 @@ const CLIENT_INFO_KEYS = new Set(['name', 'version', 'title', 'websiteUrl', 'des
  * A request the SDK's `isInitializeRequest` surely accepts — with the client's capabilities in the
  * shapes we can vouch for (`roots.listChanged`, object-valued `sampling`, `experimental` and
  * `extensions`, an empty `elicitation` or `tasks`) — answered without loading the SDK; undefined
- * when not sure. `test/server/request-checks.test.ts`
- * holds it to the SDK.
+ * when not sure. `test/server/request-checks.test.ts` holds it to the SDK.
  */
 export function surelyInitialize(message: { method: string; params?: unknown }): boolean | undefined {
   if (message.method !== 'initialize') return false;
