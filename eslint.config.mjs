@@ -42,6 +42,16 @@ export default tseslint.config(
           ],
         },
       ],
+      // Performance, measured (bench/NOTES.md, "Per-call getters"): on V8 each object literal with a
+      // getter closure of its own gets a hidden class of its own, in old space, which keeps what the
+      // closure captured alive through young-generation GCs. Use a class with the getter on it.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ObjectExpression > Property[kind=/^(get|set)$/]',
+          message: 'No getters or setters in object literals in src/core: each literal gets a hidden class of its own and keeps its captures alive through young GCs. Use a class.',
+        },
+      ],
     },
   },
   {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isInitializeRequest, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
-import { isInitialize, messageKind, surelyInitialize } from '../../src/core/server/streamable-http/request-checks';
+import type { IncomingMessage } from 'node:http';
+import { isInitialize, messageKind, requestInfo, surelyInitialize } from '../../src/core/server/streamable-http/request-checks';
 
 const RELATED = 'io.modelcontextprotocol/related-task';
 
@@ -121,4 +122,15 @@ test('an initialize the hand check vouches for is one the SDK accepts; isInitial
   for (const capabilities of [{}, { roots: { listChanged: true }, sampling: {}, elicitation: {} }, { experimental: { x: {} } }]) {
     assert.equal(surelyInitialize({ method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities, clientInfo: { name: 'c', version: '1' } } }), true, JSON.stringify(capabilities));
   }
+});
+
+test("a request's info: its headers, its URL parsed once when read, and nothing else when copied or serialized", () => {
+  const req = { url: '/mcp?x=1', headers: { host: '127.0.0.1:9', authorization: 'Bearer t' } } as unknown as IncomingMessage;
+  const info = requestInfo(req)!;
+  assert.equal(info.headers, req.headers);
+  assert.equal(info.url!.href, 'http://127.0.0.1:9/mcp?x=1');
+  assert.equal(info.url, info.url, 'parsed once');
+  assert.deepEqual(JSON.parse(JSON.stringify(info)), { headers: req.headers });
+  const bare = requestInfo({ headers: {} } as unknown as IncomingMessage)!;
+  assert.equal(bare.url!.href, 'http://localhost/');
 });

@@ -284,30 +284,54 @@ export class AgentExecutor {
       const t0 = performance.now();
       let firstTokenMs: number | undefined;
       let chars = 0;
-      const request: ChatRequest = {
-        system: agent.systemPrompt,
-        task,
-        images: images.length ? images : undefined,
-        model: agent.model,
-        temperature: agent.temperature,
-        maxTokens: agent.maxTokens,
-        // made when a model reads it (a model that never can be cancelled costs no AbortSignal)
-        get signal() {
-          return attempt.signal;
-        },
-        onText: (delta) => {
-          firstTokenMs ??= performance.now() - t0;
-          chars += delta.length;
-          opts.onText?.(delta, chars);
-        },
-        ...(opts.env ? { env: opts.env } : {}),
-      };
+      const request = new AttemptRequest(agent, task, images, attempt, (delta) => {
+        firstTokenMs ??= performance.now() - t0;
+        chars += delta.length;
+        opts.onText?.(delta, chars);
+      });
+      if (opts.env) request.env = opts.env;
       // A tool loop reports its own turns (one model span per turn).
       const response = opts.toolLoop ? await opts.toolLoop(request, model) : await model.complete(request);
       if (!opts.toolLoop) observer.modelCalled?.(response.model ?? agent.model ?? model.id, response, firstTokenMs);
       answer = response.text;
     }
     return answer;
+  }
+}
+
+/**
+ * One attempt's request to the model. Its signal is made when a model reads it (a model that never
+ * can be cancelled costs no AbortSignal). A class, not an object literal with `get signal()`: V8
+ * gives each literal with a getter closure of its own a hidden class of its own, in old space, that
+ * keeps the call's objects alive through young-generation GCs (bench/NOTES.md, "Per-call getters").
+ * A copy made with spread has no `signal`: pass it on explicitly (the tool loop does).
+ */
+class AttemptRequest implements ChatRequest {
+  readonly system: string;
+  readonly images?: string[];
+  readonly model?: string;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  env?: Record<string, string>;
+  readonly #attempt: AbortController;
+
+  constructor(
+    agent: AgentDefinition,
+    readonly task: string,
+    images: string[],
+    attempt: AbortController,
+    readonly onText: (delta: string) => void,
+  ) {
+    this.system = agent.systemPrompt;
+    this.images = images.length ? images : undefined;
+    this.model = agent.model;
+    this.temperature = agent.temperature;
+    this.maxTokens = agent.maxTokens;
+    this.#attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#attempt.signal;
   }
 }
 

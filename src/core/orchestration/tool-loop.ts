@@ -55,6 +55,8 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ChatResponse> {
       let firstTokenMs: number | undefined;
       const response = await o.model.complete({
         ...o.request,
+        // a getter (the executor's AttemptRequest) is not copied by spread
+        signal: o.request.signal,
         tools: o.tools,
         history: [...history],
         onText: (delta) => {
