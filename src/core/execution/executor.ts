@@ -284,12 +284,11 @@ export class AgentExecutor {
       const t0 = performance.now();
       let firstTokenMs: number | undefined;
       let chars = 0;
-      const request = new AttemptRequest(agent, task, images, attempt, (delta) => {
+      const request = new AttemptRequest(agent, task, images, attempt, opts.env, (delta) => {
         firstTokenMs ??= performance.now() - t0;
         chars += delta.length;
         opts.onText?.(delta, chars);
       });
-      if (opts.env) request.env = opts.env;
       // A tool loop reports its own turns (one model span per turn).
       const response = opts.toolLoop ? await opts.toolLoop(request, model) : await model.complete(request);
       if (!opts.toolLoop) observer.modelCalled?.(response.model ?? agent.model ?? model.id, response, firstTokenMs);
@@ -312,7 +311,6 @@ class AttemptRequest implements ChatRequest {
   readonly model?: string;
   readonly temperature?: number;
   readonly maxTokens?: number;
-  env?: Record<string, string>;
   readonly #attempt: AbortController;
 
   constructor(
@@ -320,6 +318,7 @@ class AttemptRequest implements ChatRequest {
     readonly task: string,
     images: string[],
     attempt: AbortController,
+    readonly env: Record<string, string> | undefined,
     readonly onText: (delta: string) => void,
   ) {
     this.system = agent.systemPrompt;
